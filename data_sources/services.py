@@ -1,0 +1,35 @@
+"""The shared parts a running app needs (settings, database engine, Redis), built once per app."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from dashboard.settings import Settings
+from data_sources.database import engine_for
+from data_sources.redis_connection import connect
+
+EXTENSION_KEY = "pantau"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    _engine: Engine | None = None
+    _redis: redis.Redis | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine or engine_for(self.settings)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return self._redis or connect(self.settings)
+
+
+def current() -> Services:
+    """The services of the app serving this request (callbacks use this; nothing imports the app)."""
+    return current_app.extensions[EXTENSION_KEY]
