@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,6 +44,23 @@ def data_version_key(settings: Settings) -> str:
 
 def changes_channel(settings: Settings) -> str:
     return f"{settings.stream_prefix}:changes"
+
+
+def data_epoch_key(settings: Settings) -> str:
+    return f"{settings.stream_prefix}:data_epoch"
+
+
+def data_version(client: redis.Redis, settings: Settings) -> str:
+    """The version of the stored data, for caches: "<epoch>:<counter>".
+
+    The counter is bumped after every commit. The epoch is drawn anew when Redis comes back empty, so a
+    counter that starts again from 0 can never match a version cached before the restart.
+    """
+    epoch, counter = client.mget(data_epoch_key(settings), data_version_key(settings))
+    if epoch is None:
+        client.set(data_epoch_key(settings), uuid.uuid4().hex[:12], nx=True)
+        epoch = client.get(data_epoch_key(settings))
+    return f"{_text(epoch)}:{int(counter or 0)}"
 
 
 # Acknowledge a refused entry and add it to the dead-letter stream only if it was still pending here:

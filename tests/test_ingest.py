@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_sources.health import collect_stats
-from data_sources.ingest import data_version_key
+from data_sources.ingest import data_version, data_version_key
 from data_sources.models import (
     Complaint, ComplaintStatusEvent, DeadLetter, EgovReading, Incident, IncidentEvent, PersonalComplaintNote,
     PersonalComplaintReporter, PersonalIncidentCaller, ProcessedEvent,
@@ -61,6 +61,10 @@ def test_every_event_type_is_stored(settings, engine, redis_client, ingest_until
     assert stats["dead_letters"] == 0 and stats["pending"] == 0
     assert stats["streams"]["egov"]["last_entry_id"] is not None
     assert int(redis_client.get(data_version_key(settings))) >= 1
+    before = data_version(redis_client, settings)
+    publish(redis_client, settings, make_event("late", "incident.closed", {"incident_id": "112-9", "outcome": "cancelled"}))
+    ingest_until_idle()
+    assert data_version(redis_client, settings) != before
 
 
 def test_every_class_of_bad_input_goes_to_the_dead_letter_stream_once(settings, engine, redis_client,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from data_sources.database import session_factory
 from data_sources.health import collect_stats
-from data_sources.ingest import Ingestor
+from data_sources.ingest import Ingestor, data_version
 from data_sources.models import Complaint, ProcessedEvent
 from data_sources.producer import publish, publish_many
 from data_sources.redis_connection import connect
@@ -107,6 +107,7 @@ def test_redis_restarted_empty_group_is_recreated_and_ingestion_resumes(
     try:
         publish_many(client, settings, complaint_events(10, "before"))
         wait_for(lambda: stored(engine) == 10, what="the first 10 events")
+        version_before = data_version(client, settings)
 
         private_redis.stop()
         time.sleep(1.0)  # the ingestor meets a dead Redis and backs off
@@ -115,6 +116,9 @@ def test_redis_restarted_empty_group_is_recreated_and_ingestion_resumes(
         publish_many(client, settings, complaint_events(10, "after"))
         wait_for(lambda: stored(engine) == 20, timeout=60, what="the 10 events published after the restart")
         assert thread.is_alive()
+        # the counter starts again from 0, but under a new epoch: no cache can mistake it for an old version
+        version_after = data_version(client, settings)
+        assert version_after.split(":")[0] != version_before.split(":")[0]
     finally:
         stop.set()
         thread.join(10)

@@ -1,0 +1,45 @@
+"""python -m bench [--quick]: the benchmark suite; prints a table and writes bench/results/latest.json.
+
+Every figure stands beside a ceiling measured in the same run, because these machines are shared and noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from bench import ingest
+from bench.common import write_results
+from tests.services import PostgresDatabase, shared_redis_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="smaller runs, within 10 minutes")
+    parser.add_argument("--events", type=int, help="events for the ingest benchmark")
+    args = parser.parse_args()
+    events = args.events or (20_000 if args.quick else 100_000)
+
+    figures: dict = {}
+    redis_url, redis_handle = shared_redis_url()
+    database = PostgresDatabase()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            pg = ingest.run(database.url, redis_url, events, Path(tmp), "postgresql")
+            lite = ingest.run(f"sqlite:///{tmp}/bench.db", redis_url, events, Path(tmp), "sqlite")
+        # The PostgreSQL pair is the headline: ingest.events_per_s beside ingest.raw_insert_rows_per_s.
+        figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in pg.items()})
+        figures.update(lite)
+    finally:
+        database.drop()
+        if redis_handle is not None:
+            redis_handle.close()
+
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+    print(f"written to {write_results(figures)}")
+
+
+if __name__ == "__main__":
+    main()
