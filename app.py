@@ -47,6 +47,10 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     )
     app.layout = live_layout.layout
     live_callbacks.register()
+    # dash.callback collects callbacks in a process-wide registry that the first app to serve a request
+    # takes; bind them to this app now, so that every app built in one process gets its own.
+    with server.app_context():
+        app._setup_server()
 
     @server.after_request
     def _security_headers(response):

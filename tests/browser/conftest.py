@@ -1,0 +1,141 @@
+"""The real app in this process (waitress and an ingestor thread) and Debian's Chromium driving it."""
+from __future__ import annotations
+
+import threading
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from playwright.sync_api import Browser, Page, sync_playwright
+from waitress import create_server
+
+from dashboard.settings import Settings
+from data_sources.database import make_engine, upgrade
+from data_sources.redis_connection import connect
+from data_sources.runtime import start_ingestor_thread
+from tests.services import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    stop: threading.Event
+    threads: list[threading.Thread]
+    web: object
+    engine: object
+
+    def close(self) -> None:
+        self.stop.set()
+        self.web.close()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.engine.dispose()
+        client = connect(self.settings)
+        try:
+            keys = list(client.scan_iter(f"{self.settings.stream_prefix}:*"))
+            if keys:
+                client.delete(*keys)
+        except redis.RedisError:
+            pass  # a test took this Redis away
+        finally:
+            client.close()
+
+
+def start_live_server(redis_url: str, data_dir: Path) -> LiveServer:
+    from app import create_app
+
+    settings = Settings(
+        redis_url=redis_url, database_url=f"sqlite:///{data_dir / 'pantau.db'}", data_dir=data_dir,
+        stream_prefix=f"browser-{uuid.uuid4().hex[:10]}", block_ms=100, consumer_name="browser-test",
+    )
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    stop = threading.Event()
+    ingestor = start_ingestor_thread(settings, stop, engine)
+    port = free_port()
+    web = create_server(create_app(settings, engine=engine).server, host="127.0.0.1", port=port, threads=8)
+    server_thread = threading.Thread(target=web.run, name="waitress", daemon=True)
+    server_thread.start()
+    url = f"http://127.0.0.1:{port}/"
+    # The first request hands dash.callback's registrations to this app; do it before another app is built.
+    urllib.request.urlopen(url, timeout=10).read()
+    return LiveServer(url, settings, stop, [ingestor, server_thread], web, engine)
+
+
+@pytest.fixture(scope="module")
+def live_server(redis_url, tmp_path_factory):
+    server = start_live_server(redis_url, tmp_path_factory.mktemp("live"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """A server of one's own, on a Redis of one's own choosing."""
+    started: list[LiveServer] = []
+
+    def start(redis_url: str) -> LiveServer:
+        started.append(start_live_server(redis_url, tmp_path / f"app{len(started)}"))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class ConsoleErrors(list):
+    """Console errors and uncaught exceptions of one page."""
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", lambda msg: self.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.append(f"pageerror: {exc}"))
+        return page
+
+
+@pytest.fixture
+def console_errors() -> ConsoleErrors:
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def open_page(browser: Browser, console_errors):
+    """A fresh page at a viewport size, watched for console errors; closed before any server stops."""
+    contexts = []
+
+    def open_(width: int = 1920, height: int = 1080) -> Page:
+        contexts.append(browser.new_context(viewport={"width": width, "height": height}, locale="id-ID"))
+        return console_errors.watch(contexts[-1].new_page())
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page) -> Page:
+    return open_page()
