@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
 import time
 
@@ -63,6 +64,10 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     print(f"\nPantau Surabaya demo is running: open {url}\n"
           f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
           f"  Ctrl-C stops everything.\n", flush=True)
+    def _interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` and service managers stop it as cleanly as Ctrl-C
     try:
         web.run()
     except KeyboardInterrupt:
