@@ -8,7 +8,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import ingest
+from bench import geo_assign, ingest
 from bench.common import write_results
 from tests.services import PostgresDatabase, shared_redis_url
 
@@ -30,6 +30,7 @@ def main() -> None:
         # The PostgreSQL pair is the headline: ingest.events_per_s beside ingest.raw_insert_rows_per_s.
         figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in pg.items()})
         figures.update(lite)
+        figures.update(geo_assign.run())
     finally:
         database.drop()
         if redis_handle is not None:

@@ -49,6 +49,16 @@ class Settings:
     log_level: str = "INFO"
     default_language: str = "id"
     secret_key: str | None = None
+    # Official boundary files (any format GeoPandas reads, any CRS); unset: the built-in schematic map.
+    boundaries_path: Path | None = None
+    boundaries_code_field: str | None = None
+    boundaries_name_field: str | None = None
+    kelurahan_path: Path | None = None
+    kelurahan_code_field: str | None = None
+    kelurahan_name_field: str | None = None
+    # "offline" (no request leaves the machine), a style URL of the city's tile server, or a plotly style name
+    map_style: str = "offline"
+    population_path: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -86,7 +96,16 @@ _ENV = {
     "PANTAU_LOG_LEVEL": "log_level",
     "PANTAU_LANGUAGE": "default_language",
     "PANTAU_SECRET_KEY": "secret_key",
+    "PANTAU_BOUNDARIES_PATH": "boundaries_path",
+    "PANTAU_BOUNDARIES_CODE_FIELD": "boundaries_code_field",
+    "PANTAU_BOUNDARIES_NAME_FIELD": "boundaries_name_field",
+    "PANTAU_KELURAHAN_PATH": "kelurahan_path",
+    "PANTAU_KELURAHAN_CODE_FIELD": "kelurahan_code_field",
+    "PANTAU_KELURAHAN_NAME_FIELD": "kelurahan_name_field",
+    "PANTAU_MAP_STYLE": "map_style",
+    "PANTAU_POPULATION_PATH": "population_path",
 }
+_PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path"}
 ENVIRONMENT_VARIABLES = tuple(_ENV)
 
 
@@ -112,7 +131,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 100, 86_400_000)
         elif attr == "port":
             values[attr] = _int(env_name, raw, 1, 65_535)
-        elif attr == "data_dir":
+        elif attr in _PATHS:
             values[attr] = Path(raw).expanduser().resolve()
         else:
             values[attr] = raw
@@ -134,6 +153,11 @@ def validate(settings: Settings) -> None:
         )
     if settings.default_language not in ("id", "en"):
         raise SettingsError(f"PANTAU_LANGUAGE must be 'id' or 'en'; got {settings.default_language!r}")
+    for name in ("boundaries_path", "kelurahan_path", "population_path"):
+        path = getattr(settings, name)
+        if path is not None and not path.exists():
+            env = next(k for k, v in _ENV.items() if v == name)
+            raise SettingsError(f"{env} names {str(path)!r}, which does not exist")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
 

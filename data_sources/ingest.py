@@ -114,6 +114,7 @@ class Ingestor:
         self._read_own_pending = True
         self._last_claim = 0.0
         self._dead_letter_once = client.register_script(_DEAD_LETTER_ONCE)
+        self._locator = None
         self.processed_entries = 0
 
     # --- set-up ------------------------------------------------------------------------------
@@ -252,10 +253,19 @@ class Ingestor:
             self.on_commit(result)
         return result
 
+    @property
+    def locator(self):
+        """Points to kecamatan: the official boundaries when configured, else the schematic map."""
+        if self._locator is None:
+            from data_sources.geo import locator_for
+
+            self._locator = locator_for(self.settings)
+        return self._locator
+
     def _store(self, accepted, refused, raw_by_entry) -> BatchResult:
         try:
             with self.sessions.begin() as session:
-                return apply_batch(session, accepted, refused, raw_by_entry)
+                return apply_batch(session, accepted, refused, raw_by_entry, self.locator)
         except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
             # One event the database will not take must not block the rest: store them one by one.
             log.warning("batch refused by the database (%s); storing its %d events one by one",
@@ -264,7 +274,7 @@ class Ingestor:
         for item in accepted:
             try:
                 with self.sessions.begin() as session:
-                    one = apply_batch(session, [item], [], raw_by_entry)
+                    one = apply_batch(session, [item], [], raw_by_entry, self.locator)
             except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
                 reason = f"the store refused the event: {type(exc.orig).__name__}: {str(exc.orig).splitlines()[0][:300]}"
                 result.refused.append(Refused(item.stream, item.entry_id, raw_by_entry.get((item.stream, item.entry_id), ""), reason))

@@ -66,7 +66,7 @@ def _now() -> dt.datetime:
 
 
 def apply_batch(session: Session, accepted: list[Accepted], refused: list[Refused],
-                raw_by_entry: dict[tuple[str, str], str] | None = None) -> BatchResult:
+                raw_by_entry: dict[tuple[str, str], str] | None = None, locator=None) -> BatchResult:
     """Store a batch; the caller commits. Returns what was stored, duplicated and refused.
 
     An event_id seen before with the same body is a producer's retry (or our own redelivery) and is
@@ -100,8 +100,8 @@ def apply_batch(session: Session, accepted: list[Accepted], refused: list[Refuse
 
     fresh = _refuse_recreated(session, fresh, refuse)
     now = _now()
-    _store_complaints(session, fresh, now)
-    _store_incidents(session, fresh, now)
+    _store_complaints(session, fresh, now, locator)
+    _store_incidents(session, fresh, now, locator)
     _store_egov(session, fresh)
 
     if fresh:
@@ -147,12 +147,12 @@ def _personal_values(**values) -> dict | None:
     return values if any(v is not None for v in values.values()) else None
 
 
-def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime) -> None:
+def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
     created = [a.event for a in fresh if a.event.type == "complaint.created"]
     statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
     if not created and not statuses:
         return
-    places = locations.resolve_many([(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created])
+    places = locations.resolve_many([(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator)
     rows, personal = [], []
     for e, place in zip(created, places):
         d = e.data
@@ -214,12 +214,12 @@ def reconcile_complaints(session: Session, complaint_ids: set[str], now: dt.date
     _update_by_key(session, Complaint.__table__, "complaint_id", updates)
 
 
-def _store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime) -> None:
+def _store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
     reported = [a.event for a in fresh if a.event.type == "incident.reported"]
     lifecycle = [a.event for a in fresh if a.event.type in ("incident.dispatched", "incident.arrived", "incident.closed")]
     if not reported and not lifecycle:
         return
-    places = locations.resolve_many([(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported])
+    places = locations.resolve_many([(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator)
     rows, personal = [], []
     for e, place in zip(reported, places):
         d = e.data

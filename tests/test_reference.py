@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from data_sources import reference
-from data_sources.locations import NearestKelurahanLocator, resolve
+from data_sources.locations import default_locator, resolve
 
 GEO = Path(__file__).resolve().parent.parent.parent / "shared" / "geo"
 
@@ -39,7 +39,7 @@ def test_a_kelurahan_name_used_twice_needs_its_kecamatan():
 
 def test_every_interior_point_falls_in_its_own_kecamatan():
     kec = reference.kecamatan()
-    found = NearestKelurahanLocator().locate(np.array([k.lon for k in kec]), np.array([k.lat for k in kec]))
+    found = default_locator().locate(np.array([k.lon for k in kec]), np.array([k.lat for k in kec]))
     assert [f[0] for f in found] == [k.code for k in kec]
 
 
