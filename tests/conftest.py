@@ -13,7 +13,7 @@ from data_sources.database import make_engine, session_factory, upgrade
 from data_sources.ingest import Ingestor
 from data_sources.models import Base
 from data_sources.redis_connection import connect
-from tests.services import PostgresDatabase, shared_redis_url
+from tests.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, shared_redis_url
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,21 @@ def redis_url():
     yield url
     if handle is not None:
         handle.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run: Playwright's sync API allows one driver per process."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

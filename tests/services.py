@@ -19,6 +19,12 @@ import psycopg
 import redis
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; browsers cannot download their own builds here
+# WebGL for the MapLibre maps comes from SwiftShader when there is no GPU.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--enable-unsafe-swiftshader"]
+
+
 def port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):

@@ -21,10 +21,6 @@ from layouts import map_figures as mf
 from tests.services import free_port
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
-CHROMIUM = "/usr/bin/chromium"
-# WebGL for MapLibre comes from SwiftShader when there is no GPU.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--enable-unsafe-swiftshader"]
 REPORTED = dt.datetime(2026, 11, 27, 1, 15, tzinfo=dt.timezone.utc)  # 08.15 WIB
 
 
@@ -215,11 +211,7 @@ def _page(fig: dict) -> str:
             "Plotly.newPlot('map', fig.data, fig.layout, {displayModeBar: false});</script></body></html>")
 
 
-def test_the_maps_draw_offline_in_chromium(page_server, official_geojson, schematic_geojson):
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+def test_the_maps_draw_offline_in_chromium(browser, page_server, official_geojson, schematic_geojson):
     root, base = page_server
     figures = {
         "incidents-dark": mf.incidents_figure(_incidents(), geo.fire_posts(), official_geojson, "id",
@@ -228,33 +220,31 @@ def test_the_maps_draw_offline_in_chromium(page_server, official_geojson, schema
                                                            lang="id", schematic=True, theme="light",
                                                            viewport=(960, 720)),
     }
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, fig in figures.items():
-                (root / f"{name}.html").write_text(_page(fig), encoding="utf-8")
-                page = browser.new_page(viewport={"width": 960, "height": 720})
-                requests: list[str] = []
-                page.on("request", lambda r: requests.append(r.url))
-                page.goto(f"{base}/{name}.html")
-                page.wait_for_function("() => { const m = document.getElementById('map')._fullLayout?.map?._subplot?.map;"
-                                       " return m && m.loaded() && !m.isMoving(); }", timeout=60_000)
-                page.wait_for_timeout(500)
-                page.screenshot(path=str(root / f"{name}.png"))
-                assert all(url.startswith((base, f"blob:{base}")) for url in requests), requests
-                drawn = page.evaluate("() => document.getElementById('map')._fullLayout.map._subplot.map"
-                                      ".queryRenderedFeatures().length")
-                assert drawn >= 31, "the kecamatan were not drawn"
-                if name == "incidents-dark":
-                    x, y = page.evaluate("""() => {
-                        const gd = document.getElementById('map'), m = gd._fullLayout.map._subplot.map;
-                        const trace = gd.data[gd.data.length - 1], q = m.project([trace.lon[0], trace.lat[0]]);
-                        const box = m.getCanvas().getBoundingClientRect();
-                        return [q.x + box.left, q.y + box.top]; }""")
-                    page.mouse.move(x, y)
-                    page.wait_for_selector(".hovertext", timeout=5_000)
-                    hover = page.text_content(".hovertext")
-                    assert "Kebakaran" in hover and "Prioritas 1 (tertinggi)" in hover and "08.15 WIB" in hover
-                page.close()
-        finally:
-            browser.close()
+    for name, fig in figures.items():
+        (root / f"{name}.html").write_text(_page(fig), encoding="utf-8")
+        page = browser.new_page(viewport={"width": 960, "height": 720})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{base}/{name}.html")
+        page.wait_for_function("() => { const m = document.getElementById('map')._fullLayout?.map?._subplot?.map;"
+                               " return m && m.loaded() && !m.isMoving(); }", timeout=60_000)
+        page.wait_for_timeout(500)
+        artifacts = Path(__file__).resolve().parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / f"map-{name}.png"))
+        assert all(url.startswith((base, f"blob:{base}")) for url in requests), requests
+        drawn = page.evaluate("() => document.getElementById('map')._fullLayout.map._subplot.map"
+                              ".queryRenderedFeatures().length")
+        assert drawn >= 31, "the kecamatan were not drawn"
+        if name == "incidents-dark":
+            x, y = page.evaluate("""() => {
+                const gd = document.getElementById('map'), m = gd._fullLayout.map._subplot.map;
+                const trace = gd.data[gd.data.length - 1], q = m.project([trace.lon[0], trace.lat[0]]);
+                const box = m.getCanvas().getBoundingClientRect();
+                return [q.x + box.left, q.y + box.top]; }""")
+            page.mouse.move(x, y)
+            page.wait_for_selector(".hovertext", timeout=5_000)
+            hover = page.text_content(".hovertext")
+            assert "Kebakaran" in hover and "Prioritas 1 (tertinggi)" in hover and "08.15 WIB" in hover
+        page.close()
+

@@ -1,0 +1,46 @@
+"""The KPI cache: one computation per data version across concurrent viewers, real Redis."""
+import threading
+import time
+
+from data_sources.ingest import data_version_key
+from data_sources.kpi_cache import KpiCache, clock_bucket
+
+
+def test_concurrent_viewers_cause_one_computation(settings, redis_client):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.2)
+        return {"received": 7, "by_kecamatan": {"35.78.01": 5}}
+
+    caches = [KpiCache(redis_client, settings) for _ in range(8)]  # eight workers
+    results = []
+    threads = [threading.Thread(target=lambda c=c: results.append(c.get_or_compute("summary", "from=x", compute)))
+               for c in caches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert results == [{"received": 7, "by_kecamatan": {"35.78.01": 5}}] * 8
+
+    redis_client.incr(data_version_key(settings))  # the ingestor committed
+    assert caches[0].get_or_compute("summary", "from=x", lambda: {"received": 8}) == {"received": 8}
+    assert caches[1].get_or_compute("summary", "from=y", lambda: {"received": 1}) == {"received": 1}
+
+
+def test_cache_hit_is_fast(settings, redis_client):
+    cache = KpiCache(redis_client, settings)
+    cache.get_or_compute("q", "k", lambda: {"x": list(range(100))})
+    start = time.perf_counter()
+    for _ in range(100):
+        cache.get_or_compute("q", "k", lambda: None)
+    assert (time.perf_counter() - start) / 100 < 0.005
+
+
+def test_clock_bucket():
+    import datetime as dt
+
+    t = dt.datetime(2026, 11, 27, 8, 0, 59, tzinfo=dt.timezone.utc)
+    assert clock_bucket(t) == clock_bucket(t.replace(second=0)) != clock_bucket(t.replace(minute=1))

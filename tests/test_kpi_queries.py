@@ -1,0 +1,181 @@
+"""KPI queries on hand-computed data, on SQLite and PostgreSQL (the `engine` fixture runs both)."""
+import argparse
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from sqlalchemy import delete, insert
+
+from dashboard.filters import KpiFilter, make_filter
+from data_sources import kpi_cli, kpi_complaints, kpi_egov, kpi_incidents
+from data_sources.kpi_queries import headline, percentiles, seconds_between
+from data_sources.models import Complaint, EgovReading, Incident
+from tests.kpi_data import NOW, complaint, incident, load
+
+H = dt.timedelta(hours=1)
+DAY = make_filter(date_from="2026-11-26", date_to="2026-11-28")
+
+
+def _fixture_complaints():
+    t0 = NOW - 30 * H  # 2026-11-26 06:00 UTC = 13:00 WIB
+    return [
+        complaint("a", t0, first_response_h=1, resolved_h=5),
+        complaint("b", t0, first_response_h=2, channel="sms", reply_channel="phone"),
+        complaint("c", t0, first_response_h=3, resolved_h=10, reopened=1, status="reopened"),
+        complaint("d", t0, first_response_h=4, status="rejected", kecamatan=None),
+        complaint("e", t0, first_response_h=28),  # answered after its 24 h deadline
+        complaint("f", t0),  # unanswered, deadline passed: breached
+        complaint("g", NOW - 2 * H, kecamatan="35.78.02"),  # open, not yet due: left out of the SLA rate
+        complaint("old", NOW - 24 * 40 * H),  # outside the period
+    ]
+
+
+def test_complaint_period_figures(engine):
+    load(engine, _fixture_complaints())
+    with engine.connect() as conn:
+        fig = kpi_complaints.period_figures(conn, DAY, NOW)
+    assert fig["received"] == 7
+    assert fig["open"] == 5  # b, c (re-opened), e, f, g
+    # within: a b c d (4); measured: 5 answered + 1 overdue unanswered; g is not yet due.
+    assert (fig["answered_within_sla"], fig["sla_measured"]) == (4, 6)
+    assert fig["responded_within_sla_pct"] == 66.67
+    # first responses 1 2 3 4 28 h: p50 = 3, p90 = 4 + 0.6 * 24
+    assert fig["first_response_p50_h"] == 3.0
+    assert fig["first_response_p90_h"] == pytest.approx(18.4)
+    assert fig["resolution_p50_h"] == 7.5  # 5 and 10 h
+    assert fig["reopened_pct"] == pytest.approx(14.29)
+    assert fig["rejected_pct"] == pytest.approx(14.29)
+    assert fig["same_channel_reply_pct"] == 80.0
+    assert fig["channel_mix"] == {"sms": 1, "whatsapp": 6}
+    assert fig["by_kecamatan"] == {"35.78.01": 5, "35.78.02": 1, "unknown": 1}
+    assert fig["open_backlog_by_age"] == {"lt_1d": 1, "1_3d": 4, "3_7d": 0, "7_30d": 0, "ge_30d": 0}
+
+
+def test_filters_narrow_the_figures(engine):
+    load(engine, _fixture_complaints())
+    with engine.connect() as conn:
+        sms = kpi_complaints.period_figures(conn, make_filter(date_from="2026-11-26", channel="sms"), NOW)
+        unknown = kpi_complaints.period_figures(conn, make_filter(kecamatan="unknown"), NOW)
+        everything = kpi_complaints.period_figures(conn, KpiFilter(), NOW)
+    assert sms["received"] == 1 and sms["first_response_p50_h"] == 2.0
+    assert unknown["received"] == 1 and unknown["rejected_pct"] == 100.0
+    assert everything["received"] == 8 and everything["open_backlog_by_age"]["ge_30d"] == 1
+
+
+def test_open_complaints_by_sla_state(engine):
+    load(engine, [
+        complaint("on", NOW - 6 * H), complaint("risk", NOW - 13 * H), complaint("crit", NOW - 19 * H),
+        complaint("late", NOW - 25 * H), complaint("done", NOW - 19 * H, first_response_h=1, resolved_h=2),
+    ])
+    with engine.connect() as conn:
+        watch = kpi_complaints.open_sla_states(conn, KpiFilter(), NOW, limit=10)
+    assert watch["counts"] == {"on_track": 1, "at_risk": 1, "critical": 1, "breached": 1}
+    assert [u["complaint_id"] for u in watch["urgent"]] == ["late", "crit", "risk", "on"]
+    assert watch["urgent"][0]["seconds_left"] == -3600.0 and watch["urgent"][0]["state"] == "breached"
+    assert watch["urgent"][1]["at_risk_at"] == (NOW - 7 * H).isoformat()
+
+
+def test_opd_league(engine):
+    t0 = NOW - 30 * H
+    rows = [complaint(f"big{i}", t0, first_response_h=1 if i < 27 else 30, opd="DSDABM") for i in range(30)]
+    rows += [complaint(f"tiny{i}", t0, first_response_h=1, opd="DLH") for i in range(2)]
+    load(engine, rows)
+    with engine.connect() as conn:
+        league = kpi_complaints.opd_league(conn, KpiFilter(), NOW, min_sample=10)
+    assert [(r["opd"], r["ranked"], r["rate_pct"]) for r in league] == [("DSDABM", True, 90.0), ("DLH", False, 100.0)]
+
+
+def _fixture_incidents():
+    t0 = NOW - 5 * H
+    return [
+        incident("i1", t0, response_min=5, answer_s=10, dispatch_min=1, scene_min=30, category="fire"),
+        incident("i2", t0, response_min=7, answer_s=15, dispatch_min=2, scene_min=40, category="fire"),
+        incident("i3", t0, response_min=8, answer_s=20, dispatch_min=2, category="flood", kecamatan=None),
+        incident("i4", t0, response_min=10, answer_s=30, dispatch_min=3, category="flood"),
+        incident("skew", t0, response_min=-2, category="flood"),  # arrival stamped before the report
+        incident("open", NOW - 0.5 * H, category="medical", active=True),
+    ]
+
+
+def test_incident_period_figures(engine):
+    load(engine, incidents=_fixture_incidents())
+    with engine.connect() as conn:
+        fig = kpi_incidents.period_figures(conn, DAY, NOW)
+        active = kpi_incidents.active_incidents(conn, KpiFilter(), NOW)
+    assert (fig["reported"], fig["with_arrival"], fig["response_measured"], fig["response_negative"]) == (6, 5, 4, 1)
+    assert fig["response_mean_min"] == 7.5
+    assert fig["response_p50_min"] == 7.5
+    assert fig["response_p90_min"] == pytest.approx(9.4)  # 8 + 0.7 * 2
+    assert fig["within_7_4_min_pct"] == 50.0
+    assert fig["answered_within_15s_pct"] == 50.0 and fig["answered_within_20s_pct"] == 75.0
+    assert fig["answer_p50_s"] == 17.5
+    assert fig["report_to_dispatch_p50_min"] == 2.0
+    assert fig["dispatch_to_arrival_p50_min"] == 5.5  # 4, 5, 6, 7 min
+    assert fig["on_scene_p50_min"] == 35.0
+    assert fig["by_category"]["fire"]["response_mean_min"] == 6.0
+    assert fig["by_category"]["flood"]["response_measured"] == 2
+    assert fig["by_kecamatan"]["unknown"]["reported"] == 1
+    assert active["active"] == 1 and active["incidents"][0]["elapsed_s"] == 1800.0
+
+
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, 10 * 24 * 3600), min_size=1, max_size=40))
+def test_sql_percentiles_equal_numpy(engine, seconds):
+    t0 = NOW - 400 * H
+    with engine.begin() as conn:
+        conn.execute(delete(Incident.__table__))
+        conn.execute(insert(Incident.__table__), [
+            incident(f"p{i}", t0, response_min=s / 60, category="fire" if i % 2 else "flood") for i, s in enumerate(seconds)])
+    c = Incident.__table__.c
+    with engine.connect() as conn:
+        value = seconds_between(conn, c.first_arrived_at, c.reported_at)
+        overall = percentiles(conn, value, [], (0.5, 0.9, 0.0, 1.0))[()]
+        grouped = percentiles(conn, value, [], (0.5, 0.9), group_by=(c.category,))
+    assert overall == pytest.approx([np.percentile(seconds, q) for q in (50, 90, 0, 100)], abs=1e-6)
+    for key, group in (("fire", seconds[1::2]), ("flood", seconds[0::2])):
+        if group:
+            assert grouped[(key,)] == pytest.approx([np.percentile(group, 50), np.percentile(group, 90)], abs=1e-6)
+
+
+def test_egov_latest_trend_and_rag(engine):
+    at = NOW
+    rows = [
+        dict(domain="budgeting", metric="apbd_realization_pct", opd=o, period=p, value=v, target=t, unit="pct",
+             occurred_at=at, event_id=f"e{o}{p}")
+        for o, p, v, t in (("DLH", "2026-09", 60, 75), ("DLH", "2026-10", 72, 80), ("DINKES", "2026-10", 95, 80),
+                           ("DINKES", "2026-09", 70, 75))
+    ] + [dict(domain="procurement", metric="tender_count", opd="ALL", period="2026-10", value=12, target=10,
+              unit="count", occurred_at=at, event_id="eall")]
+    with engine.begin() as conn:
+        conn.execute(insert(EgovReading.__table__), rows)
+    with engine.connect() as conn:
+        latest = {(r["metric"], r["opd"]): r for r in kpi_egov.latest(conn)}
+        series = kpi_egov.trend(conn, "budgeting", "apbd_realization_pct", "DLH")
+    assert latest[("apbd_realization_pct", "DLH")]["value"] == 72 and latest[("apbd_realization_pct", "DLH")]["previous"] == 60
+    assert latest[("apbd_realization_pct", "DLH")]["rag"] == "amber"
+    assert latest[("apbd_realization_pct", "DINKES")]["rag"] == "green"
+    city = latest[("apbd_realization_pct", "ALL")]
+    assert city["derived"] and city["value"] == 83.5 and city["target"] == 80 and city["rag"] == "green"
+    assert latest[("tender_count", "ALL")]["derived"] is False
+    assert [s["period"] for s in series] == ["2026-09", "2026-10"]
+
+
+def test_kpi_cli_prints_the_headline(engine, settings, capsys):
+    load(engine, _fixture_complaints(), _fixture_incidents())
+    import argparse as ap
+
+    parser = ap.ArgumentParser()
+    kpi_cli.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["kpi", "--json", "--from", "2026-11-26", "--to", "2026-11-28", "--now", NOW.isoformat()])
+    assert kpi_cli.run(settings, args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["complaints"]["received"] == 7
+    assert doc["complaints"]["responded_within_sla_pct"] == 66.67
+    assert doc["complaints"]["first_response_p50_h"] == 3.0
+    assert doc["incidents"]["reported"] == 6 and doc["incidents"]["with_arrival"] == 5
+    assert doc["incidents"]["response_p90_min"] == pytest.approx(9.4)
+    assert doc["complaints_by_kecamatan"] == {"35.78.01": 5, "35.78.02": 1, "unknown": 1}
+    bad = parser.parse_args(["kpi", "--json", "--channel", "pigeon"])
+    assert kpi_cli.run(settings, bad) == 2
