@@ -49,6 +49,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "stream.complaints": ("Aduan", "Complaints"),
     "stream.incidents": ("Insiden 112", "112 incidents"),
     "stream.egov": ("E-gov", "E-gov"),
+    # maps
+    "map.schematic": ("Peta skematis: batas kecamatan perkiraan, bukan batas resmi",
+                      "Schematic map: approximate kecamatan boundaries, not the official ones"),
+    "map.no_data": ("Tidak ada data", "No data"),
+    "map.fire_post": ("Pos pemadam kebakaran", "Fire post"),
+    "map.priority": ("Prioritas {n}", "Priority {n}"),
+    "map.priority_top": ("Prioritas 1 (tertinggi)", "Priority 1 (highest)"),
+    "map.reported": ("Dilaporkan {time} WIB", "Reported {time} WIB"),
+    "map.active_here": ("{n} insiden aktif", "{n} active incidents"),
+    "map.active_here.one": ("{n} insiden aktif", "{n} active incident"),
+    "map.without_place": ("{n} insiden tanpa koordinat", "{n} incidents without coordinates"),
+    "map.without_place.one": ("{n} insiden tanpa koordinat", "{n} incident without coordinates"),
+    "map.size_hint": ("Besar = prioritas lebih tinggi", "Larger = higher priority"),
 }
 
 MONTHS = {

@@ -64,26 +64,8 @@ DEFAULT_VIEWPORT = (960, 720)  # the map's size in CSS pixels, when the caller d
 TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", Arial, sans-serif'
 
-# key: (Bahasa Indonesia, English); belongs in dashboard.i18n.TEXTS once that table takes map texts
-TEXTS: dict[str, tuple[str, str]] = {
-    "map.schematic": ("Peta skematis: batas kecamatan perkiraan, bukan batas resmi",
-                      "Schematic map: approximate kecamatan boundaries, not the official ones"),
-    "map.no_data": ("Tidak ada data", "No data"),
-    "map.fire_post": ("Pos pemadam kebakaran", "Fire post"),
-    "map.priority": ("Prioritas {n}", "Priority {n}"),
-    "map.priority_top": ("Prioritas 1 (tertinggi)", "Priority 1 (highest)"),
-    "map.reported": ("Dilaporkan {time} WIB", "Reported {time} WIB"),
-    "map.active_here": ("{n} insiden aktif", "{n} active incidents"),
-    "map.active_here.one": ("{n} insiden aktif", "{n} active incident"),
-    "map.without_place": ("{n} insiden tanpa koordinat", "{n} incidents without coordinates"),
-    "map.without_place.one": ("{n} insiden tanpa koordinat", "{n} incident without coordinates"),
-    "map.size_hint": ("Besar = prioritas lebih tinggi", "Larger = higher priority"),
-}
-
-
 def _t(key: str, lang: str, **values: object) -> str:
-    text = TEXTS[key][i18n.LANGUAGES.index(i18n.language(lang))]
-    return text.format(**values) if values else text
+    return i18n.t(key, i18n.language(lang), **values)
 
 
 def _count(key: str, n: int, lang: str) -> str:
