@@ -8,6 +8,7 @@
     python app.py schema        the JSON Schema of the event contract
     python app.py stats --json  stored counts and the feed's health
     python app.py boundaries check PATH   what a GIS officer runs before handing over a boundary file
+    python app.py kpi --json    the headline figures of a period, from the KPI engine
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import dash
 import flask
 
 from dashboard.settings import Settings, SettingsError, load_settings
-from data_sources import boundaries_cli
+from data_sources import boundaries_cli, kpi_cli
 from data_sources.services import EXTENSION_KEY, Services
 
 ROOT = Path(__file__).resolve().parent
@@ -187,12 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="stored counts and feed health")
     p.add_argument("--json", action="store_true")
     boundaries_cli.add_parser(sub)
+    kpi_cli.add_parser(sub)
     return parser
 
 
 COMMANDS = {
     "serve": _cmd_serve, "ingest": _cmd_ingest, "simulate": _cmd_simulate, "init-db": _cmd_init_db,
     "schema": _cmd_schema, "stats": _cmd_stats, "demo": _cmd_demo, "boundaries": boundaries_cli.run,
+    "kpi": kpi_cli.run,
 }
 
 

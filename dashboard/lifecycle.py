@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
-DEFAULT_SLA_HOURS = 24.0
 CLOSED_COMPLAINT_STATUSES = frozenset({"resolved", "rejected"})
 
 
@@ -108,8 +107,3 @@ def incident_state(events: Iterable[IncidentEventFact]) -> IncidentState:
         units_dispatched=len({e.unit for e in dispatched}),
         is_active=last_close is None,
     )
-
-
-def sla_due_at(created_at: dt.datetime, sla_hours: float | None) -> dt.datetime:
-    """The deadline of the first response in calendar time (the working-time mode comes with the KPI engine)."""
-    return created_at + dt.timedelta(hours=sla_hours if sla_hours is not None else DEFAULT_SLA_HOURS)

@@ -59,6 +59,17 @@ class Settings:
     # "offline" (no request leaves the machine), a style URL of the city's tile server, or a plotly style name
     map_style: str = "offline"
     population_path: Path | None = None
+    # SLA of complaints: calendar time, or working time (office hours, national holidays, cuti bersama)
+    sla_mode: str = "calendar"
+    sla_default_hours: float = 24.0
+    sla_hours_by_category: str | None = None  # e.g. "jalan_rusak:48,perizinan:72"
+    office_hours: str = "mon-fri 08:00-16:00"
+    holidays_path: Path | None = None  # extra or corrected days off, CSV date,kind,name[,source]
+    # e-government red/amber/green: green from this share of the target, amber from the next
+    egov_rag_green: float = 1.0
+    egov_rag_amber: float = 0.9
+    egov_lower_is_better: str | None = None  # metric codes, comma-separated
+    kpi_min_sample: int = 30
 
     @property
     def resolved_database_url(self) -> str:
@@ -104,8 +115,28 @@ _ENV = {
     "PANTAU_KELURAHAN_NAME_FIELD": "kelurahan_name_field",
     "PANTAU_MAP_STYLE": "map_style",
     "PANTAU_POPULATION_PATH": "population_path",
+    "PANTAU_SLA_MODE": "sla_mode",
+    "PANTAU_SLA_HOURS": "sla_default_hours",
+    "PANTAU_SLA_HOURS_BY_CATEGORY": "sla_hours_by_category",
+    "PANTAU_OFFICE_HOURS": "office_hours",
+    "PANTAU_HOLIDAYS_PATH": "holidays_path",
+    "PANTAU_EGOV_RAG_GREEN": "egov_rag_green",
+    "PANTAU_EGOV_RAG_AMBER": "egov_rag_amber",
+    "PANTAU_EGOV_LOWER_IS_BETTER": "egov_lower_is_better",
+    "PANTAU_KPI_MIN_SAMPLE": "kpi_min_sample",
 }
-_PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path"}
+_PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
+_FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0)}
+
+
+def _float(name: str, raw: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
 ENVIRONMENT_VARIABLES = tuple(_ENV)
 
 
@@ -129,6 +160,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 10, 60_000)
         elif attr == "claim_idle_ms":
             values[attr] = _int(env_name, raw, 100, 86_400_000)
+        elif attr == "kpi_min_sample":
+            values[attr] = _int(env_name, raw, 1, 100_000)
+        elif attr in _FLOATS:
+            values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
             values[attr] = _int(env_name, raw, 1, 65_535)
         elif attr in _PATHS:
@@ -153,7 +188,18 @@ def validate(settings: Settings) -> None:
         )
     if settings.default_language not in ("id", "en"):
         raise SettingsError(f"PANTAU_LANGUAGE must be 'id' or 'en'; got {settings.default_language!r}")
-    for name in ("boundaries_path", "kelurahan_path", "population_path"):
+    if settings.egov_rag_amber > settings.egov_rag_green:
+        raise SettingsError("PANTAU_EGOV_RAG_AMBER must not be above PANTAU_EGOV_RAG_GREEN")
+    # the SLA policy parses office hours, per-category hours and the holiday table: fail at start, not at ingest
+    from dashboard.holidays import HolidayTableError
+    from dashboard.sla import SlaConfigError, parse_office_hours, policy_from_settings
+
+    try:
+        parse_office_hours(settings.office_hours)
+        policy_from_settings(settings)
+    except (SlaConfigError, HolidayTableError) as exc:
+        raise SettingsError(str(exc)) from None
+    for name in ("boundaries_path", "kelurahan_path", "population_path", "holidays_path"):
         path = getattr(settings, name)
         if path is not None and not path.exists():
             env = next(k for k, v in _ENV.items() if v == name)

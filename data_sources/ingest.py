@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
 from dashboard.settings import Settings
+from dashboard.sla import policy_from_settings
 from data_sources.store import Accepted, BatchResult, Refused, apply_batch
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class Ingestor:
         self._last_claim = 0.0
         self._dead_letter_once = client.register_script(_DEAD_LETTER_ONCE)
         self._locator = None
+        self.sla_policy = policy_from_settings(settings)
         self.processed_entries = 0
 
     # --- set-up ------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ class Ingestor:
     def _store(self, accepted, refused, raw_by_entry) -> BatchResult:
         try:
             with self.sessions.begin() as session:
-                return apply_batch(session, accepted, refused, raw_by_entry, self.locator)
+                return apply_batch(session, accepted, refused, raw_by_entry, self.locator, self.sla_policy)
         except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
             # One event the database will not take must not block the rest: store them one by one.
             log.warning("batch refused by the database (%s); storing its %d events one by one",
@@ -274,7 +276,7 @@ class Ingestor:
         for item in accepted:
             try:
                 with self.sessions.begin() as session:
-                    one = apply_batch(session, [item], [], raw_by_entry, self.locator)
+                    one = apply_batch(session, [item], [], raw_by_entry, self.locator, self.sla_policy)
             except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
                 reason = f"the store refused the event: {type(exc.orig).__name__}: {str(exc.orig).splitlines()[0][:300]}"
                 result.refused.append(Refused(item.stream, item.entry_id, raw_by_entry.get((item.stream, item.entry_id), ""), reason))

@@ -83,6 +83,8 @@ class Complaint(Base):
         Index("ix_complaints_open_due", "is_open", "due_at"),
         Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at"),
         Index("ix_complaints_opd_created", "opd", "created_at"),
+        Index("ix_complaints_category_created", "category", "created_at"),
+        Index("ix_complaints_channel_created", "channel", "created_at"),
     )
 
 
@@ -150,6 +152,7 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_active", "is_active", "reported_at"),
         Index("ix_incidents_kecamatan_reported", "kecamatan_code", "reported_at"),
+        Index("ix_incidents_category_reported", "category", "reported_at"),
     )
 
 

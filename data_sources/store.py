@@ -10,14 +10,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard import events as ev
-from dashboard.lifecycle import (
-    IncidentEventFact, StatusEvent, complaint_state, incident_state, sla_due_at,
-)
+from dashboard.lifecycle import IncidentEventFact, StatusEvent, complaint_state, incident_state
+from dashboard.sla import SlaPolicy, policy_from_settings
 from data_sources import locations
 from data_sources.models import (
     Complaint, ComplaintStatusEvent, DeadLetter, EgovReading, Incident, IncidentEvent,
     PersonalComplaintNote, PersonalComplaintReporter, PersonalIncidentCaller, ProcessedEvent,
 )
+
+
+# calendar time, 24 hours unless the event says otherwise: the contract's default
+DEFAULT_SLA_POLICY = policy_from_settings(None)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ def _now() -> dt.datetime:
 
 
 def apply_batch(session: Session, accepted: list[Accepted], refused: list[Refused],
-                raw_by_entry: dict[tuple[str, str], str] | None = None, locator=None) -> BatchResult:
+                raw_by_entry: dict[tuple[str, str], str] | None = None, locator=None,
+                sla: SlaPolicy | None = None) -> BatchResult:
     """Store a batch; the caller commits. Returns what was stored, duplicated and refused.
 
     An event_id seen before with the same body is a producer's retry (or our own redelivery) and is
@@ -100,7 +104,7 @@ def apply_batch(session: Session, accepted: list[Accepted], refused: list[Refuse
 
     fresh = _refuse_recreated(session, fresh, refuse)
     now = _now()
-    _store_complaints(session, fresh, now, locator)
+    _store_complaints(session, fresh, now, locator, sla or DEFAULT_SLA_POLICY)
     _store_incidents(session, fresh, now, locator)
     _store_egov(session, fresh)
 
@@ -147,7 +151,7 @@ def _personal_values(**values) -> dict | None:
     return values if any(v is not None for v in values.values()) else None
 
 
-def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
+def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, locator, sla: SlaPolicy) -> None:
     created = [a.event for a in fresh if a.event.type == "complaint.created"]
     statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
     if not created and not statuses:
@@ -156,12 +160,12 @@ def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime,
     rows, personal = [], []
     for e, place in zip(created, places):
         d = e.data
+        hours = sla.hours_for(d.category, d.sla_hours)
         rows.append(dict(
             complaint_id=d.complaint_id, created_event_id=e.event_id, channel=d.channel, category=d.category,
             created_opd=d.opd, opd=d.opd, kecamatan_code=place.kecamatan_code, kelurahan_code=place.kelurahan_code,
             location_method=place.method, lat=d.lat if place.known else None, lon=d.lon if place.known else None,
-            sla_hours=d.sla_hours if d.sla_hours is not None else 24.0, created_at=e.occurred_at,
-            due_at=sla_due_at(e.occurred_at, d.sla_hours), status="received", status_at=e.occurred_at,
+            sla_hours=hours, created_at=e.occurred_at, due_at=sla.due_at(e.occurred_at, hours), status="received", status_at=e.occurred_at,
             reopened_count=0, is_open=True, updated_at=now,
         ))
         r = d.reporter

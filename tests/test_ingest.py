@@ -204,3 +204,20 @@ def test_locations_by_code_name_or_coordinates(settings, engine, redis_client, i
     assert (complaint.kecamatan_code, complaint.location_method) == expected
     if expected[0] is None:
         assert complaint.lat is None and complaint.lon is None
+
+
+def test_deadlines_follow_the_configured_sla_policy(settings, engine, redis_client, ingest_until_idle):
+    """Working time: 24 hours of office time (08:00-16:00 WIB, Monday to Friday) from Friday 15:00 WIB are
+    1 h on Friday, 8 h on Monday and Tuesday and 7 h on Wednesday: due Wednesday 2 December, 15:00 WIB."""
+    friday_3pm = "2026-11-27T15:00:00+07:00"
+    created = {"channel": "app", "category": "jalan_rusak"}
+    publish(redis_client, settings, make_event("w1", "complaint.created", created | {"complaint_id": "W1"}, friday_3pm))
+    publish(redis_client, settings, make_event("w2", "complaint.created",
+                                               created | {"complaint_id": "W2", "category": "perizinan"}, friday_3pm))
+    publish(redis_client, settings, make_event("w3", "complaint.created",
+                                               created | {"complaint_id": "W3", "sla_hours": 2}, friday_3pm))
+    ingest_until_idle(sla_mode="working", sla_hours_by_category="perizinan:16")
+    due = {cid: row(engine, Complaint, Complaint.complaint_id == cid).due_at.isoformat() for cid in ("W1", "W2", "W3")}
+    assert due["W1"] == "2026-12-02T08:00:00+00:00"  # 15:00 WIB
+    assert due["W2"] == "2026-12-01T08:00:00+00:00"  # 16 h: Tuesday 15:00 WIB
+    assert due["W3"] == "2026-11-30T02:00:00+00:00"  # 2 h given on the event: 1 h Friday, 1 h Monday 09:00 WIB

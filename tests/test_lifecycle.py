@@ -1,6 +1,6 @@
 import datetime as dt
 
-from dashboard.lifecycle import IncidentEventFact, StatusEvent, complaint_state, incident_state, sla_due_at
+from dashboard.lifecycle import IncidentEventFact, StatusEvent, complaint_state, incident_state
 
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
 
@@ -48,8 +48,3 @@ def test_closed_incident_keeps_its_outcome():
     state = incident_state([IncidentEventFact(at(30), 1, "closed", outcome="false_alarm")])
     assert state.status == "closed" and state.outcome == "false_alarm" and not state.is_active
     assert incident_state([]).status == "reported"
-
-
-def test_sla_deadline_defaults_to_24_hours():
-    assert sla_due_at(T0, None) == T0 + dt.timedelta(hours=24)
-    assert sla_due_at(T0, 2.5) == T0 + dt.timedelta(hours=2.5)

@@ -1,0 +1,83 @@
+"""KPI results cached by data version, shared by every server worker through Redis.
+
+Key: (query name, normalised filter, clock bucket, data version). The ingestor bumps the version after
+each commit, so a result stays valid until the data changes. A short lock (SET NX PX) makes one worker
+compute while the others wait for its result: N viewers cost one computation per change. A small
+in-process LRU sits on top, checked against the same version.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable
+
+import orjson
+import redis
+
+from data_sources.ingest import data_version
+
+LOCK_MS = 10_000
+WAIT_S = 10.0
+TTL_S = 3600
+
+
+class KpiCache:
+    def __init__(self, client: redis.Redis, settings, *, local_size: int = 256):
+        self.client = client
+        self.settings = settings
+        self._local: OrderedDict[str, object] = OrderedDict()
+        self._local_size = local_size
+        self._guard = threading.Lock()
+        self.computations = 0
+
+    def key(self, name: str, filter_key: str, version: str) -> str:
+        digest = hashlib.sha256(filter_key.encode()).hexdigest()[:24]
+        return f"{self.settings.stream_prefix}:kpi:{name}:{digest}:{version}"
+
+    def get_or_compute(self, name: str, filter_key: str, compute: Callable[[], object]):
+        """The cached result for the current data version, computing it (once across workers) if absent."""
+        version = data_version(self.client, self.settings)
+        key = self.key(name, filter_key, version)
+        with self._guard:
+            if key in self._local:
+                self._local.move_to_end(key)
+                return self._local[key]
+        raw = self.client.get(key)
+        if raw is None:
+            raw = self._compute_once(key, compute)
+        value = orjson.loads(raw)
+        with self._guard:
+            self._local[key] = value
+            while len(self._local) > self._local_size:
+                self._local.popitem(last=False)
+        return value
+
+    def _compute_once(self, key: str, compute: Callable[[], object]) -> bytes:
+        lock = f"{key}:lock"
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            if self.client.set(lock, b"1", nx=True, px=LOCK_MS):
+                try:
+                    raw = self.client.get(key)  # another worker may have finished just before
+                    if raw is None:
+                        self.computations += 1
+                        raw = orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
+                        self.client.set(key, raw, ex=TTL_S)
+                    return raw
+                finally:
+                    self.client.delete(lock)
+            raw = self.client.get(key)
+            if raw is not None:
+                return raw
+            if time.monotonic() > deadline:
+                # The computing worker died or is very slow: compute here rather than show nothing.
+                self.computations += 1
+                return orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
+            time.sleep(0.02)
+
+
+def clock_bucket(now, seconds: int = 60) -> str:
+    """Figures that depend on the clock (SLA states, ages) are cached per `seconds` of it."""
+    return str(int(now.timestamp()) // seconds * seconds)
