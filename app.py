@@ -46,9 +46,11 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
         serve_locally=True,  # wall screens may have no internet: every script and style from here
         assets_folder=str(ROOT / "assets"),
         suppress_callback_exceptions=True,
+        use_pages=True,
+        pages_folder="",  # views are registered below, one module per view, not discovered from a folder
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.layout = live_layout.layout
+    dash.register_page("live", path="/", layout=live_layout.layout, title="Pantau Surabaya")
     live_callbacks.register()
     # dash.callback collects callbacks in a process-wide registry that the first app to serve a request
     # takes; bind them to this app now, so that every app built in one process gets its own.

@@ -44,7 +44,8 @@ def _default_language() -> str:
     return i18n.DEFAULT_LANGUAGE
 
 
-def layout() -> html.Div:
+def layout(**_query) -> html.Div:
+    # Dash pages passes the URL's query parameters here; the refresh callback reads and checks them itself.
     lang = _default_language()
     return html.Div(id=ids.page, className="pantau-page", **{"data-bs-theme": "dark"}, children=[
         dcc.Location(id=ids.url, refresh=False),
