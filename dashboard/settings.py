@@ -70,6 +70,10 @@ class Settings:
     egov_rag_amber: float = 0.9
     egov_lower_is_better: str | None = None  # metric codes, comma-separated
     kpi_min_sample: int = 30
+    # Stream retention: entries older than this are trimmed, never one that is not yet acknowledged.
+    stream_retention_hours: float = 72.0
+    stream_maxlen: int = 1_000_000  # a soft target per stream (0: none); never overrides the rule above
+    stream_trim_interval_s: float = 60.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -124,9 +128,13 @@ _ENV = {
     "PANTAU_EGOV_RAG_AMBER": "egov_rag_amber",
     "PANTAU_EGOV_LOWER_IS_BETTER": "egov_lower_is_better",
     "PANTAU_KPI_MIN_SAMPLE": "kpi_min_sample",
+    "PANTAU_STREAM_RETENTION_HOURS": "stream_retention_hours",
+    "PANTAU_STREAM_MAXLEN": "stream_maxlen",
+    "PANTAU_STREAM_TRIM_INTERVAL_S": "stream_trim_interval_s",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
-_FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0)}
+_FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0),
+           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:
@@ -160,6 +168,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 10, 60_000)
         elif attr == "claim_idle_ms":
             values[attr] = _int(env_name, raw, 100, 86_400_000)
+        elif attr == "stream_maxlen":
+            values[attr] = _int(env_name, raw, 0, 1_000_000_000)
         elif attr == "kpi_min_sample":
             values[attr] = _int(env_name, raw, 1, 100_000)
         elif attr in _FLOATS:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.settings import Settings
 from data_sources.ingest import SOURCES, data_version_key, health_key
+from data_sources.retention import retention_health
 from data_sources.models import (
     Complaint, ComplaintStatusEvent, DeadLetter, EgovReading, Incident, IncidentEvent,
 )
@@ -69,6 +70,8 @@ def stream_health(settings: Settings, client: redis.Redis) -> dict[str, Any]:
             "stored": int(health.get(f"stored:{source}", 0)),
             "duplicates": int(health.get(f"duplicates:{source}", 0)),
             "dead_lettered": int(health.get(f"dead_letters:{source}", 0)),
+            # pending entries deleted from the stream before they were stored (XAUTOCLAIM says so): lost
+            "lost": int(health.get(f"lost:{source}", 0)),
         }
         pending_total += pending
     return {
@@ -82,5 +85,6 @@ def stream_health(settings: Settings, client: redis.Redis) -> dict[str, Any]:
 def collect_stats(settings: Settings, engine: Engine, client: redis.Redis) -> dict[str, Any]:
     stats: dict[str, Any] = dict(store_counts(engine))
     stats.update(stream_health(settings, client))
+    stats["retention"] = retention_health(client, settings)
     stats["generated_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
     return stats

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
 from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
+from data_sources.retention import trim_streams
 from data_sources.store import Accepted, BatchResult, Refused, apply_batch
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ SOURCES = ("complaints", "incidents", "egov")
 CLAIM_INTERVAL_S = 5.0
 # Consumers with nothing pending and idle this long are removed from the group.
 STALE_CONSUMER_MS = 3_600_000
+# An event the database refuses with an integrity error is tried this often, alone, before it is refused.
+STORE_ATTEMPTS = 3
 
 
 def health_key(settings: Settings) -> str:
@@ -116,6 +119,7 @@ class Ingestor:
         self._last_claim = 0.0
         self._dead_letter_once = client.register_script(_DEAD_LETTER_ONCE)
         self._locator = None
+        self._last_trim = time.monotonic()
         self.sla_policy = policy_from_settings(settings)
         self.processed_entries = 0
 
@@ -144,6 +148,10 @@ class Ingestor:
                     groups_ready = True
                 handled = self.step()
                 backoff.reset()
+                if time.monotonic() - self._last_trim >= self.settings.stream_trim_interval_s:
+                    self._last_trim = time.monotonic()
+                    # Several ingestors trimming at once is harmless: the cut never passes an unacknowledged entry.
+                    trim_streams(self.redis, self.settings)
                 if until_idle and handled == 0 and self.is_idle():
                     return
             except redis.ResponseError as exc:
@@ -206,6 +214,7 @@ class Ingestor:
                 log.error("XAUTOCLAIM on %s: %d pending entries were deleted from the stream before being "
                           "stored: %s", key, len(reply[2]), [_text(i) for i in reply[2][:10]])
                 self.redis.xack(key, self.group, *reply[2])
+                self.redis.hincrby(health_key(self.settings), f"lost:{source}", len(reply[2]))
             for entry_id, fields in claimed:
                 entries.append(Entry(source, _text(entry_id), fields or {}))
             if claimed:
@@ -274,11 +283,22 @@ class Ingestor:
                         type(exc).__name__, len(accepted))
         result = BatchResult(refused=list(refused))
         for item in accepted:
-            try:
-                with self.sessions.begin() as session:
-                    one = apply_batch(session, [item], [], raw_by_entry, self.locator, self.sla_policy)
-            except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
-                reason = f"the store refused the event: {type(exc.orig).__name__}: {str(exc.orig).splitlines()[0][:300]}"
+            one, failure = None, None
+            for _attempt in range(STORE_ATTEMPTS):
+                try:
+                    with self.sessions.begin() as session:
+                        one = apply_batch(session, [item], [], raw_by_entry, self.locator, self.sla_policy)
+                    break
+                except sa_exc.IntegrityError as exc:
+                    # Often a race, not a bad event: another ingestor (scaled out, or one that took over
+                    # entries) committed the same event a moment ago. A new transaction sees its row and
+                    # counts a duplicate (or refuses a conflict) instead of dead-lettering a stored event.
+                    failure = exc
+                except sa_exc.DataError as exc:
+                    failure = exc
+                    break
+            if one is None:
+                reason = f"the store refused the event: {type(failure.orig).__name__}: {str(failure.orig).splitlines()[0][:300]}"
                 result.refused.append(Refused(item.stream, item.entry_id, raw_by_entry.get((item.stream, item.entry_id), ""), reason))
                 continue
             for stream, n in one.stored.items():

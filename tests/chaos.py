@@ -1,0 +1,550 @@
+"""The chaos run behind tests/test_chaos.py: a producer, a fleet of self-killing ingestors, Redis restarts,
+database cuts, a safe trimmer; then a count of every confirmed entry's fate.
+
+Used by the test (short form) and by hand for a long run:
+    .venv/bin/python -m tests.chaos --database sqlite --events 50000 --minutes 10
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+from sqlalchemy import func, select, text
+
+from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
+from dashboard.settings import Settings
+from data_sources.database import make_engine, session_factory, upgrade
+from data_sources.producer import encode, stream_for
+from data_sources.retention import trim_streams
+from tests.services import PostgresDatabase, RedisProcess, redis_server_binary
+
+ROOT = Path(__file__).resolve().parent.parent
+LOSS_SIGNALS = ("were deleted from the stream", "deleted from the stream before it was read")
+
+
+class DurableRedis(RedisProcess):
+    """A private redis-server with AOF and `appendfsync always`: a confirmed XADD survives a SIGKILL."""
+
+    def start(self) -> "DurableRedis":
+        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
+                "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_timeout=1).ping():
+                    return self
+            except redis.BusyLoadingError:
+                time.sleep(0.05)
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+
+@dataclass
+class ChaosConfig:
+    database: str = "sqlite"  # or "postgresql"
+    events: int = 2500
+    seconds: float = 30.0  # how long the producer spreads the events over
+    ingestors: int = 3  # alive at once
+    min_kills: int = 20
+    redis_restarts: int = 3
+    db_cuts: int = 3
+    external_kill_share: float = 0.3  # of the kills, the share done from outside at random moments
+    batch_size: int = 20
+    claim_idle_ms: int = 400
+    invalid_share: float = 0.03
+    duplicate_share: float = 0.03
+    trim_every_s: float = 0.7
+    seed: int = 8
+    drain_timeout_s: float = 120.0
+    # Only for proving that the checks can fail: trim with a plain MAXLEN (deletes unacknowledged entries),
+    # and tampers applied after the honest verification, each followed by a verification of its own.
+    unsafe_trim: bool = False
+    tampers: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChaosRun:
+    config: ChaosConfig
+    settings: Settings
+    workdir: Path
+    confirmed: list[tuple[str, str, bytes]] = field(default_factory=list)  # (source, entry id, body)
+    unconfirmed: list[tuple[str, bytes]] = field(default_factory=list)  # XADDs whose reply never came
+    external_kills: int = 0
+    redis_restarts: int = 0
+    db_cuts: int = 0
+    spawned: int = 0
+    unexpected_exits: list[tuple[int, int]] = field(default_factory=list)
+    trimmed: int = 0
+    seconds: float = 0.0
+
+
+class Fleet:
+    """Talks to `python -m tests.chaos_ingestor --fork-server`: spawn, kill, watch exits."""
+
+    def __init__(self, env: dict[str, str]):
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.chaos_ingestor", "--fork-server"], cwd=ROOT,
+                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.alive: dict[int, str] = {}
+        self.exits: list[tuple[int, int]] = []
+        self._pids: "collections.deque[int]" = collections.deque()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._spawned = threading.Condition(self._lock)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("the chaos fork server did not start")
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            parts = line.split()
+            if parts == ["ready"]:
+                self._ready.set()
+            elif parts[:1] == ["pid"]:
+                with self._lock:
+                    self.alive[int(parts[2])] = parts[1]
+                    self._pids.append(int(parts[2]))
+                    self._spawned.notify_all()
+            elif parts[:1] == ["exit"]:
+                with self._lock:
+                    self.alive.pop(int(parts[1]), None)
+                    self.exits.append((int(parts[1]), int(parts[2])))
+
+    def spawn(self, name: str, seed: str) -> int:
+        with self._lock:
+            self.proc.stdin.write(f"spawn {name} {seed}\n")
+            self.proc.stdin.flush()
+            if not self._spawned.wait_for(lambda: bool(self._pids), timeout=30):
+                raise RuntimeError("the fork server did not answer")
+            return self._pids.popleft()
+
+    def live(self) -> list[int]:
+        with self._lock:
+            return list(self.alive)
+
+    def kill(self, pid: int) -> bool:
+        with self._lock:
+            if pid not in self.alive:
+                return False
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return False
+            return True
+
+    def close(self) -> None:
+        """SIGTERM every child (a clean stop) and wait for the server."""
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._reader.join(5)
+
+
+def env_for(settings: Settings, workdir: Path) -> dict[str, str]:
+    return dict(os.environ, PANTAU_REDIS_URL=settings.redis_url, PANTAU_DATABASE_URL=settings.database_url,
+                PANTAU_STREAM_PREFIX=settings.stream_prefix, PANTAU_BATCH_SIZE=str(settings.batch_size),
+                PANTAU_BLOCK_MS=str(settings.block_ms), PANTAU_CLAIM_IDLE_MS=str(settings.claim_idle_ms),
+                PANTAU_DATA_DIR=str(settings.data_dir), PANTAU_LOG_LEVEL="INFO", PYTHONPATH=str(ROOT),
+                PANTAU_CHAOS_KILL_LOG=str(workdir / "kills.log"),
+                PANTAU_CHAOS_PROCESS_LOG=str(workdir / "ingestors.log"))
+
+
+def _body_and_stream(item) -> tuple[str, bytes]:
+    if isinstance(item, bytes):
+        return getattr(item, "stream", "complaints"), bytes(item)
+    return stream_for(item), encode(item)
+
+
+def produce(run: ChaosRun, items: list, done: threading.Event) -> None:
+    """XADD in small pipelines at a steady pace; record what Redis confirmed, retry what it did not."""
+    s = run.settings
+    client = redis.Redis.from_url(s.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    chunk = 10
+    pace = run.config.seconds / max(1, len(items) / chunk)
+    start = time.monotonic()
+    for n, i in enumerate(range(0, len(items), chunk)):
+        batch = [_body_and_stream(item) for item in items[i:i + chunk]]
+        while True:
+            try:
+                pipe = client.pipeline(transaction=False)
+                for source, body in batch:
+                    pipe.xadd(s.stream_key(source), {"event": body})
+                ids = pipe.execute()
+                break
+            except redis.RedisError:
+                run.unconfirmed.extend(batch)  # some may have landed: a second copy is harmless
+                time.sleep(0.1)
+        for (source, body), entry_id in zip(batch, ids):
+            run.confirmed.append((source, entry_id.decode(), body))
+        delay = start + (n + 1) * pace - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    client.close()
+    done.set()
+
+
+def cut_database(run: ChaosRun, admin_url: str | None, database_name: str | None) -> None:
+    """PostgreSQL: terminate every connection of the test database, mid-transaction or not."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                     "AND pid <> pg_backend_pid()", (database_name,))
+    run.db_cuts += 1
+
+
+def run_chaos(config: ChaosConfig, log=print) -> dict[str, Any]:
+    """The whole run: set up, chaos, drain, verify. Returns the report (see verify)."""
+    workdir = Path(tempfile.mkdtemp(prefix="pantau-chaos-"))
+    server = DurableRedis(appendonly=True).start()
+    database = None
+    if config.database == "postgresql":
+        database = PostgresDatabase()
+        url = database.url
+    else:
+        url = f"sqlite:///{workdir / 'pantau.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = Settings(redis_url=server.url, database_url=url, stream_prefix=f"chaos{config.seed}",
+                        data_dir=workdir, block_ms=200, claim_idle_ms=config.claim_idle_ms,
+                        batch_size=config.batch_size, consumer_name="chaos-drain")
+    run = ChaosRun(config, settings, workdir)
+    try:
+        _chaos(run, server, database, log)
+        _drain(run, engine)
+        client = redis.Redis.from_url(server.url)
+        report = verify(run, engine, client)
+        report["stats_cli"] = stats_cli(settings, workdir)
+        report["stats_agree"] = stats_agree(report)
+        report["tampered"] = {}
+        for name, tamper in config.tampers.items():
+            tamper(run, engine, client)
+            after = verify(run, engine, client)
+            after["stats_cli"] = stats_cli(settings, workdir)
+            report["tampered"][name] = {"lost": after["lost"], "duplicated": after["duplicated"],
+                                        "problems": after["problems"], "stats_agree": stats_agree(after)}
+        return report
+    finally:
+        engine.dispose()
+        server.close()
+        if database is not None:
+            database.drop()
+
+
+def _chaos(run: ChaosRun, server: DurableRedis, database: PostgresDatabase | None, log) -> None:
+    from data_sources.simulator import Simulator
+
+    c = run.config
+    rng = random.Random(c.seed)
+    items = Simulator(c.seed, invalid_share=c.invalid_share, duplicate_share=c.duplicate_share).generate(
+        c.events, dt.datetime(2026, 11, 27, 1, 30, tzinfo=dt.timezone.utc))
+    fleet = Fleet(env_for(run.settings, run.workdir))
+    produced = threading.Event()
+    producer = threading.Thread(target=produce, args=(run, items, produced), daemon=True)
+    trim_stop = threading.Event()
+    trimmer = threading.Thread(target=_trim_loop, args=(run, trim_stop), daemon=True)
+    started = time.monotonic()
+    producer.start()
+    trimmer.start()
+    # Faults spread over the producer's time: Redis restarts and database cuts at drawn moments.
+    restart_at = sorted(rng.uniform(0.1, 0.9) * c.seconds for _ in range(c.redis_restarts))
+    cut_at = sorted(rng.uniform(0.05, 0.95) * c.seconds for _ in range(c.db_cuts)) if database else []
+    next_external = rng.uniform(0.2, 1.0)
+    try:
+        while True:
+            now = time.monotonic() - started
+            kills = _self_kills(run) + run.external_kills
+            if produced.is_set() and not restart_at and not cut_at and kills >= c.min_kills:
+                break
+            if now > c.seconds * 4 + 120:
+                raise AssertionError(f"chaos did not finish: {kills} kills, producer done {produced.is_set()}")
+            while len(fleet.live()) < c.ingestors:
+                run.spawned += 1
+                fleet.spawn(f"chaos-{run.spawned}", f"{c.seed}-{run.spawned}")
+            if restart_at and now >= restart_at[0]:
+                restart_at.pop(0)
+                server.stop(kill=True)
+                time.sleep(rng.uniform(0.2, 1.0))
+                server.start()
+                run.redis_restarts += 1
+                log(f"  redis restarted ({run.redis_restarts}) at {now:.1f} s")
+            if cut_at and now >= cut_at[0]:
+                cut_at.pop(0)
+                cut_database(run, database.admin_url, database.name)
+                log(f"  database connections cut ({run.db_cuts}) at {now:.1f} s")
+            if now >= next_external:
+                live = fleet.live()
+                if live and fleet.kill(rng.choice(live)):
+                    run.external_kills += 1
+                next_external = now + rng.expovariate(1 / max(0.2, c.seconds * c.external_kill_share / c.min_kills * 2))
+            time.sleep(0.05)
+    finally:
+        fleet.close()
+        trim_stop.set()
+        trimmer.join(10)
+        producer.join(5)
+        run.seconds = time.monotonic() - started
+    # SIGKILL: a self kill or one of ours; 0 or SIGTERM: the clean stop at the end. Anything else is a crash.
+    run.unexpected_exits = [(pid, code) for pid, code in fleet.exits
+                            if code not in (0, -signal.SIGKILL, -signal.SIGTERM)]
+
+
+def _kill_lines(run: ChaosRun) -> list[str]:
+    path = run.workdir / "kills.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _self_kills(run: ChaosRun) -> int:
+    return len(_kill_lines(run))
+
+
+def _trim_loop(run: ChaosRun, stop: threading.Event) -> None:
+    """Trim as hard as allowed (retention 0, max length 1) all the time: only acknowledged entries may go."""
+    client = redis.Redis.from_url(run.settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    while not stop.wait(run.config.trim_every_s):
+        try:
+            if run.config.unsafe_trim:
+                for src in ("complaints", "incidents", "egov"):
+                    run.trimmed += client.xtrim(run.settings.stream_key(src), maxlen=0)
+                continue
+            report = trim_streams(client, run.settings, retention_ms_override=0, maxlen_override=1)
+            run.trimmed += sum(r["trimmed"] for r in report.values())
+        except redis.RedisError:
+            pass
+    client.close()
+
+
+def _drain(run: ChaosRun, engine) -> None:
+    """A healthy ingestor, as production would start after the storm, takes over and empties the group."""
+    from data_sources import ingest
+    from data_sources.redis_connection import connect
+
+    saved = ingest.CLAIM_INTERVAL_S
+    ingest.CLAIM_INTERVAL_S = 0.2
+    stop = threading.Event()
+    timer = threading.Timer(run.config.drain_timeout_s, stop.set)
+    timer.start()
+    try:
+        worker = ingest.Ingestor(run.settings, connect(run.settings), session_factory(engine))
+        worker.run(stop, until_idle=True)
+    finally:
+        timer.cancel()
+        ingest.CLAIM_INTERVAL_S = saved
+    if stop.is_set():
+        raise AssertionError(f"the final ingestor did not drain the streams in {run.config.drain_timeout_s} s")
+
+
+
+def _as_dead_letter(body: bytes) -> str:
+    """What the dead-letter stream keeps of an entry: its text, cut at 64 KiB."""
+    return body.decode("utf-8", "replace")[:MAX_EVENT_BYTES]
+
+def verify(run: ChaosRun, engine, client: redis.Redis) -> dict[str, Any]:
+    """Every confirmed entry's fate, counted. Problems are listed under "problems" (empty when all is well)."""
+    from data_sources.models import (
+        Complaint, ComplaintStatusEvent, DeadLetter, Incident, IncidentEvent, ProcessedEvent,
+    )
+
+    s = run.settings
+    problems: list[str] = []
+    with engine.connect() as c:
+        processed = collections.Counter(c.scalars(select(ProcessedEvent.event_id)))
+        dl_rows = collections.Counter((r.stream, r.entry_id) for r in c.execute(select(DeadLetter.stream, DeadLetter.entry_id)))
+        dl_reasons = {(r.stream, r.entry_id): r.reason for r in c.execute(select(DeadLetter.stream, DeadLetter.entry_id, DeadLetter.reason))}
+        doubled_rows = 0
+        for column in (ComplaintStatusEvent.event_id, IncidentEvent.event_id, Complaint.created_event_id,
+                       Incident.reported_event_id, ProcessedEvent.event_id):
+            doubled_rows += c.scalar(select(func.count()).select_from(
+                select(column).group_by(column).having(func.count() > 1).subquery()))
+        counts = {"complaints": c.scalar(select(func.count()).select_from(Complaint)),
+                  "incidents": c.scalar(select(func.count()).select_from(Incident))}
+        if engine.dialect.name == "sqlite":
+            integrity = c.execute(text("PRAGMA integrity_check")).scalar()
+            if integrity != "ok":
+                problems.append(f"SQLite integrity_check: {integrity}")
+    key_to_source = {s.stream_key(src): src for src in ("complaints", "incidents", "egov")}
+    dlq = collections.Counter()
+    dlq_bodies: dict[tuple[str, str], bytes] = {}
+    for _, fields in client.xrange(s.deadletter_key):
+        key = (key_to_source.get(fields[b"stream"].decode(), fields[b"stream"].decode()), fields[b"entry_id"].decode())
+        dlq[key] += 1
+        dlq_bodies[key] = fields.get(b"event", b"")
+
+    valid_ids: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    poison: list[tuple[str, str]] = []
+    created = {"complaints": set(), "incidents": set()}
+    egov_keys = set()
+    for source, entry_id, body in run.confirmed:
+        try:
+            event, _ = parse_event_with_fingerprint(body, stream=source)
+        except InvalidEvent:
+            poison.append((source, entry_id))
+            continue
+        valid_ids[event.event_id].append((source, entry_id))
+        if event.type == "complaint.created":
+            created["complaints"].add((event.data.complaint_id, event.event_id))
+        elif event.type == "incident.reported":
+            created["incidents"].add((event.data.incident_id, event.event_id))
+        elif event.type == "egov.kpi":
+            d = event.data
+            egov_keys.add((d.domain, d.metric, d.opd, d.period))
+
+    lost, conflicts = [], 0
+    for event_id, entries in valid_ids.items():
+        if processed[event_id] == 1:
+            continue
+        refused_as_conflict = [e for e in entries if dl_rows[e] and dl_reasons[e].startswith("conflict")]
+        if refused_as_conflict:
+            conflicts += 1
+        else:
+            lost.append(event_id)
+    poison_lost = [p for p in poison if dlq[p] == 0 or dl_rows[p] == 0]
+    poison_doubled = [p for p in poison if dlq[p] > 1 or dl_rows[p] > 1]
+    dlq_doubled = [k for k, n in dlq.items() if n > 1]
+    if lost:
+        problems.append(f"{len(lost)} confirmed events not stored, e.g. {lost[:5]}")
+    if poison_lost:
+        problems.append(f"{len(poison_lost)} poison entries missing from the dead-letter stream or table, e.g. {poison_lost[:5]}")
+    if poison_doubled or dlq_doubled:
+        problems.append(f"dead letters written more than once: {(poison_doubled + dlq_doubled)[:5]}")
+    if doubled_rows:
+        problems.append(f"{doubled_rows} event ids stored more than once")
+    if set(dlq) != set(dl_rows):
+        problems.append(f"dead-letter stream and table differ: stream only {sorted(set(dlq) - set(dl_rows))[:5]}, "
+                        f"table only {sorted(set(dl_rows) - set(dlq))[:5]}")
+    confirmed_keys = {(src, eid) for src, eid, _ in run.confirmed}
+    # the dead letter holds the original as text cut at 64 KiB: compare the unconfirmed bodies the same way
+    unconfirmed_bodies = {_as_dead_letter(body) for _, body in run.unconfirmed}
+    extra = [k for k in dlq if k not in confirmed_keys]
+    landed_unconfirmed = [k for k in extra if _as_dead_letter(dlq_bodies[k]) in unconfirmed_bodies]
+    if len(landed_unconfirmed) != len(extra):
+        problems.append(f"dead letters of entries nobody sent: {[k for k in extra if k not in landed_unconfirmed][:5]}")
+    bad_reasons = [r for r in dl_reasons.values() if any(sig in r for sig in LOSS_SIGNALS) or "store refused" in r]
+    if bad_reasons:
+        problems.append(f"dead letters that signal loss or a store failure: {bad_reasons[:3]}")
+    valid_stored_and_dead = [e for entries in valid_ids.values() for e in entries
+                             if dl_rows[e] and not dl_reasons[e].startswith("conflict")]
+    if valid_stored_and_dead:
+        problems.append(f"valid entries dead-lettered: {[(e, dl_reasons[e]) for e in valid_stored_and_dead[:3]]}")
+
+    pending = {}
+    for src in ("complaints", "incidents", "egov"):
+        try:
+            pending[src] = client.xpending(s.stream_key(src), s.consumer_group)["pending"]
+        except redis.ResponseError:
+            pending[src] = 0
+    if any(pending.values()):
+        problems.append(f"entries still pending: {pending}")
+    process_log = (run.workdir / "ingestors.log")
+    log_text = process_log.read_text(errors="replace") if process_log.exists() else ""
+    loss_lines = [line for line in log_text.splitlines() if any(sig in line for sig in LOSS_SIGNALS)]
+    if loss_lines:
+        problems.append(f"ingestors logged a loss signal: {loss_lines[:3]}")
+    crash_lines = [line for line in log_text.splitlines() if " crashed" in line or "Traceback" in line]
+    if crash_lines:
+        problems.append(f"ingestors crashed: {crash_lines[:3]}")
+    if run.unexpected_exits:
+        problems.append(f"ingestors exited unexpectedly: {run.unexpected_exits[:5]}")
+
+    kills = collections.Counter(line.split()[2] for line in _kill_lines(run))
+    expected_complaints = len({cid for cid, _ in created["complaints"]})
+    expected_incidents = len({iid for iid, _ in created["incidents"]})
+    health = {k.decode(): int(v) for k, v in client.hgetall(f"{s.stream_prefix}:health").items()
+              if k.decode().split(":")[0] in ("stored", "duplicates", "dead_letters")}
+    return {
+        "database": run.config.database,
+        "seconds": round(run.seconds, 1),
+        "events_confirmed": len(run.confirmed),
+        "distinct_valid_events": len(valid_ids),
+        "poison_confirmed": len(poison),
+        "unconfirmed_xadds": len(run.unconfirmed),
+        "unconfirmed_landed_poison": len(landed_unconfirmed),
+        "kills": dict(kills) | {"external": run.external_kills},
+        "kills_total": sum(kills.values()) + run.external_kills,
+        "ingestors_started": run.spawned,
+        "redis_restarts": run.redis_restarts,
+        "db_cuts": run.db_cuts if run.config.database == "postgresql" else kills["mid_batch"] + kills["before_commit"],
+        "db_cut_kind": "pg_terminate_backend" if run.config.database == "postgresql" else "kill mid-transaction",
+        "trimmed_entries": run.trimmed,
+        "lost": len(lost) + len(poison_lost),
+        "duplicated": doubled_rows + len(poison_doubled) + len(dlq_doubled),
+        "conflicts": conflicts,
+        "dead_letters": sum(dlq.values()),
+        "dead_letter_rows": sum(dl_rows.values()),
+        "pending": sum(pending.values()),
+        "expected": {"complaints": expected_complaints, "incidents": expected_incidents, "egov_readings": len(egov_keys),
+                     "dead_letters": len(poison) + len(landed_unconfirmed) + conflicts},
+        "store": counts,
+        "health_counters": health,
+        "problems": problems,
+    }
+
+
+def stats_cli(settings: Settings, workdir: Path) -> dict[str, Any]:
+    env = env_for(settings, workdir)
+    done = subprocess.run([sys.executable, "app.py", "stats", "--json"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    if done.returncode != 0:
+        raise AssertionError(f"app.py stats --json failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def stats_agree(report: dict[str, Any]) -> list[str]:
+    """Where `app.py stats --json` disagrees with the counted truth (empty when it agrees)."""
+    stats, expected = report["stats_cli"], report["expected"]
+    out = []
+    for name in ("complaints", "incidents", "egov_readings", "dead_letters"):
+        if stats[name] != expected[name]:
+            out.append(f"stats {name} = {stats[name]}, expected {expected[name]}")
+    if stats["pending"] != 0:
+        out.append(f"stats pending = {stats['pending']}")
+    if stats["deadletter_stream_length"] != report["dead_letters"]:
+        out.append(f"stats deadletter_stream_length = {stats['deadletter_stream_length']}, counted {report['dead_letters']}")
+    dead_lettered = sum(st["dead_lettered"] for st in stats["streams"].values())
+    if dead_lettered != report["dead_letters"]:
+        out.append(f"stats dead_lettered counters sum to {dead_lettered}, counted {report['dead_letters']}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="a long chaos run")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--restarts", type=int, default=10)
+    parser.add_argument("--cuts", type=int, default=10)
+    parser.add_argument("--ingestors", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args(argv)
+    report = run_chaos(ChaosConfig(database=args.database, events=args.events, seconds=args.minutes * 60,
+                                   min_kills=args.kills, redis_restarts=args.restarts, db_cuts=args.cuts,
+                                   ingestors=args.ingestors, seed=args.seed, drain_timeout_s=600))
+    report.pop("stats_cli")
+    print(json.dumps(report, indent=2))
+    return 1 if report["problems"] or report["stats_agree"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
