@@ -53,7 +53,8 @@ def wilson_interval(successes: int, total: int, z: float = WILSON_Z95) -> tuple[
     z2 = z * z
     centre = (p + z2 / (2 * total)) / (1 + z2 / total)
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / (1 + z2 / total)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Clamped to contain p itself: at p = 0 or 1 rounding can leave the bound a hair on the wrong side.
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,9 @@ DEFINITIONS = {
     "sla_rate": ("Of the complaints created in the period: those answered within their SLA, divided by those "
                  "answered plus those whose deadline passed unanswered. Open complaints not yet due are left out."),
     "percentile": "Linear interpolation between ranks (PostgreSQL percentile_cont, NumPy's default).",
-    "sla_state": "Open complaints: on track below 50 % of their SLA time used, at risk from 50 %, critical from "
-                 "75 %, breached at 100 %.",
+    "sla_state": "Open complaints awaiting their first response: on track below 50 % of their SLA time used, at "
+                 "risk from 50 %, critical from 75 %, breached at 100 %. An answered complaint has left the SLA "
+                 "clock (the SLA rate counts it).",
     "response_time": "112: from the report (the call starting to ring) to the first unit's arrival. An arrival "
                      "stamped before its report is a clock error: counted apart, left out of the times.",
     "rag": "E-government: green when the latest value reaches its target, amber from 90 % of it, red below.",

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
-    UniqueConstraint,
+    UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +85,10 @@ class Complaint(Base):
         Index("ix_complaints_opd_created", "opd", "created_at"),
         Index("ix_complaints_category_created", "category", "created_at"),
         Index("ix_complaints_channel_created", "channel", "created_at"),
+        # the SLA watch: open complaints still waiting for their first answer, by deadline (index-only scan)
+        Index("ix_complaints_awaiting_due", "due_at", "created_at",
+              postgresql_where=text("is_open IS true AND first_response_at IS NULL"),
+              sqlite_where=text("is_open IS 1 AND first_response_at IS NULL")),
     )
 
 

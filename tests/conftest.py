@@ -5,7 +5,6 @@ import threading
 import uuid
 
 import pytest
-import redis
 from sqlalchemy import text
 
 from dashboard.settings import Settings

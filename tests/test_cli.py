@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from data_sources.simulator import Simulator
 import datetime as dt

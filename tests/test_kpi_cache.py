@@ -44,3 +44,38 @@ def test_clock_bucket():
 
     t = dt.datetime(2026, 11, 27, 8, 0, 59, tzinfo=dt.timezone.utc)
     assert clock_bucket(t) == clock_bucket(t.replace(second=0)) != clock_bucket(t.replace(minute=1))
+
+
+def test_new_data_version_is_seen_within_the_version_ttl(settings, redis_client):
+    """The local copy of the data version is trusted for VERSION_TTL_S at most: a commit is seen after it."""
+    from data_sources.kpi_cache import VERSION_TTL_S
+
+    cache = KpiCache(redis_client, settings)
+    assert cache.get_or_compute("q", "k", lambda: {"v": 1}) == {"v": 1}
+    redis_client.incr(data_version_key(settings))  # the ingestor committed
+    deadline = time.monotonic() + VERSION_TTL_S
+    time.sleep(VERSION_TTL_S)
+    assert time.monotonic() >= deadline
+    assert cache.get_or_compute("q", "k", lambda: {"v": 2}) == {"v": 2}
+    assert cache.computations == 2
+
+
+def test_local_hit_needs_no_round_trip(settings, redis_client, monkeypatch):
+    """Within the version TTL a repeated hit touches neither Redis nor the database, in well under 1 ms."""
+    cache = KpiCache(redis_client, settings)
+    cache.get_or_compute("q", "k", lambda: {"x": list(range(100))})
+
+    def no_redis(*args, **kwargs):
+        raise AssertionError("a local hit went to Redis")
+
+    times = []
+    for _ in range(200):
+        cache._version_until = time.monotonic() + 60  # keep the copy fresh: this test is about the hit path
+        monkeypatch.setattr(redis_client, "get", no_redis)
+        monkeypatch.setattr(redis_client, "mget", no_redis)
+        start = time.perf_counter()
+        value = cache.get_or_compute("q", "k", lambda: None)
+        times.append(time.perf_counter() - start)
+        monkeypatch.undo()
+    assert value == {"x": list(range(100))}
+    assert sorted(times)[int(len(times) * 0.95)] < 0.001

@@ -1,5 +1,4 @@
 """KPI queries on hand-computed data, on SQLite and PostgreSQL (the `engine` fixture runs both)."""
-import argparse
 import datetime as dt
 import json
 
@@ -10,8 +9,8 @@ from sqlalchemy import delete, insert
 
 from dashboard.filters import KpiFilter, make_filter
 from data_sources import kpi_cli, kpi_complaints, kpi_egov, kpi_incidents
-from data_sources.kpi_queries import headline, percentiles, seconds_between
-from data_sources.models import Complaint, EgovReading, Incident
+from data_sources.kpi_queries import percentiles, seconds_between
+from data_sources.models import EgovReading, Incident
 from tests.kpi_data import NOW, complaint, incident, load
 
 H = dt.timedelta(hours=1)
@@ -75,6 +74,48 @@ def test_open_complaints_by_sla_state(engine):
     assert [u["complaint_id"] for u in watch["urgent"]] == ["late", "crit", "risk", "on"]
     assert watch["urgent"][0]["seconds_left"] == -3600.0 and watch["urgent"][0]["state"] == "breached"
     assert watch["urgent"][1]["at_risk_at"] == (NOW - 7 * H).isoformat()
+
+
+def test_sla_watch_holds_only_complaints_awaiting_a_response(engine):
+    """An answered complaint left the SLA clock, still open or not."""
+    load(engine, [
+        complaint("late", NOW - 30 * H), complaint("late2", NOW - 50 * H, category="sampah"),
+        complaint("answered_late", NOW - 30 * H, first_response_h=26),  # open, answered: off the watch
+        complaint("answered", NOW - 10 * H, first_response_h=1),  # open, answered on time: off the watch
+        complaint("risk", NOW - 13 * H),
+        complaint("on", NOW - 1 * H), complaint("not_yet", NOW + 1 * H),  # created after `now`: not counted
+    ])
+    with engine.connect() as conn:
+        watch = kpi_complaints.open_sla_states(conn, KpiFilter(), NOW, limit=2)
+        none = kpi_complaints.open_sla_states(conn, KpiFilter(), NOW, limit=0)
+        sampah = kpi_complaints.open_sla_states(conn, make_filter(category="sampah"), NOW, limit=5)
+    assert watch["counts"] == {"on_track": 1, "at_risk": 1, "critical": 0, "breached": 2}
+    assert watch["open"] == 4  # awaiting a response; the two answered ones are still open but off the watch
+    assert none["counts"] == watch["counts"] and none["urgent"] == []
+    assert [u["complaint_id"] for u in watch["urgent"]] == ["late2", "late"]
+    assert watch["urgent"][1]["critical_at"] == (NOW - 12 * H).isoformat()
+    assert sampah["counts"]["breached"] == 1 and [u["complaint_id"] for u in sampah["urgent"]] == ["late2"]
+
+
+def test_sla_watch_in_working_mode(engine):
+    """Working mode classifies the not-yet-due complaints with the working calendar, breached ones by due_at."""
+    from dashboard.sla import SlaPolicy, WorkingCalendar, parse_office_hours
+
+    policy = SlaPolicy(mode="working", calendar=WorkingCalendar(parse_office_hours("mon-sun 00:00-23:59")))
+    load(engine, [complaint("on", NOW - 6 * H), complaint("risk", NOW - 13 * H), complaint("late", NOW - 25 * H)])
+    with engine.connect() as conn:
+        watch = kpi_complaints.open_sla_states(conn, KpiFilter(), NOW, policy=policy, limit=10)
+    assert watch["counts"] == {"on_track": 1, "at_risk": 1, "critical": 0, "breached": 1}
+    assert watch["mode"] == "working" and [u["complaint_id"] for u in watch["urgent"]] == ["late", "risk", "on"]
+
+
+def test_active_incidents_total_beyond_the_limit(engine):
+    load(engine, incidents=[incident(f"a{i}", NOW - (i + 1) * H, active=True) for i in range(5)])
+    with engine.connect() as conn:
+        two = kpi_incidents.active_incidents(conn, KpiFilter(), NOW, limit=2)
+        none = kpi_incidents.active_incidents(conn, KpiFilter(), NOW, limit=0)
+    assert two["active"] == 5 and [i["incident_id"] for i in two["incidents"]] == ["a4", "a3"]
+    assert none == {"active": 5, "incidents": []}
 
 
 def test_opd_league(engine):
@@ -179,3 +220,28 @@ def test_kpi_cli_prints_the_headline(engine, settings, capsys):
     assert doc["complaints_by_kecamatan"] == {"35.78.01": 5, "35.78.02": 1, "unknown": 1}
     bad = parser.parse_args(["kpi", "--json", "--channel", "pigeon"])
     assert kpi_cli.run(settings, bad) == 2
+
+
+def test_wall_queries_round_trips(engine):
+    """The wall's queries stay at one or two statements each (each round trip costs on a busy database)."""
+    from sqlalchemy import event
+
+    load(engine, _fixture_complaints(), _fixture_incidents())
+    statements = []
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        counts = {}
+        for name, fn in {
+            "complaints": lambda c: kpi_complaints.period_figures(c, DAY, NOW),
+            "sla_watch": lambda c: kpi_complaints.open_sla_states(c, KpiFilter(), NOW, limit=50),
+            "incidents": lambda c: kpi_incidents.period_figures(c, DAY, NOW),
+            "active": lambda c: kpi_incidents.active_incidents(c, KpiFilter(), NOW),
+        }.items():
+            with engine.connect() as conn:
+                statements.clear()
+                fn(conn)
+                counts[name] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert counts == {"complaints": 2, "sla_watch": 2, "incidents": 2, "active": 1}
