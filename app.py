@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent
 def create_app(settings: Settings | None = None, *, engine=None, redis_client=None) -> dash.Dash:
     """Build the Dash app (and its Flask server) for these settings; tests build their own."""
     from callbacks import live as live_callbacks
+    from callbacks import wall as wall_callbacks
     from layouts import live as live_layout
+    from layouts import wall as wall_layout
 
     settings = settings or load_settings()
     server = flask.Flask(__name__)
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     )
     dash.register_page("live", path="/", layout=live_layout.layout, title="Pantau Surabaya")
     live_callbacks.register()
+    dash.register_page("wall", path="/wall", layout=wall_layout.layout, title="Pantau Surabaya — Wall")
+    wall_callbacks.register()
     # dash.callback collects callbacks in a process-wide registry that the first app to serve a request
     # takes; bind them to this app now, so that every app built in one process gets its own.
     with server.app_context():
@@ -78,7 +82,12 @@ def __getattr__(name: str):
 def _cmd_serve(settings: Settings, args) -> int:
     from waitress import serve
 
+    from data_sources.database import engine_for
+    from data_sources.redis_checks import startup_warnings
+    from data_sources.redis_connection import connect
+
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
+    startup_warnings(connect(settings), engine_for(settings), embedded_redis=settings.redis_url is None)
     print(f"Pantau Surabaya at http://{settings.host}:{settings.port}/", flush=True)
     serve(create_app(settings).server, host=settings.host, port=settings.port, threads=8, ident="pantau")
     return 0
@@ -87,11 +96,14 @@ def _cmd_serve(settings: Settings, args) -> int:
 def _cmd_ingest(settings: Settings, args) -> int:
     from data_sources.database import engine_for, session_factory, upgrade
     from data_sources.ingest import Ingestor
+    from data_sources.redis_checks import startup_warnings
     from data_sources.redis_connection import connect
 
     engine = engine_for(settings)
     upgrade(engine)
-    ingestor = Ingestor(settings, connect(settings), session_factory(engine))
+    client = connect(settings)
+    startup_warnings(client, engine, embedded_redis=settings.redis_url is None)
+    ingestor = Ingestor(settings, client, session_factory(engine))
     stop = threading.Event()
     try:
         ingestor.run(stop, until_idle=args.until_idle)

@@ -10,6 +10,7 @@ import time
 from dashboard.settings import Settings
 from data_sources.database import engine_for, session_factory, upgrade
 from data_sources.ingest import Ingestor
+from data_sources.redis_checks import startup_warnings
 from data_sources.redis_connection import connect, describe
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
 
     engine = engine_for(settings)
     upgrade(engine)
-    connect(settings).ping()  # starts the embedded Redis before the threads race to do it
+    # starts the embedded Redis before the threads race to do it, and says what is misconfigured
+    startup_warnings(connect(settings), engine, embedded_redis=settings.redis_url is None)
     stop = threading.Event()
     threads = [
         start_ingestor_thread(settings, stop, engine),

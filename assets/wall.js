@@ -1,0 +1,136 @@
+/* The Media Center wall's per-second work, done in the browser: scene rotation, the clock, SLA countdowns,
+ * elapsed times and feed ages. The server sends times (epoch ms), never seconds left. Times follow the
+ * server's clock (a wall screen's own clock may be wrong) and are shown in WIB. */
+(function () {
+  "use strict";
+  var WIB_OFFSET_MS = 7 * 3600 * 1000; // Indonesia keeps UTC+7 all year
+  var ALERT_HOLD_MS = 60000; // a new priority-1 incident keeps the 112 scene up at least this long
+  var SLA_CLASSES = ["is-on_track", "is-at_risk", "is-critical", "is-breached"];
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function fill(template, n, texts) {
+    var digits = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, texts.thousands || ".");
+    return String(template).replace("{n}", digits);
+  }
+
+  function ago(seconds, texts) {
+    var s = Math.floor(seconds);
+    if (s < 5) return texts.now;
+    if (s >= 86400) return fill(texts.days, Math.floor(s / 86400), texts);
+    if (s >= 3600) return fill(texts.hours, Math.floor(s / 3600), texts);
+    if (s >= 60) return fill(texts.minutes, Math.floor(s / 60), texts);
+    return fill(texts.seconds, s, texts);
+  }
+
+  // 23:59:59 left, or "lewat 01:02:03" once past; hours grow past 24 for a long-overdue complaint.
+  function countdown(ms, texts, sep) {
+    var over = ms < 0;
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var text = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map(pad).join(sep);
+    return over ? texts.over + " " + text : text;
+  }
+
+  function numberAttr(el, name) {
+    var value = Number(el.getAttribute(name));
+    return el.getAttribute(name) && isFinite(value) ? value : null;
+  }
+
+  function tickPanels(page, now, texts) {
+    var sep = texts.time_sep || ".";
+    page.querySelectorAll("[data-due-ms]").forEach(function (row) {
+      var due = numberAttr(row, "data-due-ms");
+      if (due === null) return;
+      var atRisk = numberAttr(row, "data-at-risk-ms"), critical = numberAttr(row, "data-critical-ms");
+      var state = now >= due ? "is-breached" : (critical !== null && now >= critical) ? "is-critical"
+        : (atRisk !== null && now >= atRisk) ? "is-at_risk" : "is-on_track";
+      SLA_CLASSES.forEach(function (c) { if (c !== state) row.classList.remove(c); });
+      row.classList.add(state);
+      var cell = row.querySelector(".wall-countdown");
+      if (cell) cell.textContent = countdown(due - now, texts, ":");
+    });
+    page.querySelectorAll("[data-since-ms]").forEach(function (el) {
+      var since = numberAttr(el, "data-since-ms");
+      if (since !== null) el.textContent = ago(Math.max(0, now - since) / 1000, texts);
+    });
+    page.querySelectorAll("[data-newest-ms]").forEach(function (el) {
+      var newest = numberAttr(el, "data-newest-ms");
+      if (newest !== null) el.textContent = String(texts.newest).replace("{ago}", ago(Math.max(0, now - newest) / 1000, texts));
+    });
+    return sep;
+  }
+
+  // Which scene shows now: pinned, brought forward by a new priority-1 incident, or the next in turn.
+  function rotate(rotation, config, feed, now) {
+    var scenes = config.scenes, period = config.rotate_ms;
+    var state = rotation && typeof rotation === "object" ? Object.assign({}, rotation)
+      : {scene: config.pin || scenes[0], until: now + period, p1: null, seen: false};
+    var p1 = feed && feed.p1 && typeof feed.p1.incident_id === "string" ? feed.p1.incident_id : null;
+    if (feed) {
+      // The first answer only tells what is already known: no alert for what was there before the page.
+      if (state.seen && p1 !== null && p1 !== state.p1 && !config.pin) {
+        state.scene = "112";
+        state.until = now + Math.max(period, ALERT_HOLD_MS);
+        state.alert_until = state.until;
+      }
+      state.p1 = p1;
+      state.seen = true;
+    }
+    if (config.pin) {
+      state.scene = config.pin;
+    } else if (now >= state.until) {
+      var i = scenes.indexOf(state.scene);
+      state.scene = scenes[(i + 1) % scenes.length];
+      state.until = now + period;
+    }
+    state.alert = !!(state.alert_until && now < state.alert_until);
+    return state;
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wall: {
+      // When the server last answered, by this browser's clock, and how far the two clocks differ.
+      received: function (heartbeat) {
+        if (!heartbeat || typeof heartbeat !== "object") return window.dash_clientside.no_update;
+        var now = Date.now();
+        var serverMs = typeof heartbeat.server_ms === "number" ? heartbeat.server_ms : now;
+        return {ok: heartbeat.ok === true, at: now, skew: now - serverMs};
+      },
+
+      tick: function (_n, received, feed, config, rotation) {
+        var noUpdate = window.dash_clientside.no_update;
+        if (!config) return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
+        var texts = config.texts || {};
+        var now = Date.now() - (received ? received.skew : 0);
+        var wib = new Date(now + WIB_OFFSET_MS);
+        var sep = texts.time_sep || ".";
+        var clock = [wib.getUTCHours(), wib.getUTCMinutes(), wib.getUTCSeconds()].map(pad).join(sep) + " WIB";
+        var weekday = texts.weekdays ? texts.weekdays[(wib.getUTCDay() + 6) % 7] : "";
+        var month = texts.months ? texts.months[wib.getUTCMonth()] : String(wib.getUTCMonth() + 1);
+        var date = weekday + ", " + wib.getUTCDate() + " " + month + " " + wib.getUTCFullYear();
+
+        var page = document.getElementById("wall-page");
+        if (page) tickPanels(page, now, texts);
+
+        // Stale within twice the refresh period: the server said so, or has not answered since.
+        var staleAfter = 2 * (config.refresh_ms || 1000);
+        var stale = received && (!received.ok || Date.now() - received.at > staleAfter);
+        var status, statusClass;
+        if (!received) {
+          status = noUpdate;
+          statusClass = noUpdate;
+        } else if (stale) {
+          status = texts.stale;
+          statusClass = "wall-status is-stale";
+        } else {
+          status = texts.live;
+          statusClass = "wall-status is-live";
+        }
+        var state = rotate(rotation, config, feed, now);
+        var pageClass = "wall-page scene-" + state.scene + (stale ? " is-stale" : "") + (state.alert ? " is-alert" : "");
+        var title = (config.scene_titles || {})[state.scene] || "";
+        return [clock, date, status, statusClass, pageClass, title, state];
+      }
+    }
+  });
+})();

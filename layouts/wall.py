@@ -1,0 +1,290 @@
+"""The Media Center wall (`/wall`): a kiosk view, read from five metres, that nobody touches.
+
+Four scenes (overview, complaints SLA board, 112 live, e-government) share one page; the browser rotates
+them (assets/wall.js), so a scene change costs no server round trip. Every panel is in the page from the
+first paint; the page's `scene-*` class says which ones a scene shows (assets/wall.css). Countdowns,
+elapsed times and feed ages carry epoch milliseconds in data attributes and tick in the browser.
+
+URL: `?scene=overview|sla|112|egov` pins a scene, `?rotate=<seconds>` (10..600, else 20) sets the period,
+`?lang=en` speaks English. Anything else falls back to the defaults.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import flask
+from dash import dcc, html
+
+from dashboard import i18n
+from dashboard.i18n import format_number, kecamatan_name, label, t
+from data_sources import services
+
+SCENES = ("overview", "sla", "112", "egov")
+REFRESH_MS = 1_000  # the cheap data-version check
+TICK_MS = 1_000
+DEFAULT_ROTATE_S = 20
+ROTATE_RANGE_S = (10, 600)
+HEALTH_STREAMS = ("complaints", "incidents", "egov")
+EGOV_ON_WALL = 8
+
+
+class ids:
+    url = "wall-url"
+    refresh = "wall-refresh"
+    tick = "wall-tick"
+    config = "wall-config"  # pinned scene, rotation period, texts: fixed for the page's life
+    rotation = "wall-rotation"  # the browser's rotation state
+    known = "wall-known"  # what the browser shows: data version, language, map key, valid until
+    heartbeat = "wall-heartbeat"  # the server's last answer: reachable or not, and its clock
+    received = "wall-received"  # when the browser got that answer, by its own clock
+    feed = "wall-feed"  # the newest priority-1 incident, for the browser's scene switch
+    page = "wall-page"
+    status = "wall-status"
+    scene_title = "wall-scene-title"
+    clock = "wall-clock"
+    date = "wall-date"
+    tiles = "wall-tiles"
+    map = "wall-map"
+    ticker = "wall-ticker"
+    sla = "wall-sla"
+    egov = "wall-egov"
+    health = "wall-health"
+
+
+def _default_language() -> str:
+    if flask.has_app_context():
+        return i18n.language(services.current().settings.default_language)
+    return i18n.DEFAULT_LANGUAGE
+
+
+def scene_of(value: Any) -> str | None:
+    """A pinned scene from the URL, or None (rotate) for anything not on the allowlist."""
+    return value if isinstance(value, str) and value in SCENES else None
+
+
+def rotate_seconds(value: Any) -> int:
+    """The rotation period from the URL: whole seconds within 10..600, else the default 20."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 4:
+        seconds = int(value)
+        if ROTATE_RANGE_S[0] <= seconds <= ROTATE_RANGE_S[1]:
+            return seconds
+    return DEFAULT_ROTATE_S
+
+
+def language_of(value: Any) -> str:
+    return value if isinstance(value, str) and value in i18n.LANGUAGES else _default_language()
+
+
+def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
+    return {
+        "pin": scene, "scenes": list(SCENES), "rotate_ms": rotate_s * 1000, "refresh_ms": REFRESH_MS,
+        "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
+        "texts": {**i18n.browser_clock_texts(lang), "over": t("wall.sla.overdue", lang),
+                  "newest": t("wall.health.newest", lang, ago="{ago}"),
+                  "states": {s: t(f"wall.sla.state.{s}", lang) for s in ("on_track", "at_risk", "critical", "breached")}},
+    }
+
+
+def layout(**query) -> html.Div:
+    # Dash pages passes the URL's query parameters; each is checked against its allowlist here.
+    scene = scene_of(query.get("scene"))
+    lang = language_of(query.get("lang"))
+    config = config_data(scene, rotate_seconds(query.get("rotate")), lang)
+    first = scene or SCENES[0]
+    return html.Div(id=ids.page, className=f"wall-page scene-{first}", **{"data-bs-theme": "dark"}, children=[
+        dcc.Location(id=ids.url, refresh=False),
+        dcc.Interval(id=ids.refresh, interval=REFRESH_MS),
+        dcc.Interval(id=ids.tick, interval=TICK_MS),
+        dcc.Store(id=ids.config, data=config),
+        dcc.Store(id=ids.rotation),
+        dcc.Store(id=ids.known),
+        dcc.Store(id=ids.heartbeat),
+        dcc.Store(id=ids.received),
+        dcc.Store(id=ids.feed),
+        html.Header(className="wall-header", children=[
+            html.Div(className="wall-brand", children=[
+                html.Div(t("wall.title", lang), className="wall-title"),
+                html.Div(config["scene_titles"][first], id=ids.scene_title, className="wall-scene-title"),
+            ]),
+            html.Div(t("status.loading", lang), id=ids.status, className="wall-status is-loading"),
+            html.Div(className="wall-clock-box", children=[
+                html.Div("--.--.--", id=ids.clock, className="wall-clock"),
+                html.Div("", id=ids.date, className="wall-date"),
+            ]),
+        ]),
+        html.Main(className="wall-main", children=[
+            html.Section(tiles(None, lang), id=ids.tiles, className="wall-tiles"),
+            html.Section(map_graph(_empty_map(), "empty"), id=ids.map, className="wall-panel wall-map-panel"),
+            html.Section(ticker(None, lang), id=ids.ticker, className="wall-panel wall-ticker"),
+            html.Section(sla_board(None, lang), id=ids.sla, className="wall-panel wall-sla"),
+            html.Section(egov_strip(None, lang), id=ids.egov, className="wall-panel wall-egov"),
+        ]),
+        html.Footer(health_line(None, lang), id=ids.health, className="wall-health"),
+    ])
+
+
+def map_graph(figure: dict, key: str) -> list:
+    # A new graph per map change: Plotly's in-place update of map layers re-adds their sources and fails
+    # ("Source ... already exists") when it meets a scene change; a fresh mount costs the same once a minute.
+    return [dcc.Graph(id=f"wall-map-graph-{key}", className="wall-map", responsive=True, figure=figure,
+                      config={"displayModeBar": False, "scrollZoom": False})]
+
+
+def _empty_map() -> dict:
+    return {"data": [], "layout": {"paper_bgcolor": "#0b1220", "plot_bgcolor": "#0b1220",
+                                   "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                   "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
+
+
+# --- panels ------------------------------------------------------------------------------------------
+
+def _num(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    return "–" if value is None else format_number(value, lang, decimals)
+
+
+def _tile(key: str, value, detail, modifier: str = "") -> html.Div:
+    return html.Div(className=f"wall-tile {modifier}".strip(), children=[
+        html.Div(key, className="wall-tile-title"),
+        html.Div(value, className="wall-tile-value"),
+        html.Div(detail, className="wall-tile-detail"),
+    ])
+
+
+def tiles(snapshot: Mapping | None, lang: str) -> list:
+    s = (snapshot or {}).get("tiles") or {}
+    active = (snapshot or {}).get("active_incidents")
+    target = s.get("city_response_min", 7.4)
+    p50, p90 = s.get("response_p50_min"), s.get("response_p90_min")
+    response = html.Span([
+        html.Span(_num(p50, lang, 1), className=_against(p50, target)), html.Span(" · ", className="wall-sep"),
+        html.Span(_num(p90, lang, 1), className=_against(p90, target)),
+    ])
+    breached = (s.get("sla_counts") or {}).get("breached", 0)
+    rate = s.get("sla_rate_pct")
+    return [
+        _tile(t("wall.tile.received", lang), _num(s.get("received_today"), lang),
+              t("wall.tile.yesterday", lang, n=_num(s.get("received_yesterday"), lang)), "is-complaints"),
+        _tile(t("wall.tile.sla_rate", lang), "–" if rate is None else f"{format_number(rate, lang, 1)}%",
+              t("wall.tile.sla_measured", lang, n=_num(s.get("sla_measured"), lang)), "is-complaints"),
+        _tile(t("wall.tile.backlog", lang), _num(s.get("backlog"), lang),
+              html.Span(t("wall.tile.breached", lang, n=_num(breached, lang)), className="is-bad" if breached else ""),
+              "is-complaints"),
+        _tile(t("wall.tile.active", lang), _num(active, lang),
+              t("wall.tile.incidents_today", lang, n=_num(s.get("incidents_today"), lang)), "is-incidents"),
+        _tile(t("wall.tile.response", lang), response,
+              t("wall.tile.response_target", lang, n=format_number(target, lang, 1)), "is-incidents is-wide"),
+    ]
+
+
+def _against(minutes: float | None, target: float) -> str:
+    if minutes is None:
+        return ""
+    return "is-good" if minutes <= target else "is-bad"
+
+
+def ticker(snapshot: Mapping | None, lang: str) -> list:
+    head = html.H2(t("wall.incidents.title", lang), className="wall-panel-title")
+    items = (snapshot or {}).get("newest_incidents")
+    if not items:
+        text = t("status.loading", lang) if snapshot is None else t("wall.incidents.empty", lang)
+        return [head, html.Div(text, className="wall-empty")]
+    rows = []
+    for inc in items:
+        category = inc.get("category")
+        priority = inc.get("priority")
+        rows.append(html.Li(className=f"wall-incident is-p{priority if priority in (1, 2, 3) else 3}"
+                                      f"{'' if inc.get('active') else ' is-closed'}", children=[
+            html.Span(t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
+                      className="wall-priority"),
+            html.Span(label("incident_category", category, lang), className="wall-incident-category"),
+            html.Span(kecamatan_name(inc.get("kecamatan_code"), lang), className="wall-incident-place"),
+            html.Span("", className="wall-elapsed", **{"data-since-ms": str(inc.get("reported_ms") or "")}),
+            html.Span(inc.get("incident_id", ""), className="wall-incident-id"),
+        ]))
+    return [head, html.Ol(rows, className="wall-incidents")]
+
+
+def sla_board(snapshot: Mapping | None, lang: str) -> list:
+    counts = ((snapshot or {}).get("tiles") or {}).get("sla_counts") or {}
+    head = html.Div(className="wall-panel-head", children=[
+        html.H2(t("wall.sla.title", lang), className="wall-panel-title"),
+        html.Div(className="wall-sla-counts", children=[
+            html.Span([t(f"wall.sla.state.{s}", lang), " ", html.B(_num(counts.get(s), lang))], className=f"is-{s}")
+            for s in ("breached", "critical", "at_risk", "on_track")]),
+    ])
+    items = (snapshot or {}).get("sla_board")
+    if not items:
+        text = t("status.loading", lang) if snapshot is None else t("wall.sla.empty", lang)
+        return [head, html.Div(text, className="wall-empty")]
+    header = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
+        "wall.sla.left", "wall.sla.number", "wall.sla.category", "wall.sla.place", "wall.sla.opd")]))
+    rows = [html.Tr(className="wall-sla-row", **{
+        "data-due-ms": str(c["due_ms"]), "data-at-risk-ms": str(c["at_risk_ms"]),
+        "data-critical-ms": str(c["critical_ms"])}, children=[
+        html.Td("", className="wall-countdown"),
+        html.Td(c.get("complaint_id", ""), className="wall-sla-id"),
+        html.Td(label("complaint_category", c.get("category"), lang)),
+        html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
+        html.Td(c.get("opd") or "–"),
+    ]) for c in items]
+    return [head, html.Table([header, html.Tbody(rows)], className="wall-sla-table")]
+
+
+def _egov_value(value: float | None, unit: str | None, lang: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "pct":
+        return f"{format_number(value, lang, 1)}%"
+    if unit == "idr":
+        return t("wall.unit.idr_billion", lang, n=format_number(value / 1e9, lang, 1))
+    if unit == "days":
+        return t("wall.unit.days", lang, n=format_number(value, lang, 1))
+    return format_number(value, lang)
+
+
+def _metric_name(metric: str, lang: str) -> str:
+    key = f"wall.metric.{metric}"
+    return t(key, lang) if key in i18n.TEXTS else metric.replace("_", " ").capitalize()
+
+
+def egov_strip(snapshot: Mapping | None, lang: str) -> list:
+    head = html.H2(t("wall.scene.egov", lang), className="wall-panel-title")
+    items = (snapshot or {}).get("egov")
+    if not items:
+        text = t("status.loading", lang) if snapshot is None else t("wall.egov.empty", lang)
+        return [head, html.Div(text, className="wall-empty")]
+    cards = []
+    for r in items[:EGOV_ON_WALL]:
+        rag = r.get("rag") if r.get("rag") in ("green", "amber", "red") else "none"
+        target = r.get("target")
+        cards.append(html.Div(className=f"wall-egov-card is-{rag}", children=[
+            html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
+            html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
+            html.Div(_egov_value(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
+            html.Div([
+                html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
+                html.Span(t("wall.egov.target", lang, n=_egov_value(target, r.get("unit"), lang))
+                          if target is not None else "", className="wall-egov-target"),
+            ], className="wall-egov-foot"),
+        ]))
+    return [head, html.Div(cards, className="wall-egov-cards")]
+
+
+def health_line(health: Mapping | None, lang: str) -> list:
+    parts: list = [html.Span(t("health.title", lang), className="wall-health-title")]
+    for source in HEALTH_STREAMS:
+        stream = ((health or {}).get("streams") or {}).get(source)
+        if stream is None:
+            continue
+        newest = stream.get("newest_entry_time")
+        newest_ms = int(dt.datetime.fromisoformat(newest).timestamp() * 1000) if newest else None
+        dead = stream.get("dead_lettered", 0)
+        parts.append(html.Span(className="wall-health-stream", children=[
+            html.B(t(f"stream.{source}", lang)), " ",
+            html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
+                      **({"data-newest-ms": str(newest_ms)} if newest_ms else {})),
+            " · ", t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
+            html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)), className="is-bad" if dead else ""),
+        ]))
+    return parts

@@ -1,0 +1,117 @@
+"""The Media Center wall in headless Chromium against the real app, Redis, ingestor and SQLite."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from data_sources.producer import publish
+from data_sources.redis_connection import connect
+from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
+from tests.conftest import make_event
+from tests.services import RedisProcess
+
+CLOCK = re.compile(r"^\d\d\.\d\d\.\d\d WIB$")
+SCENES = ("overview", "sla", "112", "egov")
+
+
+def open_wall(page, url: str, query: str = "") -> None:
+    page.goto(url + "wall" + query)
+    expect(page.locator("#wall-status")).to_have_text(re.compile("Langsung|Live"), timeout=15_000)
+
+
+@pytest.fixture(scope="module")
+def morning(live_server):
+    client = connect(live_server.settings)
+    for event in a_morning_of_events("wall"):
+        publish(client, live_server.settings, event)
+    publish(client, live_server.settings, make_event("kpi-wall-city", "egov.kpi", {
+        "domain": "budgeting", "metric": "apbd_realization_pct", "opd": "ALL", "period": "2026-11", "value": 71.5,
+        "target": 80.0, "unit": "pct"}, occurred_at=now_iso(1)))
+    return live_server
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_every_scene_renders_and_is_readable(morning, page, console_errors, artifacts_dir, scene):
+    open_wall(page, morning.url, f"?scene={scene}")
+    expect(page.locator("#wall-page")).to_have_class(re.compile(rf"scene-{re.escape(scene)}\b"))
+    expect(page.locator("#wall-clock")).to_have_text(CLOCK)
+    expect(page.locator(".wall-health")).to_contain_text("Kesehatan feed")
+    if scene in ("overview", "sla"):
+        expect(page.locator(".wall-sla-row").first).to_be_visible(timeout=10_000)
+        expect(page.locator(".wall-countdown").first).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+    if scene in ("overview", "112"):
+        expect(page.locator(".wall-incident", has_text="Kebakaran").first).to_be_visible(timeout=10_000)
+        expect(page.locator(".wall-map .maplibregl-canvas, .wall-map canvas").first).to_be_visible(timeout=10_000)
+    if scene == "egov":
+        expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(1_500)  # let countdowns and the clock tick
+    page.screenshot(path=str(artifacts_dir / f"wall-{scene}.png"))
+    # nothing visible is smaller than about 20 px, and nothing spills off the 1080-px screen
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.wall-page *')]
+        .filter(e => e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
+    assert smallest >= 19.5, smallest
+    health = page.locator(".wall-health").bounding_box()
+    assert health["y"] + health["height"] <= 1080
+    assert console_errors == []
+
+
+def test_a_published_incident_appears_and_priority_one_brings_112_forward(morning, page, console_errors):
+    open_wall(page, morning.url, "?rotate=600&lang=id")
+    expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-overview\b"))
+    client = connect(morning.settings)
+    minor = f"112-{uuid.uuid4().hex[:8]}"
+    publish(client, morning.settings, make_event(f"{minor}-reported", "incident.reported", {
+        "incident_id": minor, "category": "flood", "priority": 3, "kecamatan": "Rungkut"}, occurred_at=now_iso()))
+    started = time.monotonic()
+    row = page.locator(".wall-incident", has_text=minor)
+    expect(row).to_be_attached(timeout=10_000)
+    print(f"incident on the wall after {time.monotonic() - started:.1f} s")
+    expect(row).to_contain_text("Banjir")
+    expect(row).to_contain_text("Rungkut")
+    expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-overview\b"))  # priority 3: no switch
+
+    urgent = f"112-{uuid.uuid4().hex[:8]}"
+    publish(client, morning.settings, fire(urgent))
+    started = time.monotonic()
+    expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-112\b"), timeout=10_000)
+    print(f"priority-1 incident brought the 112 scene forward after {time.monotonic() - started:.1f} s")
+    expect(page.locator(".wall-incident", has_text=urgent)).to_contain_text("Kebakaran")
+    expect(page.locator("#wall-scene-title")).to_have_text("Darurat 112 langsung")
+    for secret in ("Rahmat Hidayat", "081311112222", "Asap tebal"):
+        assert secret not in page.content()
+    assert console_errors == []
+
+
+def test_forged_scene_falls_back_to_rotation(morning, page, console_errors):
+    open_wall(page, morning.url, "?scene=%3Cscript%3Ealert(1)%3C/script%3E&rotate=10&lang=en")
+    expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-overview\b"))
+    expect(page.get_by_text("Complaints today")).to_be_visible()
+    expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-sla\b"), timeout=14_000)
+    assert console_errors == []
+
+
+def test_delayed_data_when_redis_goes_away(start_server, open_page, artifacts_dir):
+    redis_server = RedisProcess().start()
+    try:
+        server = start_server(redis_server.url)
+        publish(connect(server.settings), server.settings, fire("112-WALLSTALE"))
+        page = open_page()
+        open_wall(page, server.url, "?scene=112")
+        row = page.locator(".wall-incident", has_text="112-WALLSTALE")
+        expect(row).to_be_attached(timeout=10_000)
+        redis_server.stop(kill=True)
+        started = time.monotonic()
+        expect(page.locator("#wall-status")).to_have_text("Data tertunda", timeout=10_000)
+        print(f"stale after {time.monotonic() - started:.1f} s")
+        expect(page.locator("#wall-page")).to_have_class(re.compile("is-stale"))
+        expect(row).to_be_attached()  # the last data stays on the screen
+        expect(page.locator("#wall-clock")).to_have_text(CLOCK)
+        page.screenshot(path=str(artifacts_dir / "wall-stale.png"))
+        page.context.close()
+    finally:
+        redis_server.close()
