@@ -154,7 +154,8 @@ def _corrupt(rng: random.Random, event: dict) -> dict | bytes:
         key = next(k for k in ("priority", "value", "complaint_id", "incident_id") if k in data)
         data[key] = str(data[key]) if key in ("priority", "value") else 12345
     elif kind == 5:
-        data.pop(next(iter(data)))  # every data object starts with a required field
+        # the identifying field, required in every type (an optional one dropped would leave it valid)
+        data.pop(next(k for k in ("complaint_id", "incident_id", "domain") if k in data))
     else:
         data["text"] = "spam " * 14_000  # over the 64 KiB limit
     return bad

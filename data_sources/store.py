@@ -126,19 +126,23 @@ def apply_batch(session: Session, accepted: list[Accepted], refused: list[Refuse
 
 
 def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[Accepted]:
-    """A second complaint.created or incident.reported for the same id under another event_id is refused."""
-    creators = {"complaint.created": (Complaint, Complaint.complaint_id, "complaint_id"),
-                "incident.reported": (Incident, Incident.incident_id, "incident_id")}
+    """A second complaint.created or incident.reported for the same id under another event_id is refused.
+
+    A row created by this very event_id is not a conflict: another ingestor committed the same event a
+    moment ago. The event is kept; inserting it fails on the key, and the one-by-one retry counts a duplicate.
+    """
+    creators = {"complaint.created": (Complaint.complaint_id, Complaint.created_event_id, "complaint_id"),
+                "incident.reported": (Incident.incident_id, Incident.reported_event_id, "incident_id")}
     keep: list[Accepted] = []
-    for event_type, (model, column, attr) in creators.items():
+    for event_type, (column, creator_column, attr) in creators.items():
         ids = {getattr(a.event.data, attr) for a in fresh if a.event.type == event_type}
-        existing = set(session.scalars(select(column).where(column.in_(ids)))) if ids else set()
+        creator = dict(session.execute(select(column, creator_column).where(column.in_(ids))).tuples().all()) if ids else {}
         claimed: set[str] = set()
         for a in fresh:
             if a.event.type != event_type:
                 continue
             key = getattr(a.event.data, attr)
-            if key in existing or key in claimed:
+            if key in claimed or (key in creator and creator[key] != a.event.event_id):
                 refuse(a, f"conflict: {attr} {key!r} was already created by another event; the first is kept")
             else:
                 claimed.add(key)

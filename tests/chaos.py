@@ -496,6 +496,11 @@ def verify(run: ChaosRun, engine, client: redis.Redis) -> dict[str, Any]:
         "store": counts,
         "health_counters": health,
         "problems": problems,
+        # dead letters that none of the expected kinds explains, with their reasons (for a failing run)
+        "unexplained_dead_letters": [
+            (k, dl_reasons.get(k)) for k in dl_rows
+            if k not in set(poison) | set(landed_unconfirmed)
+            and not (dl_reasons.get(k) or "").startswith("conflict")][:5],
     }
 
 
@@ -514,7 +519,8 @@ def stats_agree(report: dict[str, Any]) -> list[str]:
     out = []
     for name in ("complaints", "incidents", "egov_readings", "dead_letters"):
         if stats[name] != expected[name]:
-            out.append(f"stats {name} = {stats[name]}, expected {expected[name]}")
+            out.append(f"stats {name} = {stats[name]}, expected {expected[name]}"
+                       + (f"; unexplained: {report['unexplained_dead_letters']}" if name == "dead_letters" else ""))
     if stats["pending"] != 0:
         out.append(f"stats pending = {stats['pending']}")
     if stats["deadletter_stream_length"] != report["dead_letters"]:
