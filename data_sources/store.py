@@ -136,7 +136,7 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     keep: list[Accepted] = []
     for event_type, (column, creator_column, attr) in creators.items():
         ids = {getattr(a.event.data, attr) for a in fresh if a.event.type == event_type}
-        creator = dict(session.execute(select(column, creator_column).where(column.in_(ids))).tuples().all()) if ids else {}
+        creator = dict(session.execute(select(column, creator_column).where(column.in_(ids))).all()) if ids else {}
         claimed: set[str] = set()
         for a in fresh:
             if a.event.type != event_type:
