@@ -21,6 +21,9 @@
     return fill(texts.seconds, s, texts);
   }
 
+  // Shared with the other views' scripts (assets load in name order: pantau.js comes before them).
+  window.pantauText = { pad: pad, fill: fill, ago: ago };
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     pantau: {
       // When the server last answered, by this browser's clock, and how far the two clocks differ.

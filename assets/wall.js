@@ -7,21 +7,7 @@
   var ALERT_HOLD_MS = 60000; // a new priority-1 incident keeps the 112 scene up at least this long
   var SLA_CLASSES = ["is-on_track", "is-at_risk", "is-critical", "is-breached"];
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-
-  function fill(template, n, texts) {
-    var digits = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, texts.thousands || ".");
-    return String(template).replace("{n}", digits);
-  }
-
-  function ago(seconds, texts) {
-    var s = Math.floor(seconds);
-    if (s < 5) return texts.now;
-    if (s >= 86400) return fill(texts.days, Math.floor(s / 86400), texts);
-    if (s >= 3600) return fill(texts.hours, Math.floor(s / 3600), texts);
-    if (s >= 60) return fill(texts.minutes, Math.floor(s / 60), texts);
-    return fill(texts.seconds, s, texts);
-  }
+  var pad = window.pantauText.pad, ago = window.pantauText.ago;
 
   // 23:59:59 left, or "lewat 01:02:03" once past; hours grow past 24 for a long-overdue complaint.
   function countdown(ms, texts, sep) {
