@@ -22,17 +22,19 @@
   }
 
   // Shared with the other views' scripts (assets load in name order: pantau.js comes before them).
-  window.pantauText = { pad: pad, fill: fill, ago: ago };
+  // When the server last answered, by this browser's clock, and how far the two clocks differ.
+  function received(heartbeat) {
+    if (!heartbeat || typeof heartbeat !== "object") return window.dash_clientside.no_update;
+    var now = Date.now();
+    var serverMs = typeof heartbeat.server_ms === "number" ? heartbeat.server_ms : now;
+    return {ok: heartbeat.ok === true, at: now, skew: now - serverMs};
+  }
+
+  window.pantauText = { pad: pad, fill: fill, ago: ago, received: received };
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     pantau: {
-      // When the server last answered, by this browser's clock, and how far the two clocks differ.
-      received: function (heartbeat) {
-        if (!heartbeat || typeof heartbeat !== "object") return window.dash_clientside.no_update;
-        var now = Date.now();
-        var serverMs = typeof heartbeat.server_ms === "number" ? heartbeat.server_ms : now;
-        return {ok: heartbeat.ok === true, at: now, skew: now - serverMs};
-      },
+      received: received,
 
       tick: function (_n, received, feed) {
         var texts = (feed && feed.texts) || {};

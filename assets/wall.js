@@ -75,13 +75,7 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wall: {
-      // When the server last answered, by this browser's clock, and how far the two clocks differ.
-      received: function (heartbeat) {
-        if (!heartbeat || typeof heartbeat !== "object") return window.dash_clientside.no_update;
-        var now = Date.now();
-        var serverMs = typeof heartbeat.server_ms === "number" ? heartbeat.server_ms : now;
-        return {ok: heartbeat.ok === true, at: now, skew: now - serverMs};
-      },
+      received: window.pantauText.received,
 
       tick: function (_n, received, feed, config, rotation) {
         var noUpdate = window.dash_clientside.no_update;

@@ -29,7 +29,7 @@ from dashboard.settings import Settings
 from data_sources.database import make_engine, session_factory, upgrade
 from data_sources.producer import encode, stream_for
 from data_sources.retention import trim_streams
-from tests.services import PostgresDatabase, RedisProcess, redis_server_binary
+from tests.services import PostgresDatabase, RedisProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 LOSS_SIGNALS = ("were deleted from the stream", "deleted from the stream before it was read")
@@ -38,21 +38,8 @@ LOSS_SIGNALS = ("were deleted from the stream", "deleted from the stream before 
 class DurableRedis(RedisProcess):
     """A private redis-server with AOF and `appendfsync always`: a confirmed XADD survives a SIGKILL."""
 
-    def start(self) -> "DurableRedis":
-        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
-                "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(port=self.port, socket_timeout=1).ping():
-                    return self
-            except redis.BusyLoadingError:
-                time.sleep(0.05)
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server on port {self.port} did not start")
+    def __init__(self):
+        super().__init__(appendonly=True, extra_args=("--appendfsync", "always", "--maxmemory-policy", "noeviction"))
 
 
 @dataclass
@@ -215,7 +202,7 @@ def cut_database(run: ChaosRun, admin_url: str | None, database_name: str | None
 def run_chaos(config: ChaosConfig, log=print) -> dict[str, Any]:
     """The whole run: set up, chaos, drain, verify. Returns the report (see verify)."""
     workdir = Path(tempfile.mkdtemp(prefix="pantau-chaos-"))
-    server = DurableRedis(appendonly=True).start()
+    server = DurableRedis().start()
     database = None
     if config.database == "postgresql":
         database = PostgresDatabase()

@@ -52,10 +52,11 @@ def redis_server_binary() -> str:
 class RedisProcess:
     """A private redis-server on a free loopback port, for tests that restart or kill Redis."""
 
-    def __init__(self, appendonly: bool = False):
+    def __init__(self, appendonly: bool = False, extra_args: tuple[str, ...] = ()):
         self.dir = Path(tempfile.mkdtemp(prefix="pantau-redis-"))
         self.port = free_port()
         self.appendonly = appendonly
+        self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -65,9 +66,9 @@ class RedisProcess:
     def start(self) -> "RedisProcess":
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--daemonize", "no",
-                "--logfile", str(self.dir / "redis.log")]
+                "--logfile", str(self.dir / "redis.log"), *self.extra_args]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20  # a restart replays its append-only file first
         while time.monotonic() < deadline:
             try:
                 if redis.Redis(port=self.port, socket_timeout=1).ping():
