@@ -123,7 +123,7 @@ def test_the_chaos_checks_can_fail():
 def test_several_ingestor_processes_share_one_group_exactly_once(database, tmp_path, request):
     """Scaling out: four ingestor processes (forked by `python -m tests.chaos_ingestor --fork-server`, no
     self-kills) in one consumer group share the work, and each event is still stored once."""
-    server = DurableRedis(appendonly=True).start()
+    server = DurableRedis().start()
     request.addfinalizer(server.close)
     if database == "postgresql":
         url = request.getfixturevalue("postgres_database").url
