@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(settings: Settings | None = None, *, engine=None, redis_client=None) -> dash.Dash:
     """Build the Dash app (and its Flask server) for these settings; tests build their own."""
+    from callbacks import briefing as briefing_callbacks
     from callbacks import live as live_callbacks
     from callbacks import wall as wall_callbacks
+    from layouts import briefing as briefing_layout
     from layouts import live as live_layout
     from layouts import wall as wall_layout
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     live_callbacks.register()
     dash.register_page("wall", path="/wall", layout=wall_layout.layout, title="Pantau Surabaya — Wall")
     wall_callbacks.register()
+    dash.register_page("briefing", path="/briefing", layout=briefing_layout.layout, title="Pantau Surabaya — Briefing")
+    briefing_callbacks.register()
     # dash.callback collects callbacks in a process-wide registry that the first app to serve a request
     # takes; bind them to this app now, so that every app built in one process gets its own.
     with server.app_context():

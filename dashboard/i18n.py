@@ -144,7 +144,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
     "briefing.tile.sla_interval": ("dari {n} terukur · IK 95% {low}–{high}%", "of {n} measured · 95% CI {low}–{high}%"),
     "briefing.tile.first_response": ("Tanggapan pertama p50 · p90", "First response p50 · p90"),
-    "briefing.tile.open": ("Aduan terbuka saat ini", "Open complaints now"),
+    "briefing.tile.open": ("Menunggu tanggapan saat ini", "Awaiting a response now"),
     "briefing.tile.overdue": ("{n} lewat batas belum ditanggapi", "{n} past deadline unanswered"),
     "briefing.tile.incidents": ("Laporan 112", "112 reports"),
     "briefing.tile.response": ("Respons 112 p50 · p90", "112 response p50 · p90"),
@@ -182,6 +182,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.segment.on_scene": ("Waktu di lokasi", "Time on scene"),
     "briefing.unit.s": ("detik", "s"),
     "briefing.unit.min": ("menit", "min"),
+    "briefing.unit.complaints": ("aduan", "complaints"),
     "briefing.col.rank": ("Peringkat", "Rank"),
     "briefing.col.opd": ("OPD", "Department"),
     "briefing.col.received": ("Masuk", "Received"),
@@ -233,6 +234,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.status.resolved": ("Selesai", "Resolved"),
     "briefing.status.rejected": ("Ditolak", "Rejected"),
     "briefing.status.reopened": ("Dibuka kembali", "Reopened"),
+    "briefing.egov.city": ("Seluruh kota", "Whole city"),
+    "briefing.egov.note": ("Nilai terakhir per OPD; warna: hijau tercapai, kuning ≥ 90% target, merah di bawahnya. Arahkan kursor untuk melihat target.",
+                           "Latest value per OPD; green: on target, amber: ≥ 90% of it, red: below. Hover for the target."),
 }
 
 MONTHS = {

@@ -1,0 +1,290 @@
+"""Callbacks of the leadership briefing.
+
+The URL is the view's state: the filter bar writes it, every panel reads it (and checks it again: a
+crafted request is as welcome as the page's own). Each panel has its own callback, so the browser loads
+them side by side; their data comes from data_sources.briefing_data through the KpiCache, computed once
+per (filter, data version, clock minute) for every viewer and every worker.
+
+Roles are enforced here, on the server, in every callback: aggregates need `view_aggregates`, the
+complaint list and a complaint's history `view_personal` (data_sources.briefing_personal asks again
+before it reads a personal_* table). A refused request gets no update at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import Any
+
+import dash
+import redis
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard import i18n
+from dashboard import briefing_tables as tables
+from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
+from dashboard.filters import KpiFilter
+from data_sources import briefing_data, briefing_personal, geo, services
+from data_sources.kpi_cache import KpiCache
+from data_sources.reference import kecamatan_by_code
+from layouts import briefing_panels as panels
+from layouts.briefing import ids
+
+log = logging.getLogger(__name__)
+AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
+FORMATS = ("csv", "xlsx")
+FAILURES = (SQLAlchemyError, redis.RedisError)
+_caches: dict[int, KpiCache] = {}
+_caches_guard = threading.Lock()
+
+
+def allowed(permission: str) -> bool:
+    from data_sources.auth import AccessDenied, require
+
+    try:
+        require(permission)
+    except AccessDenied:
+        return False
+    return True
+
+
+def _guard(permission: str = AGGREGATES) -> None:
+    if not allowed(permission):
+        raise PreventUpdate
+
+
+def register() -> None:
+    dash.callback(
+        Output(ids.url, "search"), Output(ids.dates_box, "hidden"),
+        Input(ids.period, "value"), Input(ids.dates, "start_date"), Input(ids.dates, "end_date"),
+        Input(ids.opd, "value"), Input(ids.kec, "value"), Input(ids.channel, "value"),
+        Input(ids.category, "value"), Input(ids.incident, "value"), State(ids.url, "search"),
+        prevent_initial_call=True,
+    )(controls_to_url)
+    dash.callback(Output(ids.kec, "value", allow_duplicate=True), Input(ids.map, "clickData"),
+                  State(ids.kec, "value"), prevent_initial_call=True)(map_click)
+    dash.callback(Output(ids.print_filters, "children"), Output(ids.lang_link, "href"), Output(ids.errors, "children"),
+                  Output(ids.errors, "hidden"), Input(ids.url, "search"))(describe)
+    dash.callback(Output(ids.opd, "options"), Input(ids.url, "search"), State(ids.opd, "value"))(opd_options)
+    dash.callback(Output(ids.tiles, "children"), Output(ids.segments, "rowData"),
+                  Output(ids.incident_categories, "rowData"), Output(ids.data_time, "children"),
+                  Input(ids.url, "search"))(headline)
+    dash.callback(Output(ids.map, "figure"), Input(ids.url, "search"))(kecamatan_map)
+    dash.callback(Output(ids.league, "rowData"), Input(ids.url, "search"))(league)
+    dash.callback(Output(ids.trend, "figure"), Output(ids.trend_note, "children"), Input(ids.url, "search"))(trend)
+    dash.callback(Output(ids.egov, "columnDefs"), Output(ids.egov, "rowData"), Output(ids.egov_trend, "figure"),
+                  Input(ids.url, "search"))(egov)
+    dash.callback(Output(ids.complaints, "rowData"), Output(ids.complaints_note, "children"),
+                  Input(ids.url, "search"))(complaints)
+    dash.callback(Output(ids.history, "children"), Input(ids.complaints, "selectedRows"),
+                  State(ids.url, "search"), prevent_initial_call=True)(history)
+    dash.callback(Output(ids.download, "data"), Input({"type": ids.export, "table": ALL, "fmt": ALL}, "n_clicks"),
+                  State(ids.url, "search"), prevent_initial_call=True)(export)
+    dash.clientside_callback(ClientsideFunction("briefing", "print"), Output(ids.print_done, "data"),
+                             Input(ids.print_button, "n_clicks"), prevent_initial_call=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _view(search: Any, now: dt.datetime) -> BriefingView:
+    return parse_view(parse_search(search), now, i18n.language(services.current().settings.default_language))
+
+
+def _cache(app: services.Services) -> KpiCache:
+    with _caches_guard:
+        cache = _caches.get(id(app))
+        if cache is None or cache.client is not app.redis:
+            cache = _caches[id(app)] = KpiCache(app.redis, app.settings)
+        return cache
+
+
+def panel_data(panel: str, f: KpiFilter, now: dt.datetime) -> Any:
+    app = services.current()
+    compute = {
+        "headline": lambda: briefing_data.headline_panel(app.engine, f, now, app.settings),
+        "league": lambda: briefing_data.league_panel(app.engine, f, now, app.settings),
+        "trend": lambda: briefing_data.trend_panel(app.engine, f, now),
+        "egov": lambda: briefing_data.egov_panel(app.engine, f, app.settings),
+        "opds": lambda: briefing_data.opd_codes(app.engine),
+    }[panel]
+    return briefing_data.cached(_cache(app), panel, f, now, compute)
+
+
+def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
+    """The rows of a table, the same for the grid and for the file. Personal rows only for officers."""
+    lang, f = view.lang, view.filter
+    if table == "league":
+        return tables.league_rows(panel_data("league", f, now))
+    if table == "segments":
+        return tables.segment_rows(panel_data("headline", f, now)["current"]["incidents"], lang)
+    if table == "incident_categories":
+        return tables.incident_category_rows(panel_data("headline", f, now)["current"]["incidents"], lang)
+    if table == "egov":
+        return tables.egov_rows(panel_data("egov", KpiFilter(opd=f.opd), now)["latest"], lang)
+    if table == "complaints":
+        _guard(PERSONAL)
+        items = briefing_personal.complaint_list(services.current().engine, f)["items"]
+        return tables.complaint_rows(items, lang)
+    raise PreventUpdate
+
+
+# --- the filter bar and the URL ---------------------------------------------------------------------------
+
+def controls_to_url(period, start, end, opd, kec, channel, category, incident, search):
+    _guard()
+    lang = _view(search, _now()).lang
+    view = view_from_controls(period, start, end, lang, _now(), opd=opd, kec=kec, channel=channel,
+                              category=category, incident=incident)
+    new = to_search(view)
+    return (dash.no_update if new == search else new), view.period != "custom"
+
+
+def map_click(click: Any, current: Any):
+    _guard()
+    try:
+        code = click["points"][0]["location"]
+    except (KeyError, IndexError, TypeError):
+        raise PreventUpdate from None
+    if not isinstance(code, str) or code not in kecamatan_by_code():
+        raise PreventUpdate
+    return [] if current == [code] else [code]  # a second click on the same kecamatan clears the filter
+
+
+def describe(search):
+    _guard()
+    view = _view(search, _now())
+    other = "en" if view.lang == "id" else "id"
+    lines = [dash.html.Li(f"{label}: {value}") for label, value in filter_lines(view, view.lang)]
+    errors = i18n.t("briefing.filter.invalid", view.lang, errors="; ".join(view.errors))
+    return dash.html.Ul(lines), "/briefing" + to_search(view, lang=other), errors, not view.errors
+
+
+def opd_options(search, chosen):
+    _guard()
+    try:
+        codes = panel_data("opds", KpiFilter(), _now())
+    except FAILURES:
+        raise PreventUpdate from None
+    view = _view(search, _now())
+    values = sorted(set(codes) | set(view.filter.opd))
+    return [{"label": v, "value": v} for v in values]
+
+
+# --- panels ---------------------------------------------------------------------------------------------------
+
+def headline(search):
+    _guard()
+    now = _now()
+    view = _view(search, now)
+    try:
+        data = panel_data("headline", view.filter, now)
+    except FAILURES as exc:
+        log.warning("briefing: headline unavailable (%s)", type(exc).__name__)
+        return [dash.html.Div(i18n.t("briefing.error", view.lang), className="alert alert-danger")], [], [], ""
+    incidents = data["current"]["incidents"]
+    stamp = f"{i18n.t('briefing.data_time', view.lang)} {i18n.format_datetime(now, view.lang)}"
+    return (panels.tiles(data, view.lang), tables.segment_rows(incidents, view.lang),
+            tables.incident_category_rows(incidents, view.lang), stamp)
+
+
+def kecamatan_map(search):
+    _guard()
+    now = _now()
+    view = _view(search, now)
+    app = services.current()
+    try:
+        data = panel_data("headline", view.filter, now)
+    except FAILURES:
+        return panels.empty_figure(i18n.t("briefing.error", view.lang))
+    boundaries = geo.boundaries_for(app.settings, "kecamatan")
+    return panels.map_figure(data["current"]["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
+                             schematic=boundaries.schematic, style=app.settings.map_style, lang=view.lang,
+                             selected=view.filter.kecamatan)
+
+
+def league(search):
+    _guard()
+    now = _now()
+    try:
+        return table_rows("league", _view(search, now), now)
+    except FAILURES:
+        return []
+
+
+def trend(search):
+    _guard()
+    now = _now()
+    view = _view(search, now)
+    try:
+        data = panel_data("trend", view.filter, now)
+    except FAILURES:
+        return panels.empty_figure(i18n.t("briefing.error", view.lang)), ""
+    note = i18n.t("briefing.trend.weekly" if data["weekly"] else "briefing.trend.daily", view.lang)
+    return panels.trend_figure(data, view.lang), note
+
+
+def egov(search):
+    _guard()
+    now = _now()
+    view = _view(search, now)
+    try:
+        data = panel_data("egov", KpiFilter(opd=view.filter.opd), now)
+    except FAILURES:
+        return dash.no_update, [], panels.empty_figure(i18n.t("briefing.error", view.lang))
+    columns, rows = panels.egov_pivot(data["latest"], view.lang)
+    return columns, rows, panels.egov_trend_figure(data, view.lang)
+
+
+def complaints(search):
+    _guard(PERSONAL)
+    now = _now()
+    view = _view(search, now)
+    try:
+        listing = briefing_personal.complaint_list(services.current().engine, view.filter)
+    except FAILURES:
+        return [], i18n.t("briefing.error", view.lang)
+    note = (i18n.t("briefing.panel.complaints_truncated", view.lang,
+                   n=i18n.format_number(briefing_personal.LIST_LIMIT, view.lang)) if listing["truncated"] else "")
+    return tables.complaint_rows(listing["items"], view.lang), note
+
+
+def history(selected, search):
+    _guard(PERSONAL)
+    view = _view(search, _now())
+    if not isinstance(selected, list) or not selected or not isinstance(selected[0], dict):
+        raise PreventUpdate
+    cid = briefing_personal.valid_complaint_id(selected[0].get("complaint_id"))
+    if cid is None:
+        return panels.history(None, view.lang)
+    try:
+        data = briefing_personal.complaint_history(services.current().engine, cid)
+    except FAILURES:
+        return [dash.html.P(i18n.t("briefing.error", view.lang))]
+    return panels.history(data, view.lang)
+
+
+def export(_clicks, search):
+    _guard()
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(isinstance(n, int) and n > 0 for n in (_clicks or [])):
+        raise PreventUpdate
+    table, fmt = trigger.get("table"), trigger.get("fmt")
+    if table not in tables.TABLES or fmt not in FORMATS:
+        raise PreventUpdate
+    if table in tables.PERSONAL_TABLES:
+        _guard(PERSONAL)
+    now = _now()
+    view = _view(search, now)
+    rows = table_rows(table, view, now)
+    name = tables.file_name(table, now, fmt)
+    if fmt == "csv":
+        return dcc.send_bytes(tables.to_csv(table, rows, view.lang), name)
+    body = tables.to_xlsx(table, rows, view.lang, title=i18n.t(f"briefing.panel.{table}", view.lang), data_time=now,
+                          filters=filter_lines(view, view.lang))
+    return dcc.send_bytes(body, name)
