@@ -22,11 +22,12 @@ def main() -> None:
 
     figures: dict = {}
     redis_url, redis_handle = shared_redis_url()
-    database = PostgresDatabase()
+    database, scratch = PostgresDatabase(), PostgresDatabase()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            pg = ingest.run(database.url, redis_url, events, Path(tmp), "postgresql")
-            lite = ingest.run(f"sqlite:///{tmp}/bench.db", redis_url, events, Path(tmp), "sqlite")
+            pg = ingest.run(database.url, scratch.url, redis_url, events, Path(tmp), "postgresql")
+            lite = ingest.run(f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/raw.db", redis_url, events, Path(tmp),
+                              "sqlite")
         # The PostgreSQL pair is the headline: ingest.events_per_s beside ingest.raw_insert_rows_per_s.
         figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in pg.items()})
         figures.update(lite)
@@ -34,6 +35,7 @@ def main() -> None:
         figures.update(kpi.run(args.quick, redis_url=redis_url))
     finally:
         database.drop()
+        scratch.drop()
         if redis_handle is not None:
             redis_handle.close()
 

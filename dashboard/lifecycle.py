@@ -36,17 +36,26 @@ def complaint_state(created_at: dt.datetime, opd_at_creation: str | None,
     The first response is the earliest `responded`; a complaint is closed when its latest status is
     resolved or rejected, and a later `reopened` opens it again.
     """
-    ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq))
-    status, status_at, opd = "received", created_at, opd_at_creation
-    first_response = None
-    resolved_at = None
-    reopened = 0
-    for event in ordered:
+    received = ComplaintState(status="received", status_at=created_at, opd=opd_at_creation, first_response_at=None,
+                              first_response_channel=None, resolved_at=None, reopened_count=0, is_open=True)
+    return advance_complaint(received, events)
+
+
+def advance_complaint(state: ComplaintState, later_events: Iterable[StatusEvent]) -> ComplaintState:
+    """The state after these events, all of which happened after every event the state already holds.
+
+    Folding new events onto a stored state gives what `complaint_state` gives over the whole history, as long
+    as none of them happened before `state.status_at`; the store checks that before it folds.
+    """
+    status, status_at, opd = state.status, state.status_at, state.opd
+    first_response_at, first_response_channel = state.first_response_at, state.first_response_channel
+    resolved_at, reopened = state.resolved_at, state.reopened_count
+    for event in sorted(later_events, key=lambda e: (e.occurred_at, e.seq)):
         status, status_at = event.status, event.occurred_at
         if event.opd:
             opd = event.opd
-        if event.status == "responded" and first_response is None:
-            first_response = event
+        if event.status == "responded" and first_response_at is None:
+            first_response_at, first_response_channel = event.occurred_at, event.reply_channel
         if event.status == "reopened":
             reopened += 1
         resolved_at = event.occurred_at if event.status == "resolved" else (
@@ -55,8 +64,8 @@ def complaint_state(created_at: dt.datetime, opd_at_creation: str | None,
         status=status,
         status_at=status_at,
         opd=opd,
-        first_response_at=first_response.occurred_at if first_response else None,
-        first_response_channel=first_response.reply_channel if first_response else None,
+        first_response_at=first_response_at,
+        first_response_channel=first_response_channel,
         resolved_at=resolved_at if status == "resolved" else None,
         reopened_count=reopened,
         is_open=status not in CLOSED_COMPLAINT_STATUSES,

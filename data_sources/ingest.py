@@ -122,6 +122,7 @@ class Ingestor:
         self._last_trim = time.monotonic()
         self.sla_policy = policy_from_settings(settings)
         self.processed_entries = 0
+        self.processed_batches = 0
 
     # --- set-up ------------------------------------------------------------------------------
 
@@ -260,6 +261,7 @@ class Ingestor:
         result = self._store(accepted, refused, raw_by_entry)
         self._acknowledge(entries, result)
         self.processed_entries += len(entries)
+        self.processed_batches += 1
         if self.on_commit is not None:
             self.on_commit(result)
         return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
+    Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator,
     UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -236,6 +236,31 @@ class DeadLetter(Base):
     __table_args__ = (UniqueConstraint("stream", "entry_id", name="uq_dead_letters_entry"),)
 
 
+# --- users of the dashboard -------------------------------------------------------------------
+
+class UserAccount(Base):
+    """A person who may log in (data_sources/users.py manages them, data_sources/auth.py checks them).
+
+    A session carries the row's id and `session_generation`; set-password, a role change and remove bump or
+    delete it, which ends every session of that user on the next request. Ids are never reused (AUTOINCREMENT
+    on SQLite, a sequence on PostgreSQL), so a user removed and added again under the same name does not get
+    the old sessions back.
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    session_generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'officer', 'admin')", name="role"),
+        {"sqlite_autoincrement": True},
+    )
+
+
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
-# Tables no public figure may read from.
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters"}
+# Tables no public figure may read from (users: names, roles and password hashes).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users"}

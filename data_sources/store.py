@@ -10,7 +10,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard import events as ev
-from dashboard.lifecycle import IncidentEventFact, StatusEvent, complaint_state, incident_state
+from dashboard.lifecycle import (ComplaintState, IncidentEventFact, StatusEvent, advance_complaint, complaint_state,
+                                 incident_state)
 from dashboard.sla import SlaPolicy, policy_from_settings
 from data_sources import locations
 from data_sources.models import (
@@ -190,36 +191,64 @@ def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime,
                  for e in statuses if e.data.note]
         if notes:
             _insert_rows(session, PersonalComplaintNote, notes)
-    reconcile_complaints(session, {e.data.complaint_id for e in created} | {e.data.complaint_id for e in statuses}, now)
+    new_events: dict[str, list[StatusEvent]] = defaultdict(list)
+    for seq, e in enumerate(statuses):
+        d = e.data
+        new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+    reconcile_complaints(session, {e.data.complaint_id for e in created} | set(new_events), now,
+                         new_events=new_events, created={e.data.complaint_id for e in created})
 
 
-def reconcile_complaints(session: Session, complaint_ids: set[str], now: dt.datetime) -> None:
-    """Re-derive the lifecycle fields of these complaints from all their stored status events."""
+LIFECYCLE_COLUMNS = ("status", "status_at", "opd", "first_response_at", "first_response_channel", "resolved_at",
+                     "reopened_count", "is_open")
+
+
+def reconcile_complaints(session: Session, complaint_ids: set[str], now: dt.datetime, *,
+                         new_events: dict[str, list[StatusEvent]] | None = None, created: set[str] = frozenset()) -> None:
+    """Bring the lifecycle fields of these complaints up to date with their status events.
+
+    Events that happened after everything a stored complaint holds are folded onto its row (the common case:
+    events arrive in order). A complaint created in this batch, one whose events came out of order, or one
+    called without its new events is re-derived from its whole stored history. The rows are locked first
+    (PostgreSQL), so two ingestors touching one complaint take turns and the second sees the first's events.
+    """
     if not complaint_ids:
         return
-    complaints = {
+    new_events = new_events or {}
+    complaint = Complaint.__table__
+    stored = {
         row.complaint_id: row for row in session.execute(
-            select(Complaint.complaint_id, Complaint.created_at, Complaint.created_opd)
-            .where(Complaint.complaint_id.in_(list(complaint_ids))))
+            select(complaint.c.complaint_id, complaint.c.created_at, complaint.c.created_opd,
+                   *(complaint.c[name] for name in LIFECYCLE_COLUMNS))
+            .where(complaint.c.complaint_id.in_(sorted(complaint_ids)))
+            .order_by(complaint.c.complaint_id).with_for_update())
     }
-    if not complaints:
+    if not stored:
         return  # status events of complaints not created yet wait for their creation
-    history: dict[str, list[StatusEvent]] = defaultdict(list)
-    for row in session.execute(
-        select(ComplaintStatusEvent.complaint_id, ComplaintStatusEvent.id, ComplaintStatusEvent.occurred_at,
-               ComplaintStatusEvent.status, ComplaintStatusEvent.opd, ComplaintStatusEvent.reply_channel)
-        .where(ComplaintStatusEvent.complaint_id.in_(list(complaints)))
-    ):
-        history[row.complaint_id].append(StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel))
-    updates = []
-    for cid, row in complaints.items():
-        state = complaint_state(row.created_at, row.created_opd, history[cid])
-        updates.append(dict(
-            complaint_id=cid, status=state.status, status_at=state.status_at, opd=state.opd,
-            first_response_at=state.first_response_at, first_response_channel=state.first_response_channel,
-            resolved_at=state.resolved_at, reopened_count=state.reopened_count, is_open=state.is_open,
-            updated_at=now))
-    _update_by_key(session, Complaint.__table__, "complaint_id", updates)
+    states: dict[str, ComplaintState] = {}
+    rederive = []
+    for cid, row in stored.items():
+        events = new_events.get(cid)
+        if cid in created or not events or min(e.occurred_at for e in events) <= row.status_at:
+            rederive.append(cid)
+        else:
+            states[cid] = advance_complaint(ComplaintState(**{name: row._mapping[name] for name in LIFECYCLE_COLUMNS}), events)
+    if rederive:
+        history: dict[str, list[StatusEvent]] = defaultdict(list)
+        for row in session.execute(
+            select(ComplaintStatusEvent.complaint_id, ComplaintStatusEvent.id, ComplaintStatusEvent.occurred_at,
+                   ComplaintStatusEvent.status, ComplaintStatusEvent.opd, ComplaintStatusEvent.reply_channel)
+            .where(ComplaintStatusEvent.complaint_id.in_(rederive))
+        ):
+            history[row.complaint_id].append(StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel))
+        for cid in rederive:
+            states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
+    updates = [
+        dict(complaint_id=cid, **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS}, updated_at=now)
+        for cid, state in states.items()
+        if any(getattr(state, name) != stored[cid]._mapping[name] for name in LIFECYCLE_COLUMNS)
+    ]
+    _update_by_key(session, complaint, "complaint_id", updates)
 
 
 def _store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
@@ -259,7 +288,9 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
     """Re-derive dispatch, arrival and closing of these incidents from all their stored events."""
     if not incident_ids:
         return
-    present = list(session.scalars(select(Incident.incident_id).where(Incident.incident_id.in_(list(incident_ids)))))
+    # Locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock.
+    present = list(session.scalars(select(Incident.incident_id).where(Incident.incident_id.in_(sorted(incident_ids)))
+                                   .order_by(Incident.incident_id).with_for_update()))
     if not present:
         return  # lifecycle events of incidents not reported yet wait for the report
     history: dict[str, list[IncidentEventFact]] = defaultdict(list)

@@ -171,6 +171,27 @@ def test_status_history_orders_by_occurrence_not_arrival(settings, engine, redis
     assert count(engine, ComplaintStatusEvent) == 3
 
 
+def test_later_batches_fold_onto_the_stored_row_and_earlier_ones_rederive_it(settings, engine, redis_client,
+                                                                              ingest_until_idle):
+    at = "2026-11-27T1{}:00:00+07:00".format
+    status = lambda eid, s, hour, **more: make_event(eid, "complaint.status", {"complaint_id": "C", "status": s, **more}, at(hour))
+    publish(redis_client, settings, make_event("cc", "complaint.created", {"complaint_id": "C", "channel": "web",
+                                                                          "category": "sampah", "opd": "DLH"}, at(0)))
+    publish(redis_client, settings, status("s1", "responded", 1, reply_channel="sms"))
+    ingest_until_idle()
+    publish(redis_client, settings, status("s2", "dispositioned", 2, opd="DSDABM"))  # in order: folded onto the row
+    publish(redis_client, settings, status("s4", "resolved", 4))
+    ingest_until_idle()
+    folded = row(engine, Complaint, Complaint.complaint_id == "C")
+    assert (folded.status, folded.opd, folded.first_response_channel, folded.is_open) == ("resolved", "DSDABM", "sms", False)
+    publish(redis_client, settings, status("s3", "reopened", 3))  # out of order: the row is re-derived
+    publish(redis_client, settings, status("s0", "responded", 0, reply_channel="email"))
+    ingest_until_idle()
+    rederived = row(engine, Complaint, Complaint.complaint_id == "C")
+    assert (rederived.status, rederived.reopened_count, rederived.first_response_channel) == ("resolved", 1, "email")
+    assert rederived.first_response_at.hour == 3  # 10:00 WIB
+
+
 def test_a_later_egov_reading_replaces_the_earlier_whatever_the_arrival_order(settings, engine, redis_client,
                                                                               ingest_until_idle):
     key = {"domain": "budgeting", "metric": "apbd_realization_pct", "opd": "ALL", "period": "2026-10", "unit": "pct"}

@@ -1,6 +1,9 @@
 import datetime as dt
 
-from dashboard.lifecycle import IncidentEventFact, StatusEvent, complaint_state, incident_state
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard.lifecycle import IncidentEventFact, StatusEvent, advance_complaint, complaint_state, incident_state
 
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
 
@@ -48,3 +51,22 @@ def test_closed_incident_keeps_its_outcome():
     state = incident_state([IncidentEventFact(at(30), 1, "closed", outcome="false_alarm")])
     assert state.status == "closed" and state.outcome == "false_alarm" and not state.is_active
     assert incident_state([]).status == "reported"
+
+
+STATUSES = ("dispositioned", "in_progress", "responded", "resolved", "rejected", "reopened")
+status_events = st.lists(
+    st.tuples(st.integers(0, 600), st.sampled_from(STATUSES), st.sampled_from((None, "DLH", "DSDABM")),
+              st.sampled_from((None, "sms", "email"))),
+    max_size=12)
+
+
+@given(status_events, st.integers(0, 12))
+def test_folding_later_events_onto_a_stored_state_equals_deriving_from_the_whole_history(raw, split):
+    # The store folds a batch's events onto a complaint's row when they all happened after its status_at.
+    events = [StatusEvent(at(m), seq, s, opd, ch) for seq, (m, s, opd, ch) in enumerate(raw)]
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq))
+    earlier, later = ordered[:split], ordered[split:]
+    stored = complaint_state(T0, "DLH", earlier)
+    if later and min(e.occurred_at for e in later) <= stored.status_at:
+        return  # the store re-derives such a complaint from its history instead
+    assert advance_complaint(stored, later) == complaint_state(T0, "DLH", events)

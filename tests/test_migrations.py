@@ -20,5 +20,5 @@ def test_upgrade_is_idempotent(engine):
 
 
 def test_personal_data_tables_are_apart():
-    assert PRIVATE_TABLES == {"personal_complaint_reporters", "personal_complaint_notes",
+    assert PRIVATE_TABLES == {"personal_complaint_reporters", "personal_complaint_notes", "users",
                               "personal_incident_callers", "dead_letters"}
