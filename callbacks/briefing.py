@@ -272,7 +272,8 @@ def history(selected, search):
 def export(_clicks, search):
     _guard()
     trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(isinstance(n, int) and n > 0 for n in (_clicks or [])):
+    clicks = ctx.triggered[0].get("value") if ctx.triggered else None
+    if not isinstance(trigger, dict) or type(clicks) is not int or clicks < 1:
         raise PreventUpdate
     table, fmt = trigger.get("table"), trigger.get("fmt")
     if table not in tables.TABLES or fmt not in FORMATS:
