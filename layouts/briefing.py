@@ -135,8 +135,11 @@ def layout(**query) -> html.Div:
                 ], lang),
                 _panel("map", t("briefing.panel.map", lang), [
                     html.P(t("briefing.panel.map_hint", lang), className="briefing-note no-print"),
-                    dcc.Graph(id=ids.map, className="briefing-map", figure=panels.empty_figure(),
-                              config={"displayModeBar": False, "scrollZoom": False}),
+                    html.Div(className="briefing-map", children=[
+                        dcc.Graph(id=ids.map, className="briefing-map-graph", figure=panels.empty_figure(),
+                                  config={"displayModeBar": False, "scrollZoom": False}),
+                        html.Img(className="briefing-map-print", alt=t("briefing.panel.map", lang)),
+                    ]),
                 ], lang, export=False),
             ]),
             html.Div(className="briefing-row", children=[

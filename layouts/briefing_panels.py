@@ -108,7 +108,9 @@ def column_defs(table: str, lang: str) -> list[dict]:
         col: dict[str, Any] = {"field": c.key, "headerName": c.header(lang)}
         if c.pinned:
             col["pinned"] = "left"
-            col["minWidth"] = 150 if c.kind == "text" else 90
+            col["minWidth"] = 150 if c.kind == "text" else 70
+        if c.kind == "text" and table in ("segments", "incident_categories", "egov"):
+            col.update(wrapText=True, autoHeight=True, minWidth=170)
         if c.kind in DECIMALS:
             col["valueFormatter"] = {"function": f"pantauNumber(params.value, {DECIMALS[c.kind]}, '{lang}')"}
             col["type"] = "rightAligned"
@@ -130,7 +132,8 @@ def grid(grid_id: str, table: str, lang: str, *, auto_height: bool) -> dag.AgGri
     else:
         options.update(pagination=True, paginationPageSize=50, rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True})
     return dag.AgGrid(id=grid_id, columnDefs=column_defs(table, lang), rowData=None, className="ag-theme-quartz",
-                      defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 90},
+                      defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 64,
+                                     "wrapHeaderText": True, "autoHeaderHeight": True},
                       columnSize="responsiveSizeToFit", dashGridOptions=options,
                       style={} if auto_height else {"height": "460px"})
 
