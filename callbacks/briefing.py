@@ -120,7 +120,7 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
     """The rows of a table, the same for the grid and for the file. Personal rows only for officers."""
     lang, f = view.lang, view.filter
     if table == "league":
-        return tables.league_rows(panel_data("league", f, now))
+        return tables.league_rows(panel_data("league", f, now), lang)
     if table == "segments":
         return tables.segment_rows(panel_data("headline", f, now)["current"]["incidents"], lang)
     if table == "incident_categories":

@@ -67,9 +67,13 @@ SEGMENTS = (
 )
 
 
-def league_rows(league: Iterable[Mapping]) -> list[dict]:
+def league_rows(league: Iterable[Mapping], lang: str) -> list[dict]:
     keys = [c.key for c in TABLES["league"]]
-    return [{k: r.get(k) for k in keys} for r in league]
+    rows = [{k: r.get(k) for k in keys} for r in league]
+    for row in rows:
+        if row["opd"] == "unassigned":
+            row["opd"] = i18n.t("briefing.opd.unassigned", lang)
+    return rows
 
 
 def segment_rows(incidents: Mapping, lang: str) -> list[dict]:

@@ -235,6 +235,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.status.rejected": ("Ditolak", "Rejected"),
     "briefing.status.reopened": ("Dibuka kembali", "Reopened"),
     "briefing.egov.city": ("Seluruh kota", "Whole city"),
+    "briefing.opd.unassigned": ("Belum didisposisikan", "Not yet assigned"),
     "briefing.egov.note": ("Nilai terakhir per OPD; warna: hijau tercapai, kuning ≥ 90% target, merah di bawahnya. Arahkan kursor untuk melihat target.",
                            "Latest value per OPD; green: on target, amber: ≥ 90% of it, red: below. Hover for the target."),
 }

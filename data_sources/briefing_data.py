@@ -25,6 +25,7 @@ from data_sources.kpi_queries import headline, is_postgres, percentile_sets, sca
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
+UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
 PANELS = ("headline", "league", "trend", "egov", "opds")
 
 
@@ -52,7 +53,7 @@ def league_panel(engine: Engine, f: KpiFilter, now: dt.datetime, settings=None) 
     its backlog: complaints open now (any creation date, same value filters) and those past their deadline
     unanswered."""
     min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
-    opd = func.coalesce(C.opd, "unassigned")
+    opd = func.coalesce(C.opd, UNASSIGNED)
     where = complaint_where(f)
     answered, _, _ = sla_parts(now)
     with engine.connect() as conn:
@@ -64,6 +65,9 @@ def league_panel(engine: Engine, f: KpiFilter, now: dt.datetime, settings=None) 
         backlog = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
             select(opd, func.count(), func.count().filter(awaiting))
             .where(*complaint_where(f, with_period=False), C.is_open.is_(True)).group_by(opd)).all()}
+    # Complaints not yet given to a department are shown, last and unranked: "unassigned" is no OPD.
+    league = [r for r in league if r["opd"] != UNASSIGNED] + [
+        {**r, "ranked": False} for r in league if r["opd"] == UNASSIGNED]
     out, rank = [], 0
     for row in league:
         if row["ranked"]:
