@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bench.common import summary
 from dashboard.filters import KpiFilter, today_filter
-from data_sources import kpi_complaints, kpi_egov, kpi_incidents
+from data_sources import briefing_data, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.database import make_engine, upgrade
 
 NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.timezone.utc)  # 12:00 WIB
@@ -139,6 +139,12 @@ def queries(now: dt.datetime) -> dict:
         "briefing.incidents_30d": lambda c: kpi_incidents.period_figures(c, month, now),
         "briefing.opd_league_30d": lambda c: kpi_complaints.opd_league(c, month, now),
         "briefing.egov_latest": lambda c: kpi_egov.latest(c),
+        # the briefing's panels, as its callbacks compute them (each once per filter and data version)
+        "briefing.panel_headline_30d": lambda c: briefing_data.headline_panel(c, month, now),
+        "briefing.panel_league_30d": lambda c: briefing_data.league_panel(c, month, now),
+        "briefing.panel_trend_30d": lambda c: briefing_data.trend_panel(c, month, now),
+        "briefing.panel_egov": lambda c: briefing_data.egov_panel(c, KpiFilter()),
+        "briefing.panel_opds": lambda c: briefing_data.opd_codes(c),
     }
 
 

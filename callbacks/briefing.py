@@ -106,13 +106,18 @@ def _cache(app: services.Services) -> KpiCache:
 
 def panel_data(panel: str, f: KpiFilter, now: dt.datetime) -> Any:
     app = services.current()
-    compute = {
-        "headline": lambda: briefing_data.headline_panel(app.engine, f, now, app.settings),
-        "league": lambda: briefing_data.league_panel(app.engine, f, now, app.settings),
-        "trend": lambda: briefing_data.trend_panel(app.engine, f, now),
-        "egov": lambda: briefing_data.egov_panel(app.engine, f, app.settings),
-        "opds": lambda: briefing_data.opd_codes(app.engine),
+    query = {
+        "headline": lambda conn: briefing_data.headline_panel(conn, f, now, app.settings),
+        "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
+        "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
+        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings),
+        "opds": briefing_data.opd_codes,
     }[panel]
+
+    def compute():
+        with app.engine.connect() as conn:
+            return query(conn)
+
     return briefing_data.cached(_cache(app), panel, f, now, compute)
 
 

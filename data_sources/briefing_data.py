@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Callable
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from dashboard import kpi
 from dashboard.briefing import previous_filter
@@ -36,19 +36,18 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
     return cache.get_or_compute(f"briefing.{panel}", key, compute)
 
 
-def headline_panel(engine: Engine, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
+def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """kpi_queries.headline of the period, and the complaint and 112 figures of the period before it."""
     prev = previous_filter(f)
-    with engine.connect() as conn:
-        current = headline(conn, f, now, settings)
-        before = kpi_complaints.period_figures(conn, prev, now)
-        before.pop("by_kecamatan", None)
-        before_incidents = kpi_incidents.period_figures(conn, prev, now, groups=False)
+    current = headline(conn, f, now, settings)
+    before = kpi_complaints.period_figures(conn, prev, now)
+    before.pop("by_kecamatan", None)
+    before_incidents = kpi_incidents.period_figures(conn, prev, now, groups=False)
     return {"current": current, "previous": {"complaints": before, "incidents": before_incidents,
                                              "filters": prev.as_dict()}}
 
 
-def league_panel(engine: Engine, f: KpiFilter, now: dt.datetime, settings=None) -> list[dict]:
+def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> list[dict]:
     """kpi_complaints.opd_league, each OPD with its complaints received, first-response p50/p90 (hours) and
     its backlog: complaints open now (any creation date, same value filters) and those past their deadline
     unanswered."""
@@ -56,15 +55,14 @@ def league_panel(engine: Engine, f: KpiFilter, now: dt.datetime, settings=None) 
     opd = func.coalesce(C.opd, UNASSIGNED)
     where = complaint_where(f)
     answered, _, _ = sla_parts(now)
-    with engine.connect() as conn:
-        league = kpi_complaints.opd_league(conn, f, now, min_sample)
-        response = seconds_between(conn, C.first_response_at, C.created_at)
-        times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
-        received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
-        awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
-        backlog = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
-            select(opd, func.count(), func.count().filter(awaiting))
-            .where(*complaint_where(f, with_period=False), C.is_open.is_(True)).group_by(opd)).all()}
+    league = kpi_complaints.opd_league(conn, f, now, min_sample)
+    response = seconds_between(conn, C.first_response_at, C.created_at)
+    times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
+    received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
+    awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
+    backlog = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
+        select(opd, func.count(), func.count().filter(awaiting))
+        .where(*complaint_where(f, with_period=False), C.is_open.is_(True)).group_by(opd)).all()}
     # Complaints not yet given to a department are shown, last and unranked: "unassigned" is no OPD.
     league = [r for r in league if r["opd"] != UNASSIGNED] + [
         {**r, "ranked": False} for r in league if r["opd"] == UNASSIGNED]
@@ -90,25 +88,24 @@ def _bucket(conn, column, weekly: bool):
     return func.date(column, "+7 hours")
 
 
-def trend_panel(engine: Engine, f: KpiFilter, now: dt.datetime) -> dict:
+def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
     """Per day (per week beyond WEEKLY_FROM_DAYS): complaints received, SLA rate, first-response p50 (h),
     112 reports and response p50/p90 (min), by the same rules as the period figures."""
     weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
     answered, within, overdue = sla_parts(now)
-    with engine.connect() as conn:
-        day = _bucket(conn, C.created_at, weekly)
-        cwhere = complaint_where(f)
-        counts = conn.execute(select(
-            day, func.count(), func.count().filter(within), func.count().filter(answered) + func.count().filter(overdue),
-        ).where(*cwhere).group_by(day)).all()
-        response = seconds_between(conn, C.first_response_at, C.created_at)
-        first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
-        iday = _bucket(conn, I.reported_at, weekly)
-        iwhere = incident_where(f)
-        iresp = seconds_between(conn, I.first_arrived_at, I.reported_at)
-        reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
-        ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)],
-                               QS)["r"]
+    day = _bucket(conn, C.created_at, weekly)
+    cwhere = complaint_where(f)
+    counts = conn.execute(select(
+        day, func.count(), func.count().filter(within), func.count().filter(answered) + func.count().filter(overdue),
+    ).where(*cwhere).group_by(day)).all()
+    response = seconds_between(conn, C.first_response_at, C.created_at)
+    first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
+    iday = _bucket(conn, I.reported_at, weekly)
+    iwhere = incident_where(f)
+    iresp = seconds_between(conn, I.first_arrived_at, I.reported_at)
+    reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
+    ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)],
+                           QS)["r"]
     complaints = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts}
     buckets = _all_buckets(f, weekly)
     series = []
@@ -134,21 +131,19 @@ def _all_buckets(f: KpiFilter, weekly: bool) -> list[str]:
     return out
 
 
-def egov_panel(engine: Engine, f: KpiFilter, settings=None) -> dict:
+def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
     """kpi_egov.latest per OPD (the OPD filter applies; the city row stays) and each city metric's trend."""
-    with engine.connect() as conn:
-        latest = kpi_egov.latest(conn, opd=f.opd, settings=settings)
-        trends = {}
-        for r in latest:
-            if r["opd"] == kpi_egov.CITY:
-                trends[f"{r['domain']}/{r['metric']}"] = kpi_egov.trend(
-                    conn, r["domain"], r["metric"], kpi_egov.CITY, EGOV_TREND_PERIODS)
+    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings)
+    trends = {}
+    for r in latest:
+        if r["opd"] == kpi_egov.CITY:
+            trends[f"{r['domain']}/{r['metric']}"] = kpi_egov.trend(
+                conn, r["domain"], r["metric"], kpi_egov.CITY, EGOV_TREND_PERIODS)
     return {"latest": latest, "trends": trends}
 
 
-def opd_codes(engine: Engine) -> list[str]:
+def opd_codes(conn: Connection) -> list[str]:
     """Department codes seen in complaints and e-government readings: the OPD filter's choices."""
-    with engine.connect() as conn:
-        found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
-        found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
+    found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
+    found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
     return sorted(found)

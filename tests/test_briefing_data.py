@@ -17,6 +17,11 @@ from data_sources.models import EgovReading
 from tests.kpi_data import NOW, complaint, incident, load
 
 H = dt.timedelta(hours=1)
+
+
+def _with(engine, panel, *args):
+    with engine.connect() as conn:
+        return panel(conn, *args)
 OPDS = ("DSDABM", "DINKES", "DLH")
 
 
@@ -59,9 +64,9 @@ def test_panels_give_the_engines_numbers(engine, query):
     view = parse_view(query, NOW)
     assert not view.errors
     f = view.filter
-    data = briefing_data.headline_panel(engine, f, NOW)
-    league = briefing_data.league_panel(engine, f, NOW)
-    trend = briefing_data.trend_panel(engine, f, NOW)
+    data = _with(engine, briefing_data.headline_panel, f, NOW)
+    league = _with(engine, briefing_data.league_panel, f, NOW)
+    trend = _with(engine, briefing_data.trend_panel, f, NOW)
     with engine.connect() as conn:
         expected = headline(conn, f, NOW)
         expected_league = kpi_complaints.opd_league(conn, f, NOW)
@@ -112,17 +117,17 @@ def test_panels_give_the_engines_numbers(engine, query):
 def test_weekly_trend_and_egov_panel(engine):
     seed(engine)
     view = parse_view({"period": "custom", "from": "2026-06-01", "to": "2026-11-27"}, NOW)
-    trend = briefing_data.trend_panel(engine, view.filter, NOW)
+    trend = _with(engine, briefing_data.trend_panel, view.filter, NOW)
     assert trend["weekly"] and all(dt.date.fromisoformat(p["bucket"]).weekday() == 0 for p in trend["series"])
     with engine.connect() as conn:
         expected = headline(conn, view.filter, NOW)
     assert sum(p["received"] for p in trend["series"]) == expected["complaints"]["received"]
-    egov = briefing_data.egov_panel(engine, make_filter(opd="DINKES"))
+    egov = _with(engine, briefing_data.egov_panel, make_filter(opd="DINKES"))
     with engine.connect() as conn:
         assert egov["latest"] == kpi_egov.latest(conn, opd=("DINKES",))
     assert {r["opd"] for r in egov["latest"]} == {"DINKES", "ALL"}
     assert len(egov["trends"]["budgeting/apbd_realization_pct"]) == 11
-    assert briefing_data.opd_codes(engine) == sorted(OPDS)
+    assert _with(engine, briefing_data.opd_codes) == sorted(OPDS)
 
 
 def test_panel_is_computed_once_per_filter_and_version(engine, redis_client, settings):
@@ -133,7 +138,7 @@ def test_panel_is_computed_once_per_filter_and_version(engine, redis_client, set
 
     def compute():
         calls.append(1)
-        return briefing_data.league_panel(engine, f, NOW)
+        return _with(engine, briefing_data.league_panel, f, NOW)
 
     first = briefing_data.cached(cache, "league", f, NOW, compute)
     other_worker = KpiCache(redis_client, settings)
@@ -169,7 +174,7 @@ def test_url_round_trip_and_validation():
 def test_exports_hold_the_tables_numbers(engine):
     seed(engine)
     view = parse_view({}, NOW)
-    rows = tables.league_rows(briefing_data.league_panel(engine, view.filter, NOW), "id")
+    rows = tables.league_rows(_with(engine, briefing_data.league_panel, view.filter, NOW), "id")
     assert rows
     from dashboard.briefing import filter_lines
 
