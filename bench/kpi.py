@@ -141,6 +141,7 @@ def queries(now: dt.datetime) -> dict:
         "briefing.egov_latest": lambda c: kpi_egov.latest(c),
         # the briefing's panels, as its callbacks compute them (each once per filter and data version)
         "briefing.panel_headline_30d": lambda c: briefing_data.headline_panel(c, month, now),
+        "briefing.panel_previous_30d": lambda c: briefing_data.previous_panel(c, month, now),
         "briefing.panel_league_30d": lambda c: briefing_data.league_panel(c, month, now),
         "briefing.panel_trend_30d": lambda c: briefing_data.trend_panel(c, month, now),
         "briefing.panel_egov": lambda c: briefing_data.egov_panel(c, KpiFilter()),

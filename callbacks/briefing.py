@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dash
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
 FORMATS = ("csv", "xlsx")
 FAILURES = (SQLAlchemyError, redis.RedisError)
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefing")
 _caches: dict[int, KpiCache] = {}
 _caches_guard = threading.Lock()
 
@@ -104,10 +106,11 @@ def _cache(app: services.Services) -> KpiCache:
         return cache
 
 
-def panel_data(panel: str, f: KpiFilter, now: dt.datetime) -> Any:
-    app = services.current()
+def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Services | None = None) -> Any:
+    app = app or services.current()
     query = {
         "headline": lambda conn: briefing_data.headline_panel(conn, f, now, app.settings),
+        "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
         "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
         "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
         "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings),
@@ -127,9 +130,9 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
     if table == "league":
         return tables.league_rows(panel_data("league", f, now), lang)
     if table == "segments":
-        return tables.segment_rows(panel_data("headline", f, now)["current"]["incidents"], lang)
+        return tables.segment_rows(panel_data("headline", f, now)["incidents"], lang)
     if table == "incident_categories":
-        return tables.incident_category_rows(panel_data("headline", f, now)["current"]["incidents"], lang)
+        return tables.incident_category_rows(panel_data("headline", f, now)["incidents"], lang)
     if table == "egov":
         return tables.egov_rows(panel_data("egov", KpiFilter(opd=f.opd), now)["latest"], lang)
     if table == "complaints":
@@ -187,8 +190,11 @@ def headline(search):
     _guard()
     now = _now()
     view = _view(search, now)
+    app = services.current()
     try:
-        data = panel_data("headline", view.filter, now)
+        # the period before is a cache entry of its own, computed beside this one (its own connection)
+        previous = _POOL.submit(panel_data, "previous", view.filter, now, app)
+        data = {"current": panel_data("headline", view.filter, now, app), "previous": previous.result()}
     except FAILURES as exc:
         log.warning("briefing: headline unavailable (%s)", type(exc).__name__)
         return [dash.html.Div(i18n.t("briefing.error", view.lang), className="alert alert-danger")], [], [], ""
@@ -208,7 +214,7 @@ def kecamatan_map(search):
     except FAILURES:
         return panels.empty_figure(i18n.t("briefing.error", view.lang))
     boundaries = geo.boundaries_for(app.settings, "kecamatan")
-    return panels.map_figure(data["current"]["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
+    return panels.map_figure(data["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
                              schematic=boundaries.schematic, style=app.settings.map_style, lang=view.lang,
                              selected=view.filter.kecamatan)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.engine import Connection
 
 from dashboard import kpi
@@ -26,7 +26,7 @@ CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result 
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
 UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
-PANELS = ("headline", "league", "trend", "egov", "opds")
+PANELS = ("headline", "previous", "league", "trend", "egov", "opds")
 
 
 def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute: Callable[[], Any]) -> Any:
@@ -37,14 +37,18 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
 
 
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
-    """kpi_queries.headline of the period, and the complaint and 112 figures of the period before it."""
+    """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
+    return headline(conn, f, now, settings)
+
+
+def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+    """The complaint and 112 figures of the period of equal length before `f`'s: a cache entry of its own,
+    computed beside the headline's rather than after it."""
     prev = previous_filter(f)
-    current = headline(conn, f, now, settings)
     before = kpi_complaints.period_figures(conn, prev, now)
     before.pop("by_kecamatan", None)
-    before_incidents = kpi_incidents.period_figures(conn, prev, now, groups=False)
-    return {"current": current, "previous": {"complaints": before, "incidents": before_incidents,
-                                             "filters": prev.as_dict()}}
+    return {"complaints": before, "incidents": kpi_incidents.period_figures(conn, prev, now, groups=False),
+            "filters": prev.as_dict()}
 
 
 def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> list[dict]:
@@ -142,8 +146,22 @@ def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
     return {"latest": latest, "trends": trends}
 
 
+_OPDS_SKIP_SCAN = text("""
+    WITH RECURSIVE o(opd) AS (
+        (SELECT opd FROM complaints WHERE opd IS NOT NULL ORDER BY opd LIMIT 1)
+        UNION ALL
+        SELECT (SELECT c.opd FROM complaints c WHERE c.opd > o.opd ORDER BY c.opd LIMIT 1) FROM o WHERE o.opd IS NOT NULL
+    ) SELECT opd FROM o WHERE opd IS NOT NULL""")
+
+
 def opd_codes(conn: Connection) -> list[str]:
-    """Department codes seen in complaints and e-government readings: the OPD filter's choices."""
-    found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
+    """Department codes seen in complaints and e-government readings: the OPD filter's choices.
+
+    PostgreSQL reads a DISTINCT by scanning the whole index; the recursive query jumps from one code to
+    the next in ix_complaints_opd_created instead (a few dozen probes). SQLite skip-scans on its own."""
+    if is_postgres(conn):
+        found = {r[0] for r in conn.execute(_OPDS_SKIP_SCAN)}
+    else:
+        found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
     found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
     return sorted(found)

@@ -138,7 +138,7 @@ def test_league_and_segments_are_the_engines_numbers(app, engine):
         (r["opd"], r["within"], r["measured"], r["rate_pct"], r["ci_low_pct"]) for r in expected]
     status, body = call(client, PANELS[0][0], url(search))
     segments = json.loads(body)["response"][ids.segments]["rowData"]
-    figures = _with(engine, briefing_data.headline_panel, view.filter, _now())["current"]["incidents"]
+    figures = _with(engine, briefing_data.headline_panel, view.filter, _now())["incidents"]
     assert segments == tables.segment_rows(figures, "id")
     assert segments[3]["p50"] == figures["response_p50_min"] and segments[3]["target"] == 7.4
 

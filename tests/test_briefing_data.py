@@ -64,7 +64,8 @@ def test_panels_give_the_engines_numbers(engine, query):
     view = parse_view(query, NOW)
     assert not view.errors
     f = view.filter
-    data = _with(engine, briefing_data.headline_panel, f, NOW)
+    data = {"current": _with(engine, briefing_data.headline_panel, f, NOW),
+            "previous": _with(engine, briefing_data.previous_panel, f, NOW)}
     league = _with(engine, briefing_data.league_panel, f, NOW)
     trend = _with(engine, briefing_data.trend_panel, f, NOW)
     with engine.connect() as conn:
