@@ -114,7 +114,6 @@ def column_defs(table: str, lang: str) -> list[dict]:
         if c.kind in DECIMALS:
             col["valueFormatter"] = {"function": f"pantauNumber(params.value, {DECIMALS[c.kind]}, '{lang}')"}
             col["type"] = "rightAligned"
-            col["filter"] = "agNumberColumnFilter"
         elif c.kind == "time":
             col["valueFormatter"] = {"function": f"pantauTime(params.value, {months}, '{sep}')"}
         if table == "league" and c.key == "rank":
@@ -132,7 +131,7 @@ def grid(grid_id: str, table: str, lang: str, *, auto_height: bool) -> dag.AgGri
     else:
         options.update(pagination=True, paginationPageSize=50, rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True})
     return dag.AgGrid(id=grid_id, columnDefs=column_defs(table, lang), rowData=None, className="ag-theme-quartz",
-                      defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 64,
+                      defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 64,
                                      "wrapHeaderText": True, "autoHeaderHeight": True},
                       columnSize="responsiveSizeToFit", dashGridOptions=options,
                       style={} if auto_height else {"height": "460px"})
@@ -150,7 +149,7 @@ def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]
         cols.append({
             "field": f"m{n}", "headerName": metric_name(metric, lang),
             "headerTooltip": f"{i18n.label('egov_domain', domain, lang)} · {metric_name(metric, lang)}",
-            "type": "rightAligned", "filter": "agNumberColumnFilter", "wrapHeaderText": True, "autoHeaderHeight": True,
+            "type": "rightAligned", "wrapHeaderText": True, "autoHeaderHeight": True,
             "valueFormatter": {"function": f"pantauEgov(params.value, '{unit}', '{i18n.language(lang)}', {texts})"},
             "tooltipValueGetter": {"function": f"params.data.m{n}_target == null ? null : "
                                                f"'{t('briefing.col.target', lang)}: ' + "
