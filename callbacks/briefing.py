@@ -28,6 +28,7 @@ from dashboard import briefing_tables as tables
 from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
 from dashboard.filters import KpiFilter
 from data_sources import briefing_data, briefing_personal, geo, services
+from data_sources.auth import AccessDenied, require
 from data_sources.kpi_cache import KpiCache
 from data_sources.reference import kecamatan_by_code
 from layouts import briefing_panels as panels
@@ -43,8 +44,6 @@ _caches_guard = threading.Lock()
 
 
 def allowed(permission: str) -> bool:
-    from data_sources.auth import AccessDenied, require
-
     try:
         require(permission)
     except AccessDenied:
@@ -69,7 +68,7 @@ def register() -> None:
                   State(ids.kec, "value"), prevent_initial_call=True)(map_click)
     dash.callback(Output(ids.print_filters, "children"), Output(ids.lang_link, "href"), Output(ids.errors, "children"),
                   Output(ids.errors, "hidden"), Input(ids.url, "search"))(describe)
-    dash.callback(Output(ids.opd, "options"), Input(ids.url, "search"), State(ids.opd, "value"))(opd_options)
+    dash.callback(Output(ids.opd, "options"), Input(ids.url, "search"))(opd_options)
     dash.callback(Output(ids.tiles, "children"), Output(ids.segments, "rowData"),
                   Output(ids.incident_categories, "rowData"), Output(ids.data_time, "children"),
                   Input(ids.url, "search"))(headline)
@@ -173,7 +172,7 @@ def describe(search):
     return dash.html.Ul(lines), "/briefing" + to_search(view, lang=other), errors, not view.errors
 
 
-def opd_options(search, chosen):
+def opd_options(search):
     _guard()
     try:
         codes = panel_data("opds", KpiFilter(), _now())

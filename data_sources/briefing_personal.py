@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from dashboard.filters import KpiFilter
+from data_sources.auth import require
 from data_sources.kpi_complaints import C, complaint_where
 from data_sources.models import Complaint, ComplaintStatusEvent, PersonalComplaintNote, PersonalComplaintReporter
 
@@ -23,8 +24,6 @@ PERMISSION = "view_personal"
 
 
 def _require() -> None:
-    from data_sources.auth import require
-
     require(PERMISSION)
 
 

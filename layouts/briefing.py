@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dash_ag_grid as dag
 import flask
 from dash import dcc, html
 
@@ -18,6 +17,7 @@ from dashboard.briefing import PERIODS, BriefingView, filter_lines, parse_view, 
 from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES, INCIDENT_CATEGORIES
 from dashboard.i18n import t
 from data_sources import services
+from data_sources.auth import AccessDenied, require
 from data_sources.reference import kecamatan
 from layouts import briefing_panels as panels
 
@@ -72,8 +72,6 @@ def may_see_personal() -> bool:
     callback checks again on its own)."""
     if not flask.has_request_context():
         return False
-    from data_sources.auth import AccessDenied, require
-
     try:
         require(PERMISSION_PERSONAL)
     except AccessDenied:
