@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import i18n
 from dashboard import briefing_tables as tables
 from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
-from dashboard.filters import KpiFilter
+from dashboard.filters import FilterError, KpiFilter, make_filter
 from data_sources import briefing_data, briefing_personal, geo, services
 from data_sources.auth import AccessDenied, require
 from data_sources.kpi_cache import KpiCache
@@ -66,6 +66,8 @@ def register() -> None:
     )(controls_to_url)
     dash.callback(Output(ids.kec, "value", allow_duplicate=True), Input(ids.map, "clickData"),
                   State(ids.kec, "value"), prevent_initial_call=True)(map_click)
+    dash.callback(Output(ids.opd, "value", allow_duplicate=True), Input(ids.league, "cellClicked"),
+                  State(ids.opd, "value"), prevent_initial_call=True)(league_click)
     dash.callback(Output(ids.print_filters, "children"), Output(ids.lang_link, "href"), Output(ids.errors, "children"),
                   Output(ids.errors, "hidden"), Input(ids.url, "search"))(describe)
     dash.callback(Output(ids.opd, "options"), Input(ids.url, "search"))(opd_options)
@@ -161,6 +163,20 @@ def map_click(click: Any, current: Any):
     if not isinstance(code, str) or code not in kecamatan_by_code():
         raise PreventUpdate
     return [] if current == [code] else [code]  # a second click on the same kecamatan clears the filter
+
+
+def league_click(cell: Any, current: Any):
+    """A click on a department's name in the league drills down to it (a second click clears it)."""
+    _guard()
+    if not isinstance(cell, dict) or cell.get("colId") != "opd" or not isinstance(cell.get("value"), str):
+        raise PreventUpdate
+    try:
+        code = make_filter(opd=cell.get("value")).opd
+    except FilterError:
+        raise PreventUpdate from None
+    if len(code) != 1:
+        raise PreventUpdate
+    return [] if current == list(code) else list(code)
 
 
 def describe(search):

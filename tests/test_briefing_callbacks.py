@@ -230,3 +230,19 @@ def test_bad_requests_get_errors_not_data(app, engine):
     status, _ = call(client, [f"{ids.kec}.value"], [(f"{ids.map}.clickData", {"points": [{"location": "DROP"}]})],
                      state=[(f"{ids.kec}.value", [])])
     assert status == 204
+
+
+def test_league_click_drills_down_to_a_department(app, engine):
+    client = client_as(app, engine, "viewer")
+
+    def click(cell, current):
+        return call(client, [f"{ids.opd}.value"], [(f"{ids.league}.cellClicked", cell)],
+                    state=[(f"{ids.opd}.value", current)])
+
+    status, body = click({"colId": "opd", "value": "DINKES", "rowIndex": 1}, [])
+    assert status == 200 and json.loads(body)["response"][ids.opd]["value"] == ["DINKES"]
+    status, body = click({"colId": "opd", "value": "DINKES"}, ["DINKES"])
+    assert json.loads(body)["response"][ids.opd]["value"] == []
+    for forged in ({"colId": "opd", "value": "A,B"}, {"colId": "opd", "value": "Not yet assigned"},
+                   {"colId": "rank", "value": 1}, {"colId": "opd", "value": ["x"]}, "DINKES", None):
+        assert click(forged, [])[0] == 204
