@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,6 +33,7 @@ from data_sources.auth import AccessDenied, require
 from data_sources.kpi_cache import KpiCache
 from data_sources.reference import kecamatan_by_code
 from layouts import briefing_panels as panels
+from layouts import briefing as view_layout
 from layouts.briefing import ids
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,8 @@ def register() -> None:
         Input(ids.category, "value"), Input(ids.incident, "value"), State(ids.url, "search"),
         prevent_initial_call=True,
     )(controls_to_url)
-    dash.callback(Output(ids.kec, "value", allow_duplicate=True), Input(ids.map, "clickData"),
+    dash.callback(Output(ids.kec, "value", allow_duplicate=True),
+                  Input({"type": ids.map_graph, "key": ALL}, "clickData"),
                   State(ids.kec, "value"), prevent_initial_call=True)(map_click)
     dash.callback(Output(ids.opd, "value", allow_duplicate=True), Input(ids.league, "cellClicked"),
                   State(ids.opd, "value"), prevent_initial_call=True)(league_click)
@@ -74,7 +77,7 @@ def register() -> None:
     dash.callback(Output(ids.tiles, "children"), Output(ids.segments, "rowData"),
                   Output(ids.incident_categories, "rowData"), Output(ids.data_time, "children"),
                   Input(ids.url, "search"))(headline)
-    dash.callback(Output(ids.map, "figure"), Input(ids.url, "search"))(kecamatan_map)
+    dash.callback(Output(ids.map, "children"), Input(ids.url, "search"))(kecamatan_map)
     dash.callback(Output(ids.league, "rowData"), Input(ids.url, "search"))(league)
     dash.callback(Output(ids.trend, "figure"), Output(ids.trend_note, "children"), Input(ids.url, "search"))(trend)
     dash.callback(Output(ids.egov, "columnDefs"), Output(ids.egov, "rowData"), Output(ids.egov_trend, "figure"),
@@ -154,8 +157,9 @@ def controls_to_url(period, start, end, opd, kec, channel, category, incident, s
     return (dash.no_update if new == search else new), view.period != "custom"
 
 
-def map_click(click: Any, current: Any):
+def map_click(_clicks: Any, current: Any):
     _guard()
+    click = ctx.triggered[0].get("value") if ctx.triggered else None
     try:
         code = click["points"][0]["location"]
     except (KeyError, IndexError, TypeError):
@@ -224,14 +228,16 @@ def kecamatan_map(search):
     now = _now()
     view = _view(search, now)
     app = services.current()
+    key = uuid.uuid4().hex[:12]
     try:
         data = panel_data("headline", view.filter, now)
     except FAILURES:
-        return panels.empty_figure(i18n.t("briefing.error", view.lang))
+        return view_layout.map_graph(panels.empty_figure(i18n.t("briefing.error", view.lang)), key)
     boundaries = geo.boundaries_for(app.settings, "kecamatan")
-    return panels.map_figure(data["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
-                             schematic=boundaries.schematic, style=app.settings.map_style, lang=view.lang,
-                             selected=view.filter.kecamatan)
+    figure = panels.map_figure(data["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
+                               schematic=boundaries.schematic, style=app.settings.map_style, lang=view.lang,
+                               selected=view.filter.kecamatan)
+    return view_layout.map_graph(figure, key)
 
 
 def league(search):

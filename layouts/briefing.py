@@ -49,7 +49,8 @@ class ids:
     incident_categories = "briefing-incident-categories"
     trend = "briefing-trend"
     trend_note = "briefing-trend-note"
-    map = "briefing-map"
+    map = "briefing-map"  # the map's box; the graph inside is new at every update (see map_graph)
+    map_graph = "briefing-map-graph"  # pattern-matching: {"type": map_graph, "key": ...}
     egov = "briefing-egov"
     egov_trend = "briefing-egov-trend"
     complaints = "briefing-complaints"
@@ -134,8 +135,7 @@ def layout(**query) -> html.Div:
                 _panel("map", t("briefing.panel.map", lang), [
                     html.P(t("briefing.panel.map_hint", lang), className="briefing-note no-print"),
                     html.Div(className="briefing-map", children=[
-                        dcc.Graph(id=ids.map, className="briefing-map-graph", figure=panels.empty_figure(),
-                                  config={"displayModeBar": False, "scrollZoom": False}),
+                        html.Div(map_graph(panels.empty_figure(), "empty"), id=ids.map),
                         html.Img(className="briefing-map-print", alt=t("briefing.panel.map", lang)),
                     ]),
                 ], lang, export=False),
@@ -158,6 +158,13 @@ def layout(**query) -> html.Div:
             *([officer_section(lang)] if officer else []),
         ]),
     ])
+
+
+def map_graph(figure: dict, key: str) -> dcc.Graph:
+    # A new graph per map update: Plotly's in-place update of a map re-applies its style object, and
+    # MapLibre then re-adds the sources it has already ("Map error"); a fresh mount costs the same.
+    return dcc.Graph(id={"type": ids.map_graph, "key": key}, className="briefing-map-graph", figure=figure,
+                     config={"displayModeBar": False, "scrollZoom": False})
 
 
 def _filter_text(view: BriefingView, lang: str) -> list[str]:

@@ -118,6 +118,7 @@ def column_defs(table: str, lang: str) -> list[dict]:
             col["valueFormatter"] = {"function": f"pantauTime(params.value, {months}, '{sep}')"}
         if table == "league" and c.key == "rank":
             col["valueFormatter"] = {"function": "params.value == null ? '–' : String(params.value)"}
+            col["minWidth"] = 104
         out.append(col)
     return out
 
@@ -277,11 +278,12 @@ def map_figure(by_kecamatan: Mapping[str, int], geojson: Mapping, *, schematic: 
     values = {k: v for k, v in by_kecamatan.items() if k != "unknown"}
     figure = choropleth_figure(values, geojson, title=None, unit=t("briefing.unit.complaints", lang), lang=lang,
                                schematic=schematic, theme="light", style=style, viewport=(720, 520))
-    if selected:
-        chosen = {"type": "FeatureCollection",
-                  "features": [f for f in geojson["features"] if str(f["id"]) in set(selected)]}
-        figure["layout"]["map"].setdefault("layers", []).append(
-            {"sourcetype": "geojson", "source": chosen, "type": "line", "color": RED, "line": {"width": 4}})
+    # The outline layer is always there (empty without a selection): a map update that adds or removes a
+    # layer makes MapLibre re-add sources it already has ("Map error").
+    chosen = {"type": "FeatureCollection",
+              "features": [f for f in geojson["features"] if str(f["id"]) in set(selected)]}
+    figure["layout"]["map"].setdefault("layers", []).append(
+        {"sourcetype": "geojson", "source": chosen, "type": "line", "color": RED, "line": {"width": 4}})
     figure["layout"]["uirevision"] = "briefing-map"
     return figure
 

@@ -59,10 +59,23 @@ def _engine_received(server, query: dict) -> int:
         return kpi_complaints.period_figures(conn, view.filter, dt.datetime.now(dt.timezone.utc))["received"]
 
 
-def _open(open_page, server, path: str, width: int, height: int, officer: bool = False):
+@pytest.fixture
+def officer_page(browser, console_errors, briefing_server):
+    """A page logged in as an officer (open_page's are the browser tests' viewer)."""
+    contexts = []
+
+    def open_(width: int, height: int):
+        contexts.append(browser.new_context(viewport={"width": width, "height": height}, locale="id-ID"))
+        browser_login(contexts[-1], briefing_server.url, OFFICER, PASSWORD)
+        return console_errors.watch(contexts[-1].new_page())
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _open(open_page, server, path: str, width: int, height: int):
     page = open_page(width, height)
-    if officer:
-        browser_login(page, server.url, OFFICER, PASSWORD)
     page.goto(server.url.rstrip("/") + path)
     page.wait_for_selector(".briefing-tile-value", timeout=30_000)
     page.wait_for_selector("#briefing-league .ag-row", timeout=30_000)
@@ -72,9 +85,9 @@ def _open(open_page, server, path: str, width: int, height: int, officer: bool =
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
-def test_briefing_screenshots(briefing_server, open_page, console_errors, artifacts_dir, size):
+def test_briefing_screenshots(briefing_server, officer_page, console_errors, artifacts_dir, size):
     width, height = size
-    page = _open(open_page, briefing_server, "/briefing?period=7d", width, height, officer=True)
+    page = _open(officer_page, briefing_server, "/briefing?period=7d", width, height)
     page.wait_for_selector("#briefing-complaints .ag-row", timeout=30_000)
     page.screenshot(path=str(artifacts_dir / f"briefing-{width}x{height}.png"), full_page=True)
     page.screenshot(path=str(artifacts_dir / f"briefing-{width}x{height}-first-screen.png"))
@@ -87,8 +100,8 @@ def test_briefing_screenshots(briefing_server, open_page, console_errors, artifa
     assert not console_errors, console_errors
 
 
-def test_printed_briefing(briefing_server, open_page, console_errors, artifacts_dir):
-    page = _open(open_page, briefing_server, "/briefing?period=month&channel=whatsapp,app", 1366, 768, officer=True)
+def test_printed_briefing(briefing_server, officer_page, console_errors, artifacts_dir):
+    page = _open(officer_page, briefing_server, "/briefing?period=month&channel=whatsapp,app", 1366, 768)
     page.wait_for_selector(".briefing-map-print[data-ready]", state="attached", timeout=30_000)
     page.evaluate("window.pantauBriefingPrintLayout(true)")  # what the print button and Ctrl+P do first
     page.wait_for_timeout(1000)
@@ -98,7 +111,7 @@ def test_printed_briefing(briefing_server, open_page, console_errors, artifacts_
     header = page.locator("#briefing-print-filters")
     assert header.is_visible()
     text = header.inner_text()
-    assert "Bulan ini" in text and "WhatsApp, Aplikasi warga" in text
+    assert "Bulan ini" in text and "Kanal: Aplikasi warga, WhatsApp" in text
     assert re.search(r"Data per \d{1,2} \w{3} \d{4} \d{2}\.\d{2} WIB", page.locator("#briefing-data-time").inner_text())
     for hidden in ("#briefing-print-button", ".briefing-filters", ".briefing-exports", "#briefing-complaints"):
         assert not page.locator(hidden).first.is_visible(), hidden
@@ -115,6 +128,8 @@ def test_map_click_filters_everything_and_the_link_reproduces_it(briefing_server
     page = _open(open_page, briefing_server, "/briefing?period=7d", 1920, 1080)
     code = "35.78.05"
     place = kecamatan_by_code()[code]
+    page.locator("#briefing-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     point = page.evaluate(f"""(() => {{
         const gd = document.querySelector('#briefing-map .js-plotly-plot');
         const map = gd._fullLayout.map._subplot.map;
@@ -137,12 +152,12 @@ def test_map_click_filters_everything_and_the_link_reproduces_it(briefing_server
 
 
 def test_viewer_in_english_sees_no_officer_panel(briefing_server, open_page, console_errors):
-    page = _open(open_page, briefing_server, "/briefing?period=today&lang=en&opd=DINKES", 1366, 768)
+    page = _open(open_page, briefing_server, "/briefing?period=7d&lang=en&opd=DINKES", 1366, 768)
     assert page.locator("h1").inner_text().endswith("Leadership briefing")
     assert page.locator("#briefing-complaints").count() == 0
     assert REPORTER not in page.content()
     assert "DINKES" in page.locator("#briefing-opd").inner_text()
     # the Indonesian switch keeps the filters
     href = page.locator("#briefing-lang").get_attribute("href")
-    assert "opd=DINKES" in href and "lang=en" not in href and "period=today" in href
+    assert "opd=DINKES" in href and "lang=en" not in href and "period=7d" in href
     assert not console_errors, console_errors
