@@ -115,7 +115,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.unit.days": ("{n} hari", "{n} days"),
     # login and logout (data_sources/auth_routes.py, layouts/login.py)
     "login.title": ("Masuk", "Log in"),
-    "login.heading": ("Masuk ke Pantau Surabaya", "Log in to Pantau Surabaya"),
+    "login.heading": ("Masuk dengan akun Anda", "Log in with your account"),
     "login.org": ("Pemerintah Kota Surabaya", "Surabaya City Government"),
     "login.username": ("Nama pengguna", "User name"),
     "login.password": ("Kata sandi", "Password"),

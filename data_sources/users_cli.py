@@ -99,3 +99,29 @@ def run(settings, args) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+DEMO_USER = "demo"
+
+
+def demo_login(settings, engine) -> str:
+    """The line `app.py demo` prints about logging in.
+
+    On the embedded database the demo makes (or renews) a `demo` account with a new random password at
+    every start and prints it once: as easy as a documented fixed password, but not one that works on every
+    copy of the demo, nor one that keeps working on a demo database someone later puts to real use or on a
+    demo port left open to the network. It is an officer, so that every panel can be tried: the people in
+    the demo data are simulated. On a database the operator configured, the demo makes no account.
+    """
+    import secrets
+
+    from data_sources import users
+
+    if settings.database_url is not None:
+        return "Log in with an account made by `app.py users add NAME --role viewer --password-stdin`"
+    password = secrets.token_urlsafe(12)
+    try:
+        users.set_password(engine, DEMO_USER, password)
+    except users.UnknownUser:
+        users.add_user(engine, DEMO_USER, "officer", password)
+    return f"Log in as {DEMO_USER} / {password}   (a new password at every start of the demo)"

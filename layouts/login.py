@@ -35,6 +35,7 @@ _BASE = """<!DOCTYPE html>
     <div class="pantau-login-org">{{ org }}</div>
     <h1 class="pantau-login-title">Pantau Surabaya</h1>
   </header>
+  <h2 class="pantau-login-heading">{{ heading }}</h2>
   {% if notice %}<div class="alert alert-info pantau-login-alert" role="status">{{ notice }}</div>{% endif %}
   {% if error %}<div class="alert alert-danger pantau-login-alert" role="alert" id="login-error">{{ error }}</div>{% endif %}
   {{ body }}
@@ -47,7 +48,6 @@ _BASE = """<!DOCTYPE html>
 """
 
 _LOGIN_FORM = """
-<h2 class="pantau-login-heading">{{ heading }}</h2>
 <form method="post" action="/login" class="pantau-login-form" autocomplete="on">
   <input type="hidden" name="csrf_token" value="{{ csrf }}">
   <input type="hidden" name="next" value="{{ next }}">
@@ -65,7 +65,6 @@ _LOGIN_FORM = """
 """
 
 _LOGOUT_FORM = """
-<h2 class="pantau-login-heading">{{ question }}</h2>
 <form method="post" action="/logout" class="pantau-login-form">
   <input type="hidden" name="csrf_token" value="{{ csrf }}">
   <input type="hidden" name="lang" value="{{ lang }}">
@@ -75,12 +74,12 @@ _LOGOUT_FORM = """
 """
 
 
-def _page(lang: str, title: str, body: str, switch_query: dict[str, str], *, error: str | None = None,
+def _page(lang: str, title: str, heading: str, body: str, switch_query: dict[str, str], *, error: str | None = None,
           notice: str | None = None, path: str = LOGIN_PATH) -> str:
     other = "en" if lang == "id" else "id"
     switch_url = f"{path}?{urlencode({**switch_query, 'lang': other})}"
     return _env.from_string(_BASE).render(
-        lang=lang, title=title, org=t("login.org", lang), error=error, notice=notice, body=Markup(body),
+        lang=lang, title=title, heading=heading, org=t("login.org", lang), error=error, notice=notice, body=Markup(body),
         switch_url=switch_url, switch_label=t("login.switch_language", lang), other_lang=other)
 
 
@@ -88,19 +87,20 @@ def login_page(lang: str, csrf: str, next_path: str, *, username: str = "", erro
                notice: str | None = None) -> str:
     lang = language(lang)
     body = _env.from_string(_LOGIN_FORM).render(
-        heading=t("login.heading", lang), csrf=csrf, next=next_path, lang=lang,
+        csrf=csrf, next=next_path, lang=lang,
         username_label=t("login.username", lang), password_label=t("login.password", lang),
         username=username, submit=t("login.submit", lang), help=t("login.help", lang))
     query = {"next": next_path} if next_path != "/" else {}
-    return _page(lang, t("login.title", lang), body, query, error=error, notice=notice)
+    return _page(lang, t("login.title", lang), t("login.heading", lang), body, query, error=error, notice=notice)
 
 
 def logout_page(lang: str, csrf: str, name: str) -> str:
     lang = language(lang)
     body = _env.from_string(_LOGOUT_FORM).render(
-        question=t("login.logout_question", lang, name=name), csrf=csrf, lang=lang,
+        csrf=csrf, lang=lang,
         submit=t("login.logout", lang), cancel=t("login.cancel", lang))
-    return _page(lang, t("login.logout", lang), body, {}, path=LOGOUT_PATH)
+    return _page(lang, t("login.logout", lang), t("login.logout_question", lang, name=name), body, {},
+                 path=LOGOUT_PATH)
 
 
 def account_menu(lang: str) -> html.Div:
