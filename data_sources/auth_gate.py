@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/embed"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/")
 # Paths whose responses must never carry or refresh the session cookie (anonymous by design).
-COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/")
+COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 WALL_PATHS = frozenset({"/wall", "/wall/"})
 WALL_ID_PREFIX = "wall-"
 # What a wall-only session may fetch besides the wall page and its callbacks: the app shell (an empty page

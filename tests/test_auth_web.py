@@ -320,3 +320,24 @@ def test_secure_cookie_flag(make_app, viewer, mode, base_url, secure):
                            data={"username": "viewer1", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303
     assert ("; Secure" in response.headers["Set-Cookie"]) is secure
+
+
+def test_require_in_a_dash_callback_answers_403_to_a_viewer_and_runs_for_an_officer(make_app, engine, viewer):
+    from dash import Input, Output
+
+    app = make_app()
+    # bound to this app only (app.callback), so the process-wide dash.callback registry stays clean
+    app.callback(Output("probe-personal", "children"), Input("probe-trigger", "n_clicks"))(
+        lambda _n: f"reporter detail for {require('view_personal').name}")
+    payload = {"output": "probe-personal.children", "outputs": {"id": "probe-personal", "property": "children"},
+               "inputs": [{"id": "probe-trigger", "property": "n_clicks", "value": 1}],
+               "changedPropIds": ["probe-trigger.n_clicks"]}
+    client = app.server.test_client()
+    login(client, "viewer1", PASSWORD)
+    response = client.post("/_dash-update-component", json=payload)
+    assert response.status_code == 403 and "reporter detail" not in response.get_data(as_text=True)
+    create_user(engine, "petugas1", "officer", PASSWORD)
+    officer = app.server.test_client()
+    login(officer, "petugas1", PASSWORD)
+    response = officer.post("/_dash-update-component", json=payload)
+    assert response.status_code == 200 and "reporter detail for petugas1" in response.get_data(as_text=True)

@@ -60,14 +60,14 @@ class LiveServer:
             client.close()
 
 
-def start_live_server(redis_url: str, data_dir: Path) -> LiveServer:
+def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer:
     from app import create_app
 
     settings = Settings(
         redis_url=redis_url, database_url=f"sqlite:///{data_dir / 'pantau.db'}", data_dir=data_dir,
         stream_prefix=f"browser-{uuid.uuid4().hex[:10]}", block_ms=100, consumer_name="browser-test",
         secret_key=BROWSER_SECRET_KEY,
-    )
+    ).with_overrides(**overrides)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     create_user(engine, BROWSER_USER, "viewer", BROWSER_PASSWORD)
@@ -118,8 +118,8 @@ def start_server(tmp_path):
     """A server of one's own, on a Redis of one's own choosing."""
     started: list[LiveServer] = []
 
-    def start(redis_url: str) -> LiveServer:
-        started.append(start_live_server(redis_url, tmp_path / f"app{len(started)}"))
+    def start(redis_url: str, **overrides) -> LiveServer:
+        started.append(start_live_server(redis_url, tmp_path / f"app{len(started)}", **overrides))
         return started[-1]
 
     yield start

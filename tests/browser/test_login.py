@@ -110,3 +110,20 @@ def test_logout_from_the_link(live_server, fresh_page):
     expect(page.get_by_text("Anda telah keluar.")).to_be_visible()
     page.goto(live_server.url)
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
+
+
+def test_wall_token_opens_the_wall_screen_and_nothing_else(start_server, redis_url, fresh_page, console_errors,
+                                                           artifacts_dir):
+    token = "media-center-wall-0123456789"
+    server = start_server(redis_url, wall_token=token)
+    page = fresh_page(1920, 1080)
+    page.goto(f"{server.url}wall?token={token}&scene=overview")
+    expect(page.locator("#wall-status")).to_have_text("Langsung", timeout=15_000)
+    page.wait_for_timeout(2_500)  # a few refreshes through the gate
+    expect(page.locator("#wall-status")).to_have_text("Langsung")
+    assert console_errors == []
+    page.goto(server.url)
+    expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
+    stranger = fresh_page()
+    stranger.goto(f"{server.url}wall?token=not-the-token-0123456789")
+    expect(stranger.locator("#login-error")).to_contain_text("Tautan layar dinding ini tidak berlaku")
