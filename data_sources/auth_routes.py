@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.i18n import language, t
-from dashboard.settings import Settings
+from dashboard.settings import Settings, SettingsError
 from data_sources import services
 from data_sources.auth import AccessDenied, csrf_ok, csrf_token, current_user, end_session, start_session
 from data_sources.auth_gate import client_address, gate, is_cookieless
@@ -65,9 +65,13 @@ def secret_key(settings: Settings) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise SettingsError(f"PANTAU_SECRET_KEY is not set and {path} cannot be created ({exc.strerror}): "
+                            "set PANTAU_SECRET_KEY, or make PANTAU_DATA_DIR writable") from None
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(48))
     try:
