@@ -9,6 +9,7 @@
     python app.py stats --json  stored counts and the feed's health
     python app.py boundaries check PATH   what a GIS officer runs before handing over a boundary file
     python app.py kpi --json    the headline figures of a period, from the KPI engine
+    python app.py users add NAME --role viewer|officer|admin --password-stdin   (and list, remove, ...)
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import dash
 import flask
 
 from dashboard.settings import Settings, SettingsError, load_settings
-from data_sources import boundaries_cli, kpi_cli
+from data_sources import auth_routes, boundaries_cli, kpi_cli, users_cli
 from data_sources.services import EXTENSION_KEY, Services
 
 ROOT = Path(__file__).resolve().parent
@@ -40,7 +41,6 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
 
     settings = settings or load_settings()
     server = flask.Flask(__name__)
-    server.config["SECRET_KEY"] = settings.secret_key or "pantau-dev-only"
     server.extensions[EXTENSION_KEY] = Services(settings, engine, redis_client)
     app = dash.Dash(
         __name__,
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
         pages_folder="",  # views are registered below, one module per view, not discovered from a folder
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    auth_routes.init_app(app)  # the login, the session cookie and the gate in front of everything but /embed
     dash.register_page("live", path="/", layout=live_layout.layout, title="Pantau Surabaya")
     live_callbacks.register()
     dash.register_page("wall", path="/wall", layout=wall_layout.layout, title="Pantau Surabaya — Wall")
@@ -207,13 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     boundaries_cli.add_parser(sub)
     kpi_cli.add_parser(sub)
+    users_cli.add_parser(sub)
     return parser
 
 
 COMMANDS = {
     "serve": _cmd_serve, "ingest": _cmd_ingest, "simulate": _cmd_simulate, "init-db": _cmd_init_db,
     "schema": _cmd_schema, "stats": _cmd_stats, "demo": _cmd_demo, "boundaries": boundaries_cli.run,
-    "kpi": kpi_cli.run,
+    "kpi": kpi_cli.run, "users": users_cli.run,
 }
 
 

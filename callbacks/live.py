@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import i18n
 from data_sources import services
 from data_sources.health import stream_health
-from data_sources.ingest import data_version_key
+from data_sources.ingest import data_version
 from data_sources.live_feed import LiveSnapshot, live_snapshot
 from layouts import live as view
 from layouts.live import ids
@@ -58,7 +58,8 @@ def refresh(_n_intervals: Any, search: Any, known: Any):
     lang = language_of(search, app.settings.default_language)
     keep = dash.no_update
     try:
-        version = int(app.redis.get(data_version_key(app.settings)) or 0)
+        # Epoch-qualified: after Redis comes back empty, a counter starting again never matches old figures.
+        version = data_version(app.redis, app.settings)
     except (redis.RedisError, ValueError) as exc:
         log.warning("live page: data version unavailable (%s)", type(exc).__name__)
         return keep, keep, keep, heartbeat(False, now)
@@ -84,17 +85,17 @@ def language_of(search: Any, default: str) -> str:
     return asked if asked in i18n.LANGUAGES else i18n.language(default)
 
 
-def still_current(known: Any, version: int, lang: str, now: dt.datetime) -> bool:
+def still_current(known: Any, version: str, lang: str, now: dt.datetime) -> bool:
     """Whether what the browser says it shows is still right; a malformed claim is simply not."""
     if not isinstance(known, dict):
         return False
     claimed_version, claimed_until = known.get("version"), known.get("until_ms")
-    if type(claimed_version) is not int or type(claimed_until) is not int:
+    if type(claimed_version) is not str or type(claimed_until) is not int:
         return False
     return claimed_version == version and known.get("lang") == lang and _ms(now) < claimed_until
 
 
-def shared_snapshot(app: services.Services, version: int, now: dt.datetime) -> LiveSnapshot:
+def shared_snapshot(app: services.Services, version: str, now: dt.datetime) -> LiveSnapshot:
     """The snapshot of this data version, from Redis when another worker already computed it."""
     key = f"{app.settings.stream_prefix}:live:snapshot"
     cached = app.redis.get(key)

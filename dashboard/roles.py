@@ -29,7 +29,9 @@ class CredentialError(ValueError):
 
 
 def allowed(role: str | None, permission: str) -> bool:
-    """Whether `role` has `permission`; an unknown role or permission has nothing."""
+    """Whether `role` has `permission`; an unknown role or permission (or a value of another type) has nothing."""
+    if not isinstance(role, str) or not isinstance(permission, str):
+        return False
     return role in PERMISSIONS.get(permission, frozenset())
 
 

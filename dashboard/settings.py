@@ -74,6 +74,15 @@ class Settings:
     stream_retention_hours: float = 72.0
     stream_maxlen: int = 1_000_000  # a soft target per stream (0: none); never overrides the rule above
     stream_trim_interval_s: float = 60.0
+    # Login (data_sources/auth*.py). Sessions slide: each request renews them, so a wall screen that polls
+    # stays logged in; a laptop left for longer than this logs in again.
+    session_hours: float = 168.0
+    session_cookie_secure: str = "auto"  # auto: Secure when the request came over HTTPS; true; false
+    wall_token: str | None = None  # /wall?token=... opens the wall (and nothing else) without a login
+    login_max_failures: int = 5  # failed logins of one user name before it is locked out for a while
+    login_max_failures_per_ip: int = 20  # failed logins from one address before it is locked out
+    login_lockout_minutes: float = 15.0
+    proxy_count: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto (the client's address)
 
     @property
     def resolved_database_url(self) -> str:
@@ -131,10 +140,20 @@ _ENV = {
     "PANTAU_STREAM_RETENTION_HOURS": "stream_retention_hours",
     "PANTAU_STREAM_MAXLEN": "stream_maxlen",
     "PANTAU_STREAM_TRIM_INTERVAL_S": "stream_trim_interval_s",
+    "PANTAU_SESSION_HOURS": "session_hours",
+    "PANTAU_SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "PANTAU_WALL_TOKEN": "wall_token",
+    "PANTAU_LOGIN_MAX_FAILURES": "login_max_failures",
+    "PANTAU_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
+    "PANTAU_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
+    "PANTAU_PROXY_COUNT": "proxy_count",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0),
-           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0)}
+           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0),
+           "session_hours": (0.1, 8760.0), "login_lockout_minutes": (0.1, 1440.0)}
+# whole numbers and their bounds
+_INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:
@@ -172,6 +191,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 0, 1_000_000_000)
         elif attr == "kpi_min_sample":
             values[attr] = _int(env_name, raw, 1, 100_000)
+        elif attr in _INTS:
+            values[attr] = _int(env_name, raw, *_INTS[attr])
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
@@ -214,6 +235,12 @@ def validate(settings: Settings) -> None:
         if path is not None and not path.exists():
             env = next(k for k, v in _ENV.items() if v == name)
             raise SettingsError(f"{env} names {str(path)!r}, which does not exist")
+    if settings.session_cookie_secure not in ("auto", "true", "false"):
+        raise SettingsError(
+            f"PANTAU_SESSION_COOKIE_SECURE must be auto, true or false; got {settings.session_cookie_secure!r}")
+    if settings.wall_token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{16,256}", settings.wall_token):
+        raise SettingsError("PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' "
+                            "(e.g. `openssl rand -hex 16`)")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
 

@@ -8,6 +8,7 @@ processed-event ids make the second pass a no-op.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
@@ -142,6 +143,10 @@ class Ingestor:
         """Ingest until `stop` is set (or, with until_idle, until every stream is drained)."""
         backoff = Backoff()
         groups_ready = False
+        self.locator  # noqa: B018 - the boundary map loads before the first batch, not inside it
+        # What is alive now (libraries, the boundary map) stays alive: move it out of the collector's sight, so
+        # the full collections that a stream of short-lived events triggers do not scan it over and over.
+        gc.freeze()
         while not stop.is_set():
             try:
                 if not groups_ready:

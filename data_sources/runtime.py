@@ -49,9 +49,11 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     from waitress import create_server
 
     from app import create_app
+    from data_sources.users_cli import demo_login
 
     engine = engine_for(settings)
     upgrade(engine)
+    login_line = demo_login(settings, engine)
     # starts the embedded Redis before the threads race to do it, and says what is misconfigured
     startup_warnings(connect(settings), engine, embedded_redis=settings.redis_url is None)
     stop = threading.Event()
@@ -63,7 +65,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     web = create_server(create_app(settings, engine=engine).server, host=settings.host, port=settings.port,
                         threads=8, ident="pantau")
     url = f"http://{settings.host}:{settings.port}/"
-    print(f"\nPantau Surabaya demo is running: open {url}\n"
+    print(f"\nPantau Surabaya demo is running: open {url}\n  {login_line}\n"
           f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
           f"  Ctrl-C stops everything.\n", flush=True)
     def _interrupt(_signum, _frame):

@@ -47,3 +47,15 @@ def browser_login(page_or_context, base_url: str, name: str, password: str) -> N
                             max_redirects=0)
     assert response.status == 303, (response.status, response.text()[:500])
     assert not response.headers["location"].startswith("/login"), response.headers["location"]
+
+
+def urllib_login(opener, base_url: str, name: str, password: str) -> None:
+    """Log a urllib opener with an HTTPCookieProcessor in (scripts and raw-request tests)."""
+    import urllib.parse
+
+    login_url = urljoin(base_url, "/login")
+    with opener.open(login_url, timeout=10) as response:
+        token = csrf_from(response.read().decode())
+    form = urllib.parse.urlencode({"username": name, "password": password, "csrf_token": token}).encode()
+    with opener.open(login_url, data=form, timeout=10) as response:
+        assert not urllib.parse.urlsplit(response.geturl()).path.startswith("/login"), response.geturl()

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 from callbacks import live as live_callbacks
 from dashboard import i18n
-from data_sources.ingest import data_version_key
+from data_sources.ingest import data_epoch_key, data_version, data_version_key
 from data_sources.live_feed import LiveSnapshot, live_snapshot
 from data_sources.producer import publish
 from data_sources.services import EXTENSION_KEY, Services
@@ -126,7 +126,7 @@ def app_context(settings, engine, redis_client):
 
 def test_refresh_renders_once_per_data_version(app_context, settings, redis_client, ingested):
     body, known, feed, beat = live_callbacks.refresh(0, "", None)
-    assert beat["ok"] and known["version"] == int(redis_client.get(data_version_key(settings)))
+    assert beat["ok"] and known["version"] == data_version(redis_client, settings)
     assert known["lang"] == "id" and "Aduan terbuka" in json.dumps(body, default=str)
     assert feed["last_event_ms"] == int((NOW - dt.timedelta(hours=0.25)).timestamp() * 1000)
     unchanged = live_callbacks.refresh(1, "", known)
@@ -134,7 +134,16 @@ def test_refresh_renders_once_per_data_version(app_context, settings, redis_clie
     english = live_callbacks.refresh(2, "?lang=en", known)
     assert english[1]["lang"] == "en" and "Open complaints" in json.dumps(english[0], default=str)
     redis_client.incr(data_version_key(settings))
-    assert live_callbacks.refresh(3, "", known)[1]["version"] == known["version"] + 1
+    assert live_callbacks.refresh(3, "", known)[1]["version"] == data_version(redis_client, settings) != known["version"]
+
+
+def test_a_redis_that_came_back_empty_never_matches_what_the_browser_shows(app_context, settings, redis_client, ingested):
+    _, known, _, _ = live_callbacks.refresh(0, "", None)
+    redis_client.delete(data_epoch_key(settings), data_version_key(settings))  # a restart without persistence
+    for _ in range(int(known["version"].split(":")[1])):
+        redis_client.incr(data_version_key(settings))  # the counter climbs back to the very same number
+    body, again, _, _ = live_callbacks.refresh(1, "", known)
+    assert body is not dash.no_update and again["version"] != known["version"]
 
 
 @pytest.mark.parametrize("search, known", [

@@ -1,6 +1,7 @@
 """The real app in this process (waitress and an ingestor thread) and Debian's Chromium driving it."""
 from __future__ import annotations
 
+import http.cookiejar
 import threading
 import urllib.request
 import uuid
@@ -16,9 +17,19 @@ from dashboard.settings import Settings
 from data_sources.database import make_engine, upgrade
 from data_sources.redis_connection import connect
 from data_sources.runtime import start_ingestor_thread
+from tests.auth_helpers import browser_login, create_user, urllib_login
 from tests.services import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+# Every page needs a login now. Each live server gets this viewer as the first user of its fresh database
+# (id 1, generation 1) and every server the same secret key, so one login through the real /login form of
+# any of them is valid on all (cookies are per host, not per port). Browser contexts from `open_page` and
+# urllib's default opener (raw callback requests) are logged in that way.
+BROWSER_USER, BROWSER_PASSWORD = "browser-viewer", "browser tests only"
+BROWSER_SECRET_KEY = f"browser-tests-{uuid.uuid4().hex}"
+_running: list["LiveServer"] = []
+_contexts_waiting_for_a_server: list = []
 
 
 @dataclass
@@ -31,6 +42,8 @@ class LiveServer:
     engine: object
 
     def close(self) -> None:
+        if self in _running:
+            _running.remove(self)
         self.stop.set()
         self.web.close()
         for thread in self.threads:
@@ -47,15 +60,17 @@ class LiveServer:
             client.close()
 
 
-def start_live_server(redis_url: str, data_dir: Path) -> LiveServer:
+def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer:
     from app import create_app
 
     settings = Settings(
         redis_url=redis_url, database_url=f"sqlite:///{data_dir / 'pantau.db'}", data_dir=data_dir,
         stream_prefix=f"browser-{uuid.uuid4().hex[:10]}", block_ms=100, consumer_name="browser-test",
-    )
+        secret_key=BROWSER_SECRET_KEY,
+    ).with_overrides(**overrides)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
+    create_user(engine, BROWSER_USER, "viewer", BROWSER_PASSWORD)
     stop = threading.Event()
     ingestor = start_ingestor_thread(settings, stop, engine)
     port = free_port()
@@ -65,7 +80,30 @@ def start_live_server(redis_url: str, data_dir: Path) -> LiveServer:
     url = f"http://127.0.0.1:{port}/"
     # The first request hands dash.callback's registrations to this app; do it before another app is built.
     urllib.request.urlopen(url, timeout=10).read()
-    return LiveServer(url, settings, stop, [ingestor, server_thread], web, engine)
+    server = LiveServer(url, settings, stop, [ingestor, server_thread], web, engine)
+    _running.append(server)
+    _log_in_urllib(url)
+    while _contexts_waiting_for_a_server:
+        browser_login(_contexts_waiting_for_a_server.pop(), url, BROWSER_USER, BROWSER_PASSWORD)
+    return server
+
+
+def _log_in_urllib(url: str) -> None:
+    """urllib.request.urlopen (raw callback requests in the tests) carries the browser viewer's session."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    urllib_login(opener, url, BROWSER_USER, BROWSER_PASSWORD)
+    urllib.request.install_opener(opener)
+
+
+def log_in_context(context) -> None:
+    """Log a browser context in on a running server (the newest that answers), or as soon as one starts."""
+    for server in reversed(_running):
+        try:
+            browser_login(context, server.url, BROWSER_USER, BROWSER_PASSWORD)
+            return
+        except AssertionError:
+            continue  # e.g. a test took that server's Redis away: the login refuses while it cannot throttle
+    _contexts_waiting_for_a_server.append(context)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +118,8 @@ def start_server(tmp_path):
     """A server of one's own, on a Redis of one's own choosing."""
     started: list[LiveServer] = []
 
-    def start(redis_url: str) -> LiveServer:
-        started.append(start_live_server(redis_url, tmp_path / f"app{len(started)}"))
+    def start(redis_url: str, **overrides) -> LiveServer:
+        started.append(start_live_server(redis_url, tmp_path / f"app{len(started)}", **overrides))
         return started[-1]
 
     yield start
@@ -116,10 +154,13 @@ def open_page(browser: Browser, console_errors):
 
     def open_(width: int = 1920, height: int = 1080) -> Page:
         contexts.append(browser.new_context(viewport={"width": width, "height": height}, locale="id-ID"))
+        log_in_context(contexts[-1])
         return console_errors.watch(contexts[-1].new_page())
 
     yield open_
     for context in contexts:
+        if context in _contexts_waiting_for_a_server:
+            _contexts_waiting_for_a_server.remove(context)
         context.close()
 
 
