@@ -85,7 +85,8 @@ def _output_key(app, outputs) -> str:
         parts = registered.strip(".").split("...") if registered.startswith("..") else [registered]
         if [p.split("@", 1)[0] for p in parts] == wanted:
             return registered
-    raise AssertionError(f"no callback for {wanted}")
+    # registered at the first request (the page router): the plain key
+    return wanted[0] if len(wanted) == 1 else ".." + "...".join(wanted) + ".."
 
 
 def call(client, outputs, inputs, state=(), triggered=None):
@@ -183,15 +184,17 @@ def test_a_viewer_never_gets_personal_data(app, engine):
             replies.append(export(client, "complaints", fmt, ""))
         page = client.get("/briefing?period=month")
         replies.append((page.status_code, page.get_data(as_text=True)))
+        replies.append(call(client, ["_pages_content.children", "_pages_store.data"],
+                            [("_pages_location.pathname", "/briefing"), ("_pages_location.search", "?period=month")]))
         for status, body in replies:
             for secret in SECRETS + ("c1-s1",):
                 assert secret not in body, (role, status, body[:200])
         personal = replies[len(PANELS):len(PANELS) + 4]
         # the login gate turns the anonymous away (401) before any callback; the viewer is refused by the callback
         assert all(status == (204 if role else 401) for status, _ in personal), [(role, s) for s, _ in personal]
-        if role == "viewer":  # aggregates still flow
+        if role == "viewer":  # aggregates still flow, and the page the router draws has no officer panel
             assert all(status == 200 for status, _ in replies[:len(PANELS)])
-            assert ids.complaints not in replies[-1][1]
+            assert replies[-1][0] == 200 and ids.league in replies[-1][1] and ids.complaints not in replies[-1][1]
 
 
 def test_an_officer_sees_the_list_and_the_history(app, engine):
@@ -205,6 +208,9 @@ def test_an_officer_sees_the_list_and_the_history(app, engine):
     status, body = call(client, [f"{ids.history}.children"], [(f"{ids.complaints}.selectedRows", [{"complaint_id": "c1"}])],
                         state=[(f"{ids.url}.search", "")])
     assert status == 200 and all(s in body for s in SECRETS)
+    status, body = call(client, ["_pages_content.children", "_pages_store.data"],
+                        [("_pages_location.pathname", "/briefing"), ("_pages_location.search", "")])
+    assert status == 200 and ids.complaints in body
     for forged in ([{"complaint_id": "c1' OR '1'='1"}], "c1", [{"complaint_id": None}], [{"complaint_id": "nope"}]):
         status, body = call(client, [f"{ids.history}.children"], [(f"{ids.complaints}.selectedRows", forged)],
                             state=[(f"{ids.url}.search", "")])
