@@ -157,6 +157,12 @@ def test_viewer_in_english_sees_no_officer_panel(briefing_server, open_page, con
     assert page.locator("#briefing-complaints").count() == 0
     assert REPORTER not in page.content()
     assert "DINKES" in page.locator("#briefing-opd").inner_text()
+    # an export button hands the browser a file holding the grid's rows
+    with page.expect_download(timeout=30_000) as download:
+        page.locator("#briefing-league").locator("xpath=ancestor::section[1]").get_by_role("button", name="CSV").click()
+    body = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert download.value.suggested_filename.startswith("pantau-briefing-league-")
+    assert body[0].startswith("Rank,Department,Received") and any(line.split(",")[1] == "DINKES" for line in body[1:])
     # the Indonesian switch keeps the filters
     href = page.locator("#briefing-lang").get_attribute("href")
     assert "opd=DINKES" in href and "lang=en" not in href and "period=7d" in href
