@@ -5,7 +5,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from dashboard import briefing_tables as tables
 from dashboard.briefing import parse_search, parse_view, previous_filter, to_search, view_from_controls
@@ -13,7 +13,7 @@ from dashboard.filters import make_filter
 from data_sources import briefing_data, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.kpi_cache import KpiCache
 from data_sources.kpi_queries import headline
-from data_sources.models import EgovReading
+from data_sources.models import Complaint, EgovReading
 from tests.kpi_data import NOW, complaint, incident, load
 
 H = dt.timedelta(hours=1)
@@ -95,6 +95,17 @@ def test_panels_give_the_engines_numbers(engine, query):
             assert row["first_response_p50_h"] == figures["first_response_p50_h"]
             assert row["first_response_p90_h"] == figures["first_response_p90_h"]
             assert row["rate_pct"] == figures["responded_within_sla_pct"]
+    # the backlog: every complaint open now under the value filters (any creation date), and the overdue
+    value_filters = make_filter(opd=f.opd, kecamatan=f.kecamatan, channel=f.channel, category=f.category)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Complaint.__table__.c.opd, Complaint.__table__.c.first_response_at,
+                                   Complaint.__table__.c.due_at)
+                            .where(*kpi_complaints.complaint_where(value_filters, with_period=False),
+                                   Complaint.__table__.c.is_open.is_(True))).all()
+    for row in league:
+        mine = [r for r in rows if (r.opd or "unassigned") == row["opd"]]
+        assert row["open"] == len(mine)
+        assert row["overdue_open"] == sum(1 for r in mine if r.first_response_at is None and r.due_at <= NOW)
     series = trend["series"]
     assert len(series) == view.days
     assert sum(p["received"] for p in series) == expected["complaints"]["received"]
