@@ -236,6 +236,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.status.reopened": ("Dibuka kembali", "Reopened"),
     "briefing.egov.city": ("Seluruh kota", "Whole city"),
     "briefing.opd.unassigned": ("Belum didisposisikan", "Not yet assigned"),
+    "briefing.grid.page": ("Halaman", "Page"),
+    "briefing.grid.of": ("dari", "of"),
+    "briefing.grid.to": ("sampai", "to"),
+    "briefing.grid.page_size": ("Baris per halaman:", "Rows per page:"),
     "briefing.egov.note": ("Nilai terakhir per OPD; warna: hijau tercapai, kuning ≥ 90% target, merah di bawahnya. Arahkan kursor untuk melihat target.",
                            "Latest value per OPD; green: on target, amber: ≥ 90% of it, red: below. Hover for the target."),
     # login and logout (data_sources/auth_routes.py, layouts/login.py)

@@ -116,6 +116,9 @@ def column_defs(table: str, lang: str) -> list[dict]:
             col["type"] = "rightAligned"
         elif c.kind == "time":
             col["valueFormatter"] = {"function": f"pantauTime(params.value, {months}, '{sep}')"}
+            col["minWidth"] = 150
+        if table == "complaints" and c.key.startswith("reporter_"):
+            col["minWidth"] = 150
         if table == "league" and c.key == "rank":
             col["valueFormatter"] = {"function": "params.value == null ? '–' : String(params.value)"}
             col["minWidth"] = 104
@@ -126,7 +129,10 @@ def column_defs(table: str, lang: str) -> list[dict]:
 def grid(grid_id: str, table: str, lang: str, *, auto_height: bool) -> dag.AgGrid:
     options: dict[str, Any] = {"animateRows": False, "tooltipShowDelay": 200, "suppressCellFocus": False, "enableCellTextSelection": True,
                                "localeText": {"noRowsToShow": t("briefing.empty", lang),
-                                              "loadingOoo": t("status.loading", lang)}}
+                                              "loadingOoo": t("status.loading", lang),
+                                              "page": t("briefing.grid.page", lang), "of": t("briefing.grid.of", lang),
+                                              "to": t("briefing.grid.to", lang),
+                                              "pageSizeSelectorLabel": t("briefing.grid.page_size", lang)}}
     if auto_height:
         options["domLayout"] = "autoHeight"  # every row in the DOM: the printed page shows them all
     else:

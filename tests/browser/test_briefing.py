@@ -97,6 +97,14 @@ def test_briefing_screenshots(briefing_server, officer_page, console_errors, art
     assert page.locator("text=Pemerintah Kota Surabaya").first.is_visible()
     # nothing of the page sticks out sideways on a laptop: the tables scroll inside their own boxes
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # the officer picks a complaint: its history with the reporter
+    page.locator("#briefing-complaints").scroll_into_view_if_needed()
+    page.locator("#briefing-complaints .ag-center-cols-container .ag-row").first.click()
+    page.wait_for_selector("#briefing-history .briefing-events li", timeout=15_000)
+    first_id = page.locator("#briefing-complaints .ag-pinned-left-cols-container .ag-row").first.inner_text().strip()
+    assert first_id in page.locator("#briefing-history").inner_text()
+    page.locator("#briefing-history").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / f"briefing-{width}x{height}-officer.png"))
     assert not console_errors, console_errors
 
 
