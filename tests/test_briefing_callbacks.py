@@ -262,3 +262,24 @@ def test_league_click_drills_down_to_a_department(app, engine):
     for forged in ({"colId": "opd", "value": "A,B"}, {"colId": "opd", "value": "Not yet assigned"},
                    {"colId": "rank", "value": 1}, {"colId": "opd", "value": ["x"]}, "DINKES", None):
         assert click(forged, [])[0] == 204
+
+
+def test_controls_write_the_url_and_an_empty_database_still_draws(settings, engine, redis_client):
+    from app import create_app
+
+    app = create_app(settings, engine=engine, redis_client=redis_client)  # nothing stored yet
+    client = client_as(app, engine, "viewer")
+    controls = [f"{ids.period}.value", f"{ids.dates}.start_date", f"{ids.dates}.end_date", f"{ids.opd}.value",
+                f"{ids.kec}.value", f"{ids.channel}.value", f"{ids.category}.value", f"{ids.incident}.value"]
+    values = ["custom", "2026-11-02", "2026-11-05T00:00:00", ["DLH"], ["35.78.01"], [], None, ["fire", "bogus"]]
+    status, body = call(client, [f"{ids.url}.search", f"{ids.dates_box}.hidden"], list(zip(controls, values)),
+                        state=[(f"{ids.url}.search", "?lang=en")])
+    reply = json.loads(body)["response"]
+    # a value outside the allowlist is dropped with its whole list, never passed on
+    assert reply[ids.url]["search"] == "?period=custom&from=2026-11-02&to=2026-11-05&opd=DLH&kec=35.78.01&lang=en"
+    assert reply[ids.dates_box]["hidden"] is False
+    for outputs, _ in PANELS:
+        status, body = call(client, outputs, url("?period=today"))
+        assert status == 200, (outputs, body[:300])
+    _, body = call(client, PANELS[0][0], url("?period=today"))
+    assert "–" in body and json.loads(body)["response"][ids.segments]["rowData"][3]["p50"] is None
