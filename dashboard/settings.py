@@ -74,6 +74,13 @@ class Settings:
     stream_retention_hours: float = 72.0
     stream_maxlen: int = 1_000_000  # a soft target per stream (0: none); never overrides the rule above
     stream_trim_interval_s: float = 60.0
+    # Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per client
+    # (requests per window of seconds, shared by every worker through Redis), how often their figures are
+    # republished, and how many reverse proxies in front of the app append to X-Forwarded-For.
+    embed_origins: tuple[str, ...] = ()
+    embed_rate_limit: tuple[int, int] = (300, 60)
+    embed_refresh_s: float = 60.0
+    embed_trusted_proxies: int = 0
 
     @property
     def resolved_database_url(self) -> str:
@@ -131,10 +138,15 @@ _ENV = {
     "PANTAU_STREAM_RETENTION_HOURS": "stream_retention_hours",
     "PANTAU_STREAM_MAXLEN": "stream_maxlen",
     "PANTAU_STREAM_TRIM_INTERVAL_S": "stream_trim_interval_s",
+    "PANTAU_EMBED_ORIGINS": "embed_origins",
+    "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
+    "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
+    "PANTAU_EMBED_TRUSTED_PROXIES": "embed_trusted_proxies",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0),
-           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0)}
+           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0),
+           "embed_refresh_s": (1.0, 86_400.0)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:
@@ -146,6 +158,25 @@ def _float(name: str, raw: str, low: float, high: float) -> float:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
 ENVIRONMENT_VARIABLES = tuple(_ENV)
+_ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$")
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """PANTAU_EMBED_ORIGINS: space- or comma-separated origins (scheme://host[:port]), nothing else, since
+    each goes into a Content-Security-Policy header as it is."""
+    origins = tuple(o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o)
+    for origin in origins:
+        if not _ORIGIN_RE.match(origin):
+            raise SettingsError(f"PANTAU_EMBED_ORIGINS: {origin[:80]!r} is not an origin like https://ppid.surabaya.go.id")
+    return origins
+
+
+def parse_rate_limit(raw: str) -> tuple[int, int]:
+    """PANTAU_EMBED_RATE_LIMIT: "requests/seconds", e.g. 300/60."""
+    m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,6})\s*", raw)
+    if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 86_400:
+        raise SettingsError(f"PANTAU_EMBED_RATE_LIMIT must look like 300/60 (requests per seconds); got {raw!r}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -172,6 +203,12 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 0, 1_000_000_000)
         elif attr == "kpi_min_sample":
             values[attr] = _int(env_name, raw, 1, 100_000)
+        elif attr == "embed_origins":
+            values[attr] = parse_origins(raw)
+        elif attr == "embed_rate_limit":
+            values[attr] = parse_rate_limit(raw)
+        elif attr == "embed_trusted_proxies":
+            values[attr] = _int(env_name, raw, 0, 10)
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
