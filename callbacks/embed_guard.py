@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any, Callable
@@ -27,6 +28,7 @@ import redis
 from dashboard.embed_widgets import EmbedParamError, EmbedQuery, make_query, parse_search, widget_of
 from layouts.embed import ids
 
+log = logging.getLogger(__name__)
 PREFIX = "/embed"
 CALLBACK_PATH = "/embed/_dash-update-component"
 OUTPUT = f"{ids.body}.children"
@@ -62,7 +64,7 @@ def query_of_payload(body: Any, default_lang: str) -> EmbedQuery:
         raise PayloadError("unexpected state")
     for key in ("changedPropIds", "parsedChangedPropsIds"):
         changed = body.get(key, [])
-        if not isinstance(changed, list) or len(changed) > 3 or not all(c in CHANGED for c in changed):
+        if not isinstance(changed, list) or len(changed) > 3 or not all(isinstance(c, str) and c in CHANGED for c in changed):
             raise PayloadError("unknown trigger")
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or len(inputs) != len(INPUTS):
@@ -175,6 +177,9 @@ class Guard:
             query = query_of_payload(body, self.settings.default_language)
         except (orjson.JSONDecodeError, PayloadError) as exc:
             return _bad(str(exc) if isinstance(exc, PayloadError) else "payload is not JSON")
+        except (TypeError, ValueError, KeyError):  # a shape the checks above did not foresee: still no
+            log.warning("embed: unforeseen payload shape refused")
+            return _bad("unexpected payload")
         flask.g.embed_query = query
         try:
             key = f"{query.key()}|{self._version()}"
@@ -212,9 +217,13 @@ class Guard:
             if not path.startswith(STATIC) or "Cache-Control" not in response.headers:
                 max_age = 3600 if path.startswith(STATIC) else int(self.settings.embed_refresh_s)
                 response.headers["Cache-Control"] = f"public, max-age={max_age}"
-            if response.get_etag() == (None, None) and not response.is_streamed:
-                response.add_etag()
-            response.make_conditional(request)
+            # Dash's index carries a per-request token (end_id), so a widget page has no stable ETag;
+            # the layout, dependencies and files do.
+            if getattr(flask.g, "embed_page_query", None) is None:
+                if response.get_etag() == (None, None):
+                    response.direct_passthrough = False
+                    response.add_etag()
+                response.make_conditional(request)
         elif response.status_code >= 400:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -45,8 +45,12 @@ def suppress_line(values: Sequence[int]) -> list[bool]:
     return hidden
 
 
-def suppress_table(cells: Sequence[Sequence[int]]) -> list[list[bool]]:
-    """Which cells of a rows x columns table (row and column totals published) must be suppressed."""
+def suppress_table(cells: Sequence[Sequence[int]]) -> tuple[list[list[bool]], list[bool], list[bool]]:
+    """(cells, row totals, column totals) to suppress in a rows x columns table with its margins.
+
+    A line that cannot be made safe (a one-row table: the column total is the cell) has its total
+    suppressed instead.
+    """
     hidden = [[is_small(v) for v in row] for row in cells]
     n_cols = len(cells[0]) if cells else 0
     changed = True
@@ -62,7 +66,12 @@ def suppress_table(cells: Sequence[Sequence[int]]) -> list[list[bool]]:
                 changed = True
             for r in range(len(cells)):
                 hidden[r][c] = flags[r]
-    return hidden
+    row_totals = [is_small(sum(row)) or _line_needs_more(row, hidden[r]) for r, row in enumerate(cells)]
+    col_totals = []
+    for c in range(n_cols):
+        column = [row[c] for row in cells]
+        col_totals.append(is_small(sum(column)) or _line_needs_more(column, [h[c] for h in hidden]))
+    return hidden, row_totals, col_totals
 
 
 @dataclass(frozen=True)
