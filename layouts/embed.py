@@ -19,6 +19,8 @@ from dashboard.embed_widgets import SPAN_PERIODS, WIDGETS, EmbedQuery
 from dashboard.i18n import format_number, label, t
 from layouts.map_figures import THEMES
 
+GRID = "rgba(128, 128, 128, 0.25)"  # reads on the light and the dark theme alike
+MAP_VIEW = (300, 290)  # the city fitted into the narrowest iframe; wider ones show it centred
 REFRESH_MS = 300_000  # a public page's figures are published every few minutes; ask again every five
 # the iframe heights the gallery's snippets propose, in CSS pixels
 HEIGHTS = {"complaints-month": 230, "sla-trend": 380, "complaints-category": 470, "complaints-map": 460,
@@ -110,9 +112,8 @@ def _chart_layout(query: EmbedQuery, **extra) -> dict:
               "font": {"color": colours["text"], "size": 13},
               "separators": ",." if query.lang == "id" else ".,",
               "margin": {"l": 44, "r": 12, "t": 8, "b": 40}, "height": 260, "showlegend": False,
-              "xaxis": {"fixedrange": True, "gridcolor": colours["area_line"], "automargin": True},
-              "yaxis": {"fixedrange": True, "gridcolor": colours["area"], "rangemode": "tozero",
-                        "automargin": True}}
+              "xaxis": {"fixedrange": True, "showgrid": False, "automargin": True},
+              "yaxis": {"fixedrange": True, "gridcolor": GRID, "rangemode": "tozero", "automargin": True}}
     layout.update(extra)
     return layout
 
@@ -131,7 +132,7 @@ def _sla_trend(query: EmbedQuery, data: dict):
                         "hovertemplate": "%{x}: %{text}<extra></extra>", "connectgaps": False,
                         "line": {"color": _colours(query.theme)["scale"][-3], "width": 3}}],
               "layout": _chart_layout(query, yaxis={"range": [0, 100], "ticksuffix": "%", "fixedrange": True,
-                                                    "gridcolor": _colours(query.theme)["area"]})}
+                                                    "gridcolor": GRID})}
     return [html.Div(t("embed.share_pct", lang), className="embed-label"), _graph(figure, "sla")], []
 
 
@@ -163,7 +164,7 @@ def _by_category(query: EmbedQuery, data: dict):
 
 def _map(query: EmbedQuery, data: dict):
     from data_sources import geo, services
-    from layouts.map_figures import choropleth_figure
+    from layouts.map_figures import choropleth_figure, fit_view
 
     lang = query.lang
     settings = services.current().settings
@@ -172,16 +173,25 @@ def _map(query: EmbedQuery, data: dict):
     values = {k: (None if v == SUPPRESSED else int(v)) for k, v in cells.items() if k != "unknown"}
     figure = choropleth_figure(values, geo.browser_geojson(boundaries), title=None,
                                unit="", lang=lang, schematic=boundaries.schematic, theme=query.theme,
-                               style=settings.map_style, viewport=(480, 360))
+                               style=settings.map_style, viewport=MAP_VIEW)
     for trace in figure["data"]:  # a withheld count is "<5" on hover, not "no data"
         if trace.get("showscale") is False:
             trace["customdata"] = [[n, SUPPRESSED if cells.get(c) == SUPPRESSED else nd]
                                    for c, (n, nd) in zip(trace["locations"], trace["customdata"])]
-    for note in figure["layout"]["annotations"]:
-        note["font"]["size"] = 11
-    figure["layout"]["font"]["size"] = 12
-    figure["layout"]["height"] = 330
-    notes = [t("embed.suppressed_note", lang)] if SUPPRESSED in cells.values() else []
+    # narrow iframes: the colour bar under the map, the schematic note in the footer where it wraps
+    layout = figure["layout"]
+    layout["annotations"] = []
+    layout["map"].update(fit_view(MAP_VIEW, (6, 6, 6, 6)))
+    layout.update(height=MAP_VIEW[1] + 60, margin={"l": 0, "r": 0, "t": 0, "b": 60})
+    layout["font"]["size"] = 12
+    for trace in figure["data"]:
+        if "colorbar" in trace:
+            trace["colorbar"].update(orientation="h", x=0.5, xanchor="center", y=0, yanchor="top", len=0.9,
+                                     thickness=10, xpad=0, ypad=8, title={"text": ""},
+                                     tickfont={"size": 12, "color": _colours(query.theme)["text"]})
+    notes = [t("map.schematic", lang)] if boundaries.schematic else []
+    if SUPPRESSED in cells.values():
+        notes.append(t("embed.suppressed_note", lang))
     total = f"{t('embed.total', lang)}: {_count(data['total'], lang)}"
     if cells.get("unknown"):
         total += f" · {t('embed.unknown_place', lang)}: {_count(cells['unknown'], lang)}"
@@ -195,14 +205,16 @@ def _incidents(query: EmbedQuery, data: dict):
     counts = [None if r["reported"] == SUPPRESSED else r["reported"] for r in rows]
     figure = {"data": [
         {"type": "bar", "x": x, "y": counts, "name": t("embed.reported", lang), "marker": {"color": colours["scale"][2]},
-         "text": [_count(r["reported"], lang) for r in rows], "hovertemplate": "%{x}: %{text}<extra></extra>"},
+         "text": [_count(r["reported"], lang) for r in rows], "textposition": "none",
+         "hovertemplate": "%{x}: %{text}<extra></extra>"},
         {"type": "scatter", "mode": "lines+markers", "x": x, "y": [r["p50_min"] for r in rows], "yaxis": "y2",
          "name": t("embed.response_p50", lang), "line": {"color": colours["scale"][-2], "width": 3},
          "connectgaps": False, "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"},
     ], "layout": _chart_layout(
         query, showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0},
         margin={"l": 44, "r": 44, "t": 8, "b": 60},
-        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "fixedrange": True, "showgrid": False})}
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "fixedrange": True, "showgrid": False,
+                "tickmode": "auto", "ticksuffix": " mnt" if lang == "id" else " min"})}
     sensitive = html.Table(className="embed-table", children=[
         html.Thead(html.Tr([html.Th("")] + [html.Th(label("incident_category", c, lang)) for c in
                                              rows[0]["sensitive"]] if rows else [])),
