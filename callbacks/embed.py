@@ -13,6 +13,7 @@ in one process each get their own.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from pathlib import Path
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks import embed_guard
 from dashboard import i18n
-from dashboard.embed_widgets import EmbedParamError, make_query, parse_search, widget_of
+from dashboard.embed_widgets import EmbedParamError, make_query, parse_search, period_bounds, widget_of
 from data_sources.embed_data import PublishedCache, widget_data
 from data_sources.services import EXTENSION_KEY
 from layouts import embed as view
@@ -115,7 +116,9 @@ def _page(path: str, settings) -> flask.Response | None:
         return flask.Response("Unknown widget; the list is at /embed\n", 404, mimetype="text/plain")
     try:
         args = parse_search(flask.request.query_string.decode("utf-8", "replace"))
-        flask.g.embed_page_query = make_query(widget, args, settings.default_language)
+        query = make_query(widget, args, settings.default_language)
+        period_bounds(query, dt.datetime.now(dt.timezone.utc))  # a month still to come: refused here too
+        flask.g.embed_page_query = query
     except EmbedParamError as exc:
         return flask.Response(f"{exc}\n", 400, mimetype="text/plain")
     return None

@@ -162,6 +162,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "embed.period.last_month": ("bulan lalu", "last month"),
     "embed.period.months": ("{n} bulan terakhir", "last {n} months"),
     "embed.period.latest": ("terbaru", "latest"),
+    "embed.gallery.height": ("Tinggi iframe: {narrow} px untuk lebar 300 px, {wide} px untuk lebar 800 px",
+                             "Iframe height: {narrow} px at 300 px wide, {wide} px at 800 px wide"),
 }
 
 MONTHS = {

@@ -22,9 +22,10 @@ from layouts.map_figures import THEMES
 GRID = "rgba(128, 128, 128, 0.25)"  # reads on the light and the dark theme alike
 MAP_VIEW = (300, 290)  # the city fitted into the narrowest iframe; wider ones show it centred
 REFRESH_MS = 300_000  # a public page's figures are published every few minutes; ask again every five
-# the iframe heights the gallery's snippets propose, in CSS pixels
-HEIGHTS = {"complaints-month": 230, "sla-trend": 380, "complaints-category": 470, "complaints-map": 460,
-           "incidents-112": 430, "egov": 460}
+# iframe heights (CSS px) that show a whole widget 300 px wide and 800 px wide, measured in Chromium with
+# the demo data (texts wrap more in a narrow column); the snippet proposes the first
+HEIGHTS = {"complaints-month": (330, 230), "sla-trend": (470, 420), "complaints-category": (510, 430),
+           "complaints-map": (600, 540), "incidents-112": (730, 610), "egov": (570, 450)}
 
 
 class ids:
@@ -111,7 +112,7 @@ def _chart_layout(query: EmbedQuery, **extra) -> dict:
     layout = {"paper_bgcolor": colours["paper"], "plot_bgcolor": colours["paper"],
               "font": {"color": colours["text"], "size": 13},
               "separators": ",." if query.lang == "id" else ".,",
-              "margin": {"l": 44, "r": 12, "t": 8, "b": 40}, "height": 260, "showlegend": False,
+              "margin": {"l": 44, "r": 12, "t": 8, "b": 40}, "showlegend": False,
               "xaxis": {"fixedrange": True, "showgrid": False, "automargin": True},
               "yaxis": {"fixedrange": True, "gridcolor": GRID, "rangemode": "tozero", "automargin": True}}
     layout.update(extra)
@@ -119,7 +120,9 @@ def _chart_layout(query: EmbedQuery, **extra) -> dict:
 
 
 def _graph(figure: dict, name: str) -> dcc.Graph:
-    return dcc.Graph(id=f"embed-graph-{name}", figure=figure, responsive=True, className="embed-graph",
+    # responsive: Plotly follows the iframe's width and the height embed.css gives the graph
+    return dcc.Graph(id=f"embed-graph-{name}", figure=figure, responsive=True,
+                     className=f"embed-graph embed-graph-{name}",
                      config={"displayModeBar": False, "scrollZoom": False, "responsive": True})
 
 
@@ -182,7 +185,7 @@ def _map(query: EmbedQuery, data: dict):
     layout = figure["layout"]
     layout["annotations"] = []
     layout["map"].update(fit_view(MAP_VIEW, (6, 6, 6, 6)))
-    layout.update(height=MAP_VIEW[1] + 60, margin={"l": 0, "r": 0, "t": 0, "b": 60})
+    layout.update(margin={"l": 0, "r": 0, "t": 0, "b": 60})
     layout["font"]["size"] = 12
     for trace in figure["data"]:
         if "colorbar" in trace:
@@ -269,14 +272,16 @@ def gallery_html(base_url: str, lang: str, css_href: str) -> str:
     for name, spec in WIDGETS.items():
         title = t(f"embed.widget.{name}", lang)
         src = f"/embed/{name}?lang={lang}&theme=light"
+        narrow, wide = HEIGHTS[name]
         snippet = (f'<iframe src="{base_url}embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
-                   f'width="100%" height="{HEIGHTS[name]}" style="border:0;max-width:800px" loading="lazy"></iframe>')
+                   f'width="100%" height="{narrow}" style="border:0;max-width:800px" loading="lazy"></iframe>')
         periods = {"month": "this_month|last_month|YYYY-MM", "span": "6m|12m|24m", "latest": "latest"}[spec.kind]
         parts.append(f"""
 <section class="gallery-item" id="{name}">
   <h2><a href="/embed/{name}">{esc(title)}</a></h2>
-  <p class="gallery-params">{esc(t("embed.gallery.params", lang, periods=periods))}</p>
-  <iframe src="{esc(src)}" title="{esc(title)}" width="100%" height="{HEIGHTS[name]}" loading="lazy"></iframe>
+  <p class="gallery-params">{esc(t("embed.gallery.params", lang, periods=periods))}<br>
+  {esc(t("embed.gallery.height", lang, narrow=narrow, wide=wide))}</p>
+  <iframe src="{esc(src)}" title="{esc(title)}" width="100%" height="{narrow}" loading="lazy"></iframe>
   <label for="snippet-{name}">{esc(t("embed.gallery.snippet", lang))}</label>
   <textarea id="snippet-{name}" readonly rows="3">{esc(snippet)}</textarea>
 </section>""")

@@ -131,3 +131,7 @@ def test_the_gallery_previews_every_widget(embeds, open_page, artifacts_dir):
         expect(frame.locator(".embed-title")).to_be_visible(timeout=20_000)
     page.screenshot(path=str(artifacts_dir / "embed-gallery.png"), full_page=True)
     assert page.evaluate("window.__csp") == []
+    # the policy is enforced and the watch sees it: an image from elsewhere is blocked and reported
+    page.evaluate("document.body.appendChild(Object.assign(new Image(), {src: 'http://127.0.0.2:9/x.png'}))")
+    page.wait_for_function("window.__csp.length > 0", timeout=10_000)
+    assert page.evaluate("window.__csp")[0].startswith("img-src")
