@@ -110,17 +110,19 @@ def _page(path: str, settings) -> flask.Response | None:
         return _gallery(settings)
     if path.startswith(embed_guard.STATIC) or path.rsplit("/", 1)[-1].startswith("_"):
         return None  # Dash's own routes (layout, dependencies, component suites)
+    lang = flask.request.args.get("lang")
+    title = i18n.t("embed.error.title", lang if lang in i18n.LANGUAGES else settings.default_language)
     try:
         widget = widget_of(path)
     except EmbedParamError:
-        return flask.Response("Unknown widget; the list is at /embed\n", 404, mimetype="text/plain")
+        return flask.Response(f"{title}: unknown widget; /embed lists them\n", 404, mimetype="text/plain")
     try:
         args = parse_search(flask.request.query_string.decode("utf-8", "replace"))
         query = make_query(widget, args, settings.default_language)
         period_bounds(query, dt.datetime.now(dt.timezone.utc))  # a month still to come: refused here too
         flask.g.embed_page_query = query
     except EmbedParamError as exc:
-        return flask.Response(f"{exc}\n", 400, mimetype="text/plain")
+        return flask.Response(f"{title}: {exc}\n", 400, mimetype="text/plain")
     return None
 
 

@@ -310,3 +310,30 @@ def test_monthly_figures_agree_with_the_kpi_engine(settings, engine):
             assert incidents[month]["reported"] == engine_incidents["reported"]
             assert incidents[month]["measured"] == engine_incidents["response_measured"]
             assert incidents[month]["p50_s"] == pytest.approx(engine_incidents["response_p50_min"] * 60, abs=0.01)
+
+
+def test_embed_settings_are_checked():
+    from dashboard.settings import SettingsError, load_settings
+
+    loaded = load_settings({"PANTAU_EMBED_ORIGINS": "https://ppid.surabaya.go.id, https://surabaya.go.id:8443/",
+                            "PANTAU_EMBED_RATE_LIMIT": "120/30"}, env_file=None)
+    assert loaded.embed_origins == ("https://ppid.surabaya.go.id", "https://surabaya.go.id:8443")
+    assert loaded.embed_rate_limit == (120, 30)
+    for name, value in (("PANTAU_EMBED_ORIGINS", "https://x.id; script-src *"), ("PANTAU_EMBED_ORIGINS", "*"),
+                        ("PANTAU_EMBED_ORIGINS", "https://x.id/path"), ("PANTAU_EMBED_RATE_LIMIT", "fast"),
+                        ("PANTAU_EMBED_RATE_LIMIT", "0/60"), ("PANTAU_EMBED_REFRESH_S", "0"),
+                        ("PANTAU_EMBED_TRUSTED_PROXIES", "-1")):
+        with pytest.raises(SettingsError):
+            load_settings({name: value}, env_file=None)
+
+
+def test_the_rate_limit_counts_the_address_a_trusted_proxy_saw():
+    from werkzeug.test import EnvironBuilder
+
+    from callbacks.embed_guard import client_address
+
+    request = EnvironBuilder(headers={"X-Forwarded-For": "203.0.113.9, 198.51.100.2"},
+                             environ_base={"REMOTE_ADDR": "10.0.0.1"}).get_request()
+    assert client_address(request, 0) == "10.0.0.1"  # no proxy trusted: a client could write the header
+    assert client_address(request, 1) == "198.51.100.2"  # what the one trusted proxy saw
+    assert client_address(request, 2) == "203.0.113.9"
