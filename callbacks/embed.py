@@ -57,6 +57,7 @@ def create(server: flask.Flask, settings) -> dash.Dash:
         update_title=None,
         serve_locally=True,
         assets_folder=str(ASSETS),
+        assets_ignore=r"gallery\.js",  # the gallery's copy buttons, not the widgets'
         compress=False,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},
                    {"name": "referrer", "content": "no-referrer"}],
@@ -129,7 +130,7 @@ def _page(path: str, settings) -> flask.Response | None:
 def _gallery(settings) -> flask.Response:
     lang = flask.request.args.get("lang")
     lang = lang if lang in i18n.LANGUAGES else settings.default_language
-    page = view.gallery_html(flask.request.host_url, lang, "/embed/assets/embed.css")
+    page = view.gallery_html(flask.request.host_url, lang, "/embed/assets/embed.css", "/embed/assets/gallery.js")
     return flask.Response(page, 200, mimetype="text/html")
 
 

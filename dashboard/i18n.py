@@ -164,6 +164,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "embed.period.latest": ("terbaru", "latest"),
     "embed.gallery.height": ("Tinggi iframe: {narrow} px untuk lebar 300 px, {wide} px untuk lebar 800 px",
                              "Iframe height: {narrow} px at 300 px wide, {wide} px at 800 px wide"),
+    "embed.gallery.copy": ("Salin kode", "Copy snippet"),
+    "embed.gallery.copied": ("Tersalin", "Copied"),
 }
 
 MONTHS = {

@@ -265,7 +265,7 @@ def _egov(query: EmbedQuery, data: dict):
 
 # --- the gallery ----------------------------------------------------------------------------------------
 
-def gallery_html(base_url: str, lang: str, css_href: str) -> str:
+def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> str:
     """The page for the portal's webmasters: every widget with its link, a live preview and its snippet."""
     esc = html_text.escape
     parts = []
@@ -284,12 +284,13 @@ def gallery_html(base_url: str, lang: str, css_href: str) -> str:
   <iframe src="{esc(src)}" title="{esc(title)}" width="100%" height="{narrow}" loading="lazy"></iframe>
   <label for="snippet-{name}">{esc(t("embed.gallery.snippet", lang))}</label>
   <textarea id="snippet-{name}" readonly rows="3">{esc(snippet)}</textarea>
+  <button type="button" data-copy="snippet-{name}" data-done="{esc(t("embed.gallery.copied", lang))}">{esc(t("embed.gallery.copy", lang))}</button>
 </section>""")
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(t("embed.gallery.title", lang))}</title><link rel="stylesheet" href="{esc(css_href)}"></head>
-<body class="gallery">
+<body class="gallery"><script src="{esc(script_href)}" defer></script>
 <h1>{esc(t("embed.gallery.title", lang))}</h1>
 <p>{esc(t("embed.gallery.intro", lang))}</p>
 <p><a href="/embed?lang=id">Bahasa Indonesia</a> · <a href="/embed?lang=en">English</a></p>

@@ -115,6 +115,7 @@ def test_every_widget_renders_without_csp_violation_at_320_and_800(embeds, open_
             assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
             page.screenshot(path=str(artifacts_dir / f"embed-{widget}-{width}-{theme}.png"), full_page=True)
             assert page.evaluate("window.__csp") == []
+            assert page.locator('script[src*="gallery.js"]').count() == 0
             assert not leaks(page.content().encode(), embeds["personal"])
             page.close()
     assert not console_errors, console_errors
@@ -129,6 +130,8 @@ def test_the_gallery_previews_every_widget(embeds, open_page, artifacts_dir):
         frame = page.frame_locator(f"#{widget} iframe")
         frame.locator(".embed-title").scroll_into_view_if_needed(timeout=20_000)
         expect(frame.locator(".embed-title")).to_be_visible(timeout=20_000)
+    page.locator('button[data-copy="snippet-egov"]').click()
+    expect(page.locator('button[data-copy="snippet-egov"]')).to_have_text("Tersalin")
     page.screenshot(path=str(artifacts_dir / "embed-gallery.png"), full_page=True)
     assert page.evaluate("window.__csp") == []
     # the policy is enforced and the watch sees it: an image from elsewhere is blocked and reported
