@@ -215,16 +215,29 @@ def test_caching_headers_and_one_computation_per_publication(client, app, store)
     assert client.get("/embed/_dash-layout", headers={"If-None-Match": layout.headers["ETag"]}).status_code == 304
 
 
+def test_both_dash_apps_serve_their_routes_suites_and_assets(client, app):
+    rules = {r.rule for r in app.server.url_map.iter_rules()}
+    for prefix in ("/", "/embed/"):  # the main app's (behind the login gate once merged) and the embeds'
+        for name in ("_dash-layout", "_dash-dependencies", "_dash-update-component",
+                     "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"):
+            assert prefix + name in rules
+    page = client.get("/embed/egov")
+    suites = re.findall(r'src="(/embed/_dash-component-suites/[^"]+)"', page.data.decode())
+    assert len(suites) >= 3
+    for suite in suites:
+        assert client.get(suite).status_code == 200, suite
+    assert client.get("/embed/assets/embed.css").status_code == 200
+    assert b"/embed/assets/embed.css" in page.data and b"pantau.css" not in page.data and b"wall.js" not in page.data
+
+
 def test_the_two_apps_keep_their_callbacks_apart(app):
     from app import create_app
 
-    embed = [a for a in (app,)]
     assert "embed-body.children" not in app.callback_map
     second = create_app(app.server.extensions["pantau"].settings)
     assert "embed-body.children" not in second.callback_map
     r = second.server.test_client().post(CALLBACK, json=payload("/embed/egov"))
     assert r.status_code == 200 and b"embed-title" in r.data
-    assert embed
 
 
 def test_rate_limit_is_shared_by_two_app_instances_on_one_redis(store):
