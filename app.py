@@ -65,6 +65,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     # takes; bind them to this app now, so that every app built in one process gets its own.
     with server.app_context():
         app._setup_server()
+    from callbacks import embed as embed_app  # the public embeds: a Dash app of its own at /embed/
+    embed_app.create(server, settings)
 
     @server.after_request
     def _security_headers(response):

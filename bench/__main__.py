@@ -8,7 +8,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import geo_assign, ingest, kpi
+from bench import embed, geo_assign, ingest, kpi
 from bench.common import write_results
 from tests.services import PostgresDatabase, shared_redis_url
 
@@ -33,6 +33,7 @@ def main() -> None:
         figures.update(lite)
         figures.update(geo_assign.run())
         figures.update(kpi.run(args.quick, redis_url=redis_url))
+        figures.update(embed.run(args.quick, redis_url))
     finally:
         database.drop()
         scratch.drop()

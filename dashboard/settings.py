@@ -83,6 +83,12 @@ class Settings:
     login_max_failures_per_ip: int = 20  # failed logins from one address before it is locked out
     login_lockout_minutes: float = 15.0
     proxy_count: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto (the client's address)
+    # Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per client
+    # (requests per window of seconds, shared by every worker through Redis), how often their figures are
+    # republished. Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the client's address.
+    embed_origins: tuple[str, ...] = ()
+    embed_rate_limit: tuple[int, int] = (300, 60)
+    embed_refresh_s: float = 60.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -147,11 +153,15 @@ _ENV = {
     "PANTAU_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
     "PANTAU_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
     "PANTAU_PROXY_COUNT": "proxy_count",
+    "PANTAU_EMBED_ORIGINS": "embed_origins",
+    "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
+    "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0),
            "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0),
-           "session_hours": (0.1, 8760.0), "login_lockout_minutes": (0.1, 1440.0)}
+           "session_hours": (0.1, 8760.0), "login_lockout_minutes": (0.1, 1440.0),
+           "embed_refresh_s": (1.0, 86_400.0)}
 # whole numbers and their bounds
 _INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
 
@@ -165,6 +175,25 @@ def _float(name: str, raw: str, low: float, high: float) -> float:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
 ENVIRONMENT_VARIABLES = tuple(_ENV)
+_ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$")
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """PANTAU_EMBED_ORIGINS: space- or comma-separated origins (scheme://host[:port]), nothing else, since
+    each goes into a Content-Security-Policy header as it is."""
+    origins = tuple(o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o)
+    for origin in origins:
+        if not _ORIGIN_RE.match(origin):
+            raise SettingsError(f"PANTAU_EMBED_ORIGINS: {origin[:80]!r} is not an origin like https://ppid.surabaya.go.id")
+    return origins
+
+
+def parse_rate_limit(raw: str) -> tuple[int, int]:
+    """PANTAU_EMBED_RATE_LIMIT: "requests/seconds", e.g. 300/60."""
+    m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,6})\s*", raw)
+    if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 86_400:
+        raise SettingsError(f"PANTAU_EMBED_RATE_LIMIT must look like 300/60 (requests per seconds); got {raw!r}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -193,6 +222,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = _int(env_name, raw, 1, 100_000)
         elif attr in _INTS:
             values[attr] = _int(env_name, raw, *_INTS[attr])
+        elif attr == "embed_origins":
+            values[attr] = parse_origins(raw)
+        elif attr == "embed_rate_limit":
+            values[attr] = parse_rate_limit(raw)
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
