@@ -45,7 +45,8 @@ def latest(conn: Connection, *, domain: str | None = None, opd: tuple[str, ...] 
     ranked = ranked.subquery()
     green = float(getattr(settings, "egov_rag_green", None) or kpi.DEFAULT_RAG_GREEN)
     amber = float(getattr(settings, "egov_rag_amber", None) or kpi.DEFAULT_RAG_AMBER)
-    lower = set(getattr(settings, "egov_lower_is_better", None) or ())
+    # PANTAU_EGOV_LOWER_IS_BETTER is a comma-separated list of metric codes
+    lower = {m.strip() for m in (getattr(settings, "egov_lower_is_better", None) or "").split(",") if m.strip()}
     out = []
     for r in conn.execute(select(ranked).where(ranked.c.rn == 1).order_by(
             ranked.c.domain, ranked.c.metric, ranked.c.opd)).mappings():

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from sqlalchemy import delete, insert
 
 from dashboard.filters import KpiFilter, make_filter
+from dashboard.settings import Settings
 from data_sources import kpi_cli, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.kpi_queries import percentiles, seconds_between
 from data_sources.models import EgovReading, Incident
@@ -201,6 +202,10 @@ def test_egov_latest_trend_and_rag(engine):
     assert city["derived"] and city["value"] == 83.5 and city["target"] == 80 and city["rag"] == "green"
     assert latest[("tender_count", "ALL")]["derived"] is False
     assert [s["period"] for s in series] == ["2026-09", "2026-10"]
+    with engine.connect() as conn:
+        settings = Settings(egov_lower_is_better="tender_count, apbd_realization_pct")
+        lower = {(r["metric"], r["opd"]): r["rag"] for r in kpi_egov.latest(conn, settings=settings)}
+    assert lower[("tender_count", "ALL")] == "red" and lower[("apbd_realization_pct", "DINKES")] == "red"
 
 
 def test_kpi_cli_prints_the_headline(engine, settings, capsys):
