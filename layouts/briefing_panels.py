@@ -246,9 +246,9 @@ def egov_trend_figure(egov: Mapping, lang: str) -> dict:
     if not trends:
         return empty_figure(t("wall.egov.empty", lang))
     names = sorted(trends)[:8]
-    cols = min(4, len(names))
+    cols = min(2, len(names))  # four across left the titles overlapping and the periods unreadable
     rows = (len(names) + cols - 1) // cols
-    data, layout = [], _layout(lang, height=240 * rows, hovermode="closest", showlegend=False, annotations=[],
+    data, layout = [], _layout(lang, height=200 * rows, hovermode="closest", showlegend=False, annotations=[],
                                margin={"l": 40, "r": 16, "t": 40, "b": 30})
     gap = 0.06
     for n, name in enumerate(names):
