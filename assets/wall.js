@@ -77,6 +77,16 @@
     wall: {
       received: window.pantauText.received,
 
+      // The next poll goes out only once the last one is answered (or given up after poll_timeout_ms),
+      // so a slow answer never has a second request queued behind it.
+      gate: function (n, poll, received, config) {
+        var now = Date.now();
+        var timeout = (config && config.poll_timeout_ms) || 5000;
+        var answered = !poll || (received && received.at >= poll.sent_at);
+        if (!answered && now - poll.sent_at < timeout) return window.dash_clientside.no_update;
+        return {n: n || 0, sent_at: now};
+      },
+
       tick: function (_n, received, feed, config, rotation) {
         var noUpdate = window.dash_clientside.no_update;
         if (!config) return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
@@ -92,8 +102,8 @@
         var page = document.getElementById("wall-page");
         if (page) tickPanels(page, now, texts);
 
-        // Stale within twice the refresh period: the server said so, or has not answered since.
-        var staleAfter = 2 * (config.refresh_ms || 1000);
+        // Stale when the server said so, or has not answered for stale_after_ms (four polls).
+        var staleAfter = config.stale_after_ms || 2000;
         var stale = received && (!received.ok || Date.now() - received.at > staleAfter);
         var status, statusClass;
         if (!received) {

@@ -113,6 +113,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.metric.apbd_realization_pct": ("Realisasi APBD", "APBD realisation"),
     "wall.unit.idr_billion": ("Rp {n} M", "IDR {n} bn"),
     "wall.unit.days": ("{n} hari", "{n} days"),
+    "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
 }
 
 MONTHS = {

@@ -4,15 +4,17 @@
 the clock) and shared through Redis by `shared_wall_snapshot`, so ten walls cost one computation. The
 snapshot carries codes, numbers and times only (deadlines as epoch milliseconds: the browser counts
 down), never a reporter, caller, description or free text. `shared_wall_map` does the same for the
-incidents map's figure dict, once per data version and language.
+incidents map's figure dict, once per set of incidents shown and language.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
+import orjson
 import redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from dashboard import kpi
@@ -20,7 +22,7 @@ from dashboard.filters import KpiFilter, today_filter
 from data_sources import geo, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.kpi_cache import KpiCache, clock_bucket
 from data_sources.kpi_queries import headline
-from data_sources.models import Incident
+from data_sources.models import Complaint, Incident
 
 SLA_BOARD_SIZE = 8
 NEWEST_INCIDENTS = 10
@@ -28,15 +30,15 @@ MAP_INCIDENTS = 300
 CLOCK_BUCKET_S = 60
 MIN_MAP_TEXT_PX = 20
 I = Incident.__table__.c
+C = Complaint.__table__.c
 
 
 def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
     """The wall's figures at `now`, as a JSON-ready dict (see the module's docstring)."""
     today = today_filter(now)
-    yesterday = KpiFilter(date_from=today.date_from - dt.timedelta(days=1), date_to=today.date_from)
     with engine.connect() as conn:
         figures = headline(conn, today, now, settings)
-        received_yesterday = kpi_complaints.period_figures(conn, yesterday, now)["received"]
+        received_yesterday = _received_yesterday_until(conn, today, now)
         sla = kpi_complaints.open_sla_states(conn, KpiFilter(), now, settings=settings, limit=SLA_BOARD_SIZE)
         active = kpi_incidents.active_incidents(conn, KpiFilter(), now, limit=MAP_INCIDENTS)
         places = _places(conn, [i["incident_id"] for i in active["incidents"]])
@@ -110,8 +112,24 @@ def shared_wall_map(client: redis.Redis, settings, snapshot: dict[str, Any], lan
                     cache: KpiCache | None = None) -> dict:
     """The map's figure dict, built once per snapshot and language for every screen."""
     cache = cache or KpiCache(client, settings)
-    key = f"computed={snapshot['computed_ms']}&lang={lang}"
+    # Keyed by what the map shows, so a new clock minute with the same incidents builds no new map.
+    key = f"map={wall_map_key(snapshot, lang)}"
     return cache.get_or_compute("wall-map", key, lambda: wall_map(snapshot, settings, lang))
+
+
+def wall_map_key(snapshot: dict[str, Any], lang: str) -> str:
+    """Names what the map shows, so a screen whose incidents did not change is not sent the map again."""
+    body = orjson.dumps([lang, snapshot.get("map_incidents")])
+    return hashlib.sha256(body).hexdigest()[:20]
+
+
+def _received_yesterday_until(conn, today: KpiFilter, now: dt.datetime) -> int:
+    """Complaints received yesterday from 00:00 WIB up to this clock time: at 09:00 "today" holds nine hours,
+    so yesterday's whole day beside it would always look like a fall."""
+    start = today.start_utc - dt.timedelta(days=1)
+    until = min(now - dt.timedelta(days=1), today.start_utc)
+    return int(conn.scalar(select(func.count()).select_from(Complaint).where(
+        C.created_at >= start, C.created_at < until)) or 0)
 
 
 def _places(conn, incident_ids: list[str]) -> dict[str, dict[str, float]]:
