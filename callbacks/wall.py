@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # Pending counts and stream ages move without a data change (a stuck ingestor): look again this often.
 HEALTH_REFRESH = dt.timedelta(seconds=15)
+MAP_REFRESH = dt.timedelta(seconds=15)
+MAP_FIRST_DELAY = dt.timedelta(seconds=1)
 MAX_VERSION_CHARS = 64
 MAX_ROWS = 32  # more rows claimed than any panel has: a forged claim, answered with whole panels
 PANELS = ("tiles", "ticker", "sla", "egov", "health")
@@ -97,9 +99,10 @@ def refresh(_poll: Any, search: Any, known: Any):
         return *keep, heartbeat(True, now)
     try:
         snapshot = shared_wall_snapshot(app.redis, app.engine, app.settings, now, cache)
-        map_key = wall_map_key(snapshot, lang)
-        figure = (dash.no_update if isinstance(known, dict) and known.get("map") == map_key
-                  else view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache), map_key))
+        map_key, map_at, map_due = _map_state(known, wall_map_key(snapshot, lang), lang, now)
+        figure = dash.no_update
+        if map_due:
+            figure = view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache), map_key)
         health = stream_health(app.settings, app.redis)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
@@ -115,7 +118,10 @@ def refresh(_poll: Any, search: Any, known: Any):
         output, new_shown[name] = panel_update(panels[name], shown.get(name))
         outputs.append(output)
     valid_until = min(next_refresh_at(now), now + HEALTH_REFRESH)
-    known = {"version": version, "lang": lang, "map": map_key, "until_ms": _ms(valid_until), "shown": new_shown}
+    if map_key != wall_map_key(snapshot, lang):  # a newer map waits its turn: come back for it then
+        valid_until = min(valid_until, _moment(map_at) + MAP_REFRESH)
+    known = {"version": version, "lang": lang, "map": map_key, "map_at": map_at, "until_ms": _ms(valid_until),
+             "shown": new_shown}
     return (*outputs, figure, known, {"p1": snapshot.get("newest_p1")}, heartbeat(True, now))
 
 
@@ -202,6 +208,22 @@ def _valid_state(shown: Any) -> bool:
 
 # --- keeping up --------------------------------------------------------------------------------------
 
+def _map_state(known: Any, newest_key: str, lang: str, now: dt.datetime) -> tuple[str, int, bool]:
+    """(key of the map the screen will show, when it was sent, whether to send it now). A changed map is
+    sent at most once per MAP_REFRESH: each one is a fresh WebGL map in the browser (see layouts.wall.
+    map_graph), hundreds of milliseconds of a wall PC's time, while the ticker beside it has the news."""
+    shown = known.get("map") if isinstance(known, dict) and known.get("lang") == lang else None
+    sent_at = known.get("map_at") if isinstance(known, dict) else None
+    if not isinstance(shown, str) or type(sent_at) is not int:
+        # the first answer (or another language): the figures now, the map at the next poll but one
+        return "", _ms(now - MAP_REFRESH + MAP_FIRST_DELAY), False
+    if shown == newest_key:
+        return shown, sent_at, False
+    if _ms(now) - sent_at >= MAP_REFRESH.total_seconds() * 1000:
+        return newest_key, _ms(now), True
+    return shown, sent_at, False
+
+
 def still_current(known: Any, version: str, lang: str, now: dt.datetime) -> bool:
     """Whether what the browser says it shows is still right; a malformed claim is simply not."""
     if not isinstance(known, dict):
@@ -225,6 +247,10 @@ def _cache_of(app: services.Services) -> KpiCache:
 
 def heartbeat(ok: bool, now: dt.datetime) -> dict[str, Any]:
     return {"ok": ok, "server_ms": _ms(now)}
+
+
+def _moment(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
 
 
 def _ms(moment: dt.datetime) -> int:

@@ -121,7 +121,11 @@ def layout(**query) -> html.Div:
         ]),
         html.Main(className="wall-main", children=[
             html.Section(tiles(None, lang).children(), id=ids.tiles, className="wall-tiles"),
-            html.Section(map_graph(_empty_map(), "empty"), id=ids.map, className="wall-panel wall-map-panel"),
+            # No graph until the map comes (a poll after the first figures): Plotly's 4.8 MB script and a
+            # WebGL map hold the browser's only thread for seconds on a wall PC without a GPU, so the
+            # figures and the "live" state go first.
+            html.Section(html.Div(t("status.loading", lang), className="wall-empty"), id=ids.map,
+                         className="wall-panel wall-map-panel"),
             html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
             html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
             html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
@@ -132,15 +136,10 @@ def layout(**query) -> html.Div:
 
 def map_graph(figure: dict, key: str) -> list:
     # A new graph per map change: Plotly's in-place update of map layers re-adds their sources and fails
-    # ("Source ... already exists") when it meets a scene change; a fresh mount costs the same once a minute.
+    # ("Source ... already exists") when it meets a scene change. A mount costs the browser far more than a
+    # patch of text, so callbacks/wall.py sends a changed map at most every MAP_REFRESH.
     return [dcc.Graph(id=f"wall-map-graph-{key}", className="wall-map", responsive=True, figure=figure,
                       config={"displayModeBar": False, "scrollZoom": False})]
-
-
-def _empty_map() -> dict:
-    return {"data": [], "layout": {"paper_bgcolor": "#0b1220", "plot_bgcolor": "#0b1220",
-                                   "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                                   "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
 
 
 # --- panels ------------------------------------------------------------------------------------------
