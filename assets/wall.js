@@ -73,6 +73,19 @@
     return state;
   }
 
+  // Only outputs that changed go back to Dash: each one re-renders its component, and the page's class
+  // and the scene title would otherwise re-render every second on ten walls for nothing.
+  var lastOutputs = [];
+  function unchanged(outputs) {
+    var noUpdate = window.dash_clientside.no_update;
+    return outputs.map(function (value, i) {
+      var text = JSON.stringify(value);
+      if (value === noUpdate || lastOutputs[i] === text) return noUpdate;
+      lastOutputs[i] = text;
+      return value;
+    });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wall: {
       received: window.pantauText.received,
@@ -119,7 +132,7 @@
         var state = rotate(rotation, config, feed, now);
         var pageClass = "wall-page scene-" + state.scene + (stale ? " is-stale" : "") + (state.alert ? " is-alert" : "");
         var title = (config.scene_titles || {})[state.scene] || "";
-        return [clock, date, status, statusClass, pageClass, title, state];
+        return unchanged([clock, date, status, statusClass, pageClass, title, state]);
       }
     }
   });

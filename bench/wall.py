@@ -48,6 +48,15 @@ OBSERVE = """() => {
       for (const el of found) { const id = el.textContent; if (id && !(id in window.__seen)) window.__seen[id] = at; }
     }
   }).observe(document.body, {childList: true, subtree: true});
+  // where the time goes: each poll's round trip to the server, and the browser's busy main thread
+  window.__polls = []; window.__busy = 0;
+  performance.setResourceTimingBufferSize(100000);
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+    if (e.name.includes('_dash-update-component')) window.__polls.push(e.duration);
+  })).observe({type: 'resource'});
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => { window.__busy += e.duration; }))
+    .observe({type: 'longtask'});
+  window.__since = Date.now();
 }"""
 
 
@@ -139,9 +148,11 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
             time.sleep(rng.uniform(0.4, 0.8))  # out of step with the 0.5 s poll, as real events are
         time.sleep(3)
         commits.close()
-        latencies, lost = [], 0
+        latencies, lost, polls, busy = [], 0, [], []
         for page in pages:
             seen = page.evaluate("() => window.__seen")
+            polls += page.evaluate("() => window.__polls")
+            busy.append(page.evaluate("() => window.__busy / (Date.now() - window.__since)"))
             for incident_id, at in sent.items():
                 if incident_id in seen:
                     latencies.append(seen[incident_id] - at)
@@ -155,6 +166,9 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         "event_to_screen.p95_ms": round(percentile(latencies, 95), 1),
         "event_to_screen.max_ms": round(max(latencies), 1) if latencies else None,
         "event_to_screen.events": events, "event_to_screen.walls": walls,
+        "event_to_screen.poll_round_trip_p50_ms": round(percentile(polls, 50), 1),
+        "event_to_screen.poll_round_trip_p95_ms": round(percentile(polls, 95), 1),
+        "event_to_screen.page_busy_share": round(sum(busy) / len(busy), 3),
         "event_to_screen.samples": len(latencies), "event_to_screen.not_seen": lost,
         "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),
         "event_to_screen.event_to_commit_p95_ms": round(percentile(to_commit, 95), 1),
@@ -223,6 +237,10 @@ def run(quick: bool, redis_url: str | None, data_dir: Path) -> dict:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     figures.update(event_to_screen(browser, settings, client, url, 40 if quick else 200, 10))
+                    # the same with one wall: what the pipeline gives when the machine is not ten browsers
+                    one = event_to_screen(browser, settings, client, url, 20 if quick else 50, 1)
+                    figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
+                                    for k, v in one.items()})
                     figures.update(heap_growth(browser, settings, client, url, 90 if quick else 3600, quick))
                 finally:
                     browser.close()

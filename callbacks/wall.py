@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import time
 from typing import Any
 
 import dash
@@ -49,7 +50,9 @@ MAP_FIRST_DELAY = dt.timedelta(seconds=1)
 MAX_VERSION_CHARS = 64
 MAX_ROWS = 32  # more rows claimed than any panel has: a forged claim, answered with whole panels
 PANELS = ("tiles", "ticker", "sla", "egov", "health")
+HEALTH_READ_S = 1.0
 _caches: dict[int, KpiCache] = {}
+_health: dict[int, tuple[Any, float, dict[str, Any]]] = {}
 _caches_guard = threading.Lock()
 
 
@@ -103,7 +106,7 @@ def refresh(_poll: Any, search: Any, known: Any):
         figure = dash.no_update
         if map_due:
             figure = view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache), map_key)
-        health = stream_health(app.settings, app.redis)
+        health = _health_of(app)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
         log.warning("wall: figures unavailable (%s)", type(exc).__name__)
@@ -243,6 +246,20 @@ def _cache_of(app: services.Services) -> KpiCache:
         if cache is None or cache.client is not app.redis:
             cache = _caches[id(app)] = KpiCache(app.redis, app.settings)
         return cache
+
+
+def _health_of(app: services.Services) -> dict[str, Any]:
+    """The feed's health, read once a second per worker: ten Redis round trips per read, and every wall
+    of this worker would otherwise read it again after each data change."""
+    now = time.monotonic()
+    with _caches_guard:
+        held = _health.get(id(app))
+    if held is not None and held[0] is app.redis and now - held[1] < HEALTH_READ_S:
+        return held[2]
+    health = stream_health(app.settings, app.redis)
+    with _caches_guard:
+        _health[id(app)] = (app.redis, now, health)
+    return health
 
 
 def heartbeat(ok: bool, now: dt.datetime) -> dict[str, Any]:

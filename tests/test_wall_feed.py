@@ -102,7 +102,8 @@ def test_refresh_sends_whole_panels_first_then_only_what_changed(settings, engin
         # a new version with the same figures: nothing but the heartbeat (the map neither)
         new_version(redis_client, settings)
         same = wall_callbacks.refresh(3, "?lang=en", english[6])
-        assert same[:6] == (dash.no_update,) * 6 and same[6]["version"] != english[6]["version"]
+        # (the feed health, read apart from the snapshot, may have moved on meanwhile)
+        assert same[:4] + same[5:6] == (dash.no_update,) * 5 and same[6]["version"] != english[6]["version"]
 
         # a new incident: one row inserted at the top of the ticker, the changed tiles assigned, a new map
         publish(redis_client, settings, incident("112-5", "flood", 0.1, priority=3, lat=-7.29, lon=112.74))

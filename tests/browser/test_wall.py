@@ -34,8 +34,10 @@ def morning(live_server):
     return live_server
 
 
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
 @pytest.mark.parametrize("scene", SCENES)
-def test_every_scene_renders_and_is_readable(morning, page, console_errors, artifacts_dir, scene):
+def test_every_scene_renders_and_is_readable(morning, open_page, console_errors, artifacts_dir, scene, width, height):
+    page = open_page(width, height)
     open_wall(page, morning.url, f"?scene={scene}")
     expect(page.locator("#wall-page")).to_have_class(re.compile(rf"scene-{re.escape(scene)}\b"))
     expect(page.locator("#wall-clock")).to_have_text(CLOCK)
@@ -49,14 +51,21 @@ def test_every_scene_renders_and_is_readable(morning, page, console_errors, arti
     if scene == "egov":
         expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
     page.wait_for_timeout(1_500)  # let countdowns and the clock tick
-    page.screenshot(path=str(artifacts_dir / f"wall-{scene}.png"))
-    # nothing visible is smaller than about 20 px, and nothing spills off the 1080-px screen
+    page.screenshot(path=str(artifacts_dir / f"wall-{scene}-{width}x{height}.png"))
+    # nothing visible is smaller than about 20 px at 1080p (40 px at 2160p), and nothing spills off the screen
+    scale = height / 1080
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.wall-page *')]
         .filter(e => e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
-    assert smallest >= 19.5, smallest
+    assert smallest >= 19.5 * scale, smallest
     health = page.locator(".wall-health").bounding_box()
-    assert health["y"] + health["height"] <= 1080
+    assert health["y"] + health["height"] <= height
+    # a row that shows is shown whole: none cut off at the bottom of its panel
+    clipped = page.evaluate("""() => [...document.querySelectorAll('.wall-incident, .wall-sla-row, .wall-egov-card')]
+        .filter(e => e.offsetParent !== null)
+        .filter(e => e.getBoundingClientRect().bottom > e.closest('section').getBoundingClientRect().bottom + 1)
+        .map(e => e.textContent)""")
+    assert clipped == []
     assert console_errors == []
 
 
