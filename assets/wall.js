@@ -97,7 +97,8 @@
         var timeout = (config && config.poll_timeout_ms) || 5000;
         var answered = !poll || (received && received.at >= poll.sent_at);
         if (!answered && now - poll.sent_at < timeout) return window.dash_clientside.no_update;
-        return {n: n || 0, sent_at: now};
+        // a 4K wall gets a map drawn for 4K (legend and notes twice the pixels)
+        return {n: n || 0, sent_at: now, scale: window.innerHeight >= 1600 ? 2 : 1};
       },
 
       tick: function (_n, received, feed, config, rotation) {

@@ -37,7 +37,7 @@ from callbacks.live import language_of
 from data_sources import services
 from data_sources.health import stream_health
 from data_sources.kpi_cache import KpiCache
-from data_sources.wall_feed import next_refresh_at, shared_wall_map, shared_wall_snapshot, wall_map_key
+from data_sources.wall_feed import MAP_SCALES, next_refresh_at, shared_wall_map, shared_wall_snapshot, wall_map_key
 from layouts import wall as view
 from layouts.wall import ids
 
@@ -82,7 +82,7 @@ def register() -> None:
     )
 
 
-def refresh(_poll: Any, search: Any, known: Any):
+def refresh(poll: Any, search: Any, known: Any):
     """(tiles, ticker, sla, egov, health, map, known, feed, heartbeat); all but the heartbeat stay as they
     are unless the data changed, and then as patches of what changed."""
     app = services.current()
@@ -102,10 +102,12 @@ def refresh(_poll: Any, search: Any, known: Any):
         return *keep, heartbeat(True, now)
     try:
         snapshot = shared_wall_snapshot(app.redis, app.engine, app.settings, now, cache)
-        map_key, map_at, map_due = _map_state(known, wall_map_key(snapshot, lang), lang, now)
+        scale = screen_scale(poll)
+        newest_map = wall_map_key(snapshot, lang, scale)
+        map_key, map_at, map_due = _map_state(known, newest_map, lang, now)
         figure = dash.no_update
         if map_due:
-            figure = view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache), map_key)
+            figure = view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale), map_key)
         health = _health_of(app)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
@@ -121,7 +123,7 @@ def refresh(_poll: Any, search: Any, known: Any):
         output, new_shown[name] = panel_update(panels[name], shown.get(name))
         outputs.append(output)
     valid_until = min(next_refresh_at(now), now + HEALTH_REFRESH)
-    if map_key != wall_map_key(snapshot, lang):  # a newer map waits its turn: come back for it then
+    if map_key != newest_map:  # a newer map waits its turn: come back for it then
         valid_until = min(valid_until, _moment(map_at) + MAP_REFRESH)
     known = {"version": version, "lang": lang, "map": map_key, "map_at": map_at, "until_ms": _ms(valid_until),
              "shown": new_shown}
@@ -210,6 +212,12 @@ def _valid_state(shown: Any) -> bool:
 
 
 # --- keeping up --------------------------------------------------------------------------------------
+
+def screen_scale(poll: Any) -> int:
+    """The screen's size class that the browser sends with its poll: 2 on a 4K wall, else 1."""
+    scale = poll.get("scale") if isinstance(poll, dict) else None
+    return scale if type(scale) is int and scale in MAP_SCALES else 1
+
 
 def _map_state(known: Any, newest_key: str, lang: str, now: dt.datetime) -> tuple[str, int, bool]:
     """(key of the map the screen will show, when it was sent, whether to send it now). A changed map is

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import re
 from typing import Any
 
 import orjson
@@ -29,6 +31,8 @@ NEWEST_INCIDENTS = 10
 MAP_INCIDENTS = 300
 CLOCK_BUCKET_S = 60
 MIN_MAP_TEXT_PX = 20
+MAP_PANEL_PX = (944, 664)  # the map panel of the overview and 112 scenes at 1920x1080 (assets/wall.css)
+MAP_SCALES = (1, 2)  # 1920x1080 and 3840x2160
 I = Incident.__table__.c
 C = Complaint.__table__.c
 
@@ -95,31 +99,57 @@ def next_refresh_at(now: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(start + CLOCK_BUCKET_S, dt.timezone.utc)
 
 
-def wall_map(snapshot: dict[str, Any], settings, lang: str) -> dict:
-    """The incidents map (dark, offline style unless a tile server is configured) as a figure dict."""
+def wall_map(snapshot: dict[str, Any], settings, lang: str, scale: int = 1) -> dict:
+    """The incidents map (dark, offline style unless a tile server is configured) as a figure dict, laid out
+    for the wall's map panel at 1920x1080 and, with `scale` 2, for the same panel at 3840x2160."""
     from layouts.map_figures import incidents_figure
 
     boundaries = geo.boundaries_for(settings, "kecamatan")
     figure = incidents_figure(snapshot["map_incidents"], geo.fire_posts(), geo.browser_geojson(boundaries), lang,
                               theme="dark", schematic=boundaries.schematic, style=settings.map_style,
-                              viewport=(1000, 720))
+                              viewport=MAP_PANEL_PX)
     for note in figure["layout"]["annotations"]:  # read from across a room: no text under 20 px
         note["font"]["size"] = max(note["font"].get("size", 0), MIN_MAP_TEXT_PX)
+    return _scaled(figure, scale) if scale in MAP_SCALES and scale != 1 else figure
+
+
+def _scaled(figure: dict, scale: int) -> dict:
+    """The map of a screen `scale` times larger: one zoom level per doubling (the city keeps its share of
+    the panel, the legend its room beside it), and every size given in pixels (legend, notes, hover) times
+    `scale`, or it would be half as large on a 4K wall as on a full-HD one."""
+    layout = figure["layout"]
+    layout["map"]["zoom"] = round(layout["map"]["zoom"] + math.log2(scale), 3)
+    layout["font"]["size"] *= scale
+    layout["hoverlabel"]["font"]["size"] *= scale
+    for note in layout["annotations"]:
+        note["font"]["size"] *= scale
+        for key in ("xshift", "yshift"):
+            if key in note:
+                note[key] *= scale
+    for shape in layout["shapes"]:
+        if shape.get("xsizemode") == "pixel":
+            for key in ("x0", "x1", "y0", "y1"):
+                if key in shape:
+                    shape[key] *= scale
+            if "path" in shape:
+                shape["path"] = re.sub(r"-?\d+(?:\.\d+)?", lambda m: f"{float(m.group()) * scale:.1f}", shape["path"])
+            if "line" in shape:
+                shape["line"]["width"] = shape["line"].get("width", 1) * scale
     return figure
 
 
 def shared_wall_map(client: redis.Redis, settings, snapshot: dict[str, Any], lang: str,
-                    cache: KpiCache | None = None) -> dict:
-    """The map's figure dict, built once per snapshot and language for every screen."""
+                    cache: KpiCache | None = None, scale: int = 1) -> dict:
+    """The map's figure dict, built once per snapshot, language and screen scale for every screen."""
     cache = cache or KpiCache(client, settings)
     # Keyed by what the map shows, so a new clock minute with the same incidents builds no new map.
-    key = f"map={wall_map_key(snapshot, lang)}"
-    return cache.get_or_compute("wall-map", key, lambda: wall_map(snapshot, settings, lang))
+    key = f"map={wall_map_key(snapshot, lang, scale)}"
+    return cache.get_or_compute("wall-map", key, lambda: wall_map(snapshot, settings, lang, scale))
 
 
-def wall_map_key(snapshot: dict[str, Any], lang: str) -> str:
+def wall_map_key(snapshot: dict[str, Any], lang: str, scale: int = 1) -> str:
     """Names what the map shows, so a screen whose incidents did not change is not sent the map again."""
-    body = orjson.dumps([lang, snapshot.get("map_incidents")])
+    body = orjson.dumps([lang, scale, snapshot.get("map_incidents")])
     return hashlib.sha256(body).hexdigest()[:20]
 
 

@@ -312,11 +312,13 @@ def health_line(health: Mapping | None, lang: str) -> Panel:
         newest = stream.get("newest_entry_time")
         newest_ms = int(dt.datetime.fromisoformat(newest).timestamp() * 1000) if newest else None
         dead = stream.get("dead_lettered", 0)
-        parts.append((source, html.Span(className="wall-health-stream", children=[
-            html.B(t(f"stream.{source}", lang)), " ",
-            html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
-                      **({"data-newest-ms": str(newest_ms)} if newest_ms else {})),
-            " · ", t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
-            html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)), className="is-bad" if dead else ""),
+        # two lines of their own (name and age; pending and refused), so a growing number never re-flows it
+        parts.append((source, html.Div(className="wall-health-stream", children=[
+            html.Div([html.B(t(f"stream.{source}", lang)), " ",
+                      html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
+                                **({"data-newest-ms": str(newest_ms)} if newest_ms else {}))]),
+            html.Div([t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
+                      html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)),
+                                className="is-bad" if dead else "")]),
         ])))
     return Panel([html.Span(t("health.title", lang), className="wall-health-title")], parts)

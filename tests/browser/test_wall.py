@@ -8,6 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from data_sources import wall_feed
 from data_sources.producer import publish
 from data_sources.redis_connection import connect
 from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
@@ -124,3 +125,46 @@ def test_delayed_data_when_redis_goes_away(start_server, open_page, artifacts_di
         page.context.close()
     finally:
         redis_server.close()
+
+
+COUNT_NODES = """() => ({
+    elements: document.getElementsByTagName('*').length,
+    incidents: document.querySelectorAll('.wall-incident').length,
+    sla_rows: document.querySelectorAll('.wall-sla-row').length,
+    graphs: document.querySelectorAll('.js-plotly-plot').length,
+    maps: document.querySelectorAll('.maplibregl-map').length})"""
+
+
+def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors, artifacts_dir):
+    """Events flow for a while (incidents with places, so the map is replaced too; complaints, so the SLA
+    board moves) while the wall rotates its scenes: the lists stay at their sizes, one map lives at a time,
+    and the number of elements stays within a bound of what the first full screen had."""
+    open_wall(page, morning.url, "?rotate=10")
+    expect(page.locator(".wall-map canvas").first).to_be_attached(timeout=15_000)
+    client = connect(morning.settings)
+    first = page.evaluate(COUNT_NODES)
+    samples = [first]
+    places = ("Gubeng", "Rungkut", "Sawahan", "Tegalsari", "Kenjeran", "Wiyung")
+    for n in range(48):
+        tag = uuid.uuid4().hex[:6]
+        publish(client, morning.settings, make_event(f"112-DOM-{tag}-reported", "incident.reported", {
+            "incident_id": f"112-DOM-{tag}", "category": ("flood", "traffic_accident", "medical")[n % 3],
+            "priority": 2 + n % 2, "kecamatan": places[n % len(places)],
+            "lat": -7.26 - n * 0.001, "lon": 112.74 + n * 0.001}, occurred_at=now_iso()))
+        publish(client, morning.settings, make_event(f"MC-DOM-{tag}-created", "complaint.created", {
+            "complaint_id": f"MC-DOM-{tag}", "channel": "app", "category": "sampah", "kecamatan": places[n % 6]},
+            occurred_at=now_iso(60 * 23 + n)))  # due within the hour: onto the SLA board
+        page.wait_for_timeout(500)
+        if n % 6 == 5:
+            samples.append(page.evaluate(COUNT_NODES))
+    page.wait_for_timeout(16_000)  # past the map's interval: the newest map mounted in place of the last
+    samples.append(page.evaluate(COUNT_NODES))
+    print("elements over time:", [s["elements"] for s in samples])
+    expect(page.locator(".wall-incident").first).to_contain_text(re.compile("Banjir|Kecelakaan|Medis|Gawat"))
+    assert max(s["incidents"] for s in samples) <= wall_feed.NEWEST_INCIDENTS
+    assert max(s["sla_rows"] for s in samples) <= wall_feed.SLA_BOARD_SIZE
+    assert max(s["graphs"] for s in samples) == 1 and max(s["maps"] for s in samples) == 1
+    # full lists (10 incidents, 8 complaints) instead of the morning's few: a fixed allowance, not a ratio
+    assert max(s["elements"] for s in samples) <= first["elements"] + 150, samples
+    page.screenshot(path=str(artifacts_dir / "wall-after-events.png"))
+    assert console_errors == []
