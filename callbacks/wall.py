@@ -105,9 +105,10 @@ def refresh(poll: Any, search: Any, known: Any):
         scale = screen_scale(poll)
         newest_map = wall_map_key(snapshot, lang, scale)
         map_key, map_at, map_due = _map_state(known, newest_map, lang, now)
-        figure = dash.no_update
+        figure, map_traces = dash.no_update, known.get("map_traces") if isinstance(known, dict) else None
         if map_due:
-            figure = view.map_graph(shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale), map_key)
+            figure, map_traces = map_update(shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale),
+                                            known, map_key, lang, scale)
         health = _health_of(app)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
@@ -126,7 +127,7 @@ def refresh(poll: Any, search: Any, known: Any):
     if map_key != newest_map:  # a newer map waits its turn: come back for it then
         valid_until = min(valid_until, _moment(map_at) + MAP_REFRESH)
     known = {"version": version, "lang": lang, "map": map_key, "map_at": map_at, "until_ms": _ms(valid_until),
-             "shown": new_shown}
+             "map_traces": map_traces, "scale": scale, "shown": new_shown}
     return (*outputs, figure, known, {"p1": snapshot.get("newest_p1")}, heartbeat(True, now))
 
 
@@ -212,6 +213,27 @@ def _valid_state(shown: Any) -> bool:
 
 
 # --- keeping up --------------------------------------------------------------------------------------
+
+def map_update(figure: dict, known: Any, key: str, lang: str, scale: int) -> tuple[Any, int]:
+    """(what to send for the map, its number of traces). A map of the same language, size class and
+    traces is patched in place: the incident layers, the hover points, the legend; the city's boundaries
+    (the first trace) stay as they are, so MapLibre redraws markers instead of building a new map.
+    Anything else mounts a new graph."""
+    traces = len(figure["data"])
+    same_frame = (isinstance(known, dict) and known.get("lang") == lang and known.get("scale") == scale
+                  and known.get("map_traces") == traces and isinstance(known.get("map"), str) and known["map"])
+    if not same_frame:
+        return view.map_graph(figure, key), traces
+    patch = Patch()
+    target = patch[0]["props"]["figure"]
+    for i in range(1, traces):
+        target["data"][i] = figure["data"][i]
+    for name in ("layers",):
+        target["layout"]["map"][name] = figure["layout"]["map"][name]
+    target["layout"]["annotations"] = figure["layout"]["annotations"]
+    target["layout"]["shapes"] = figure["layout"]["shapes"]
+    return patch, traces
+
 
 def screen_scale(poll: Any) -> int:
     """The screen's size class that the browser sends with its poll: 2 on a 4K wall, else 1."""

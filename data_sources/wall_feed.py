@@ -33,6 +33,7 @@ CLOCK_BUCKET_S = 60
 MIN_MAP_TEXT_PX = 20
 MAP_PANEL_PX = (944, 664)  # the map panel of the overview and 112 scenes at 1920x1080 (assets/wall.css)
 MAP_SCALES = (1, 2)  # 1920x1080 and 3840x2160
+LEGEND_TEXT_X_PX = 42  # where layouts.map_figures puts the legend's texts, right of their symbols
 I = Incident.__table__.c
 C = Complaint.__table__.c
 
@@ -110,7 +111,23 @@ def wall_map(snapshot: dict[str, Any], settings, lang: str, scale: int = 1) -> d
                               viewport=MAP_PANEL_PX)
     for note in figure["layout"]["annotations"]:  # read from across a room: no text under 20 px
         note["font"]["size"] = max(note["font"].get("size", 0), MIN_MAP_TEXT_PX)
+    _widen_legend(figure["layout"])
     return _scaled(figure, scale) if scale in MAP_SCALES and scale != 1 else figure
+
+
+def _widen_legend(layout: dict) -> None:
+    """The legend was drawn for 17 px text; at the wall's 20 px its longest row ("Kecelakaan lalu lintas 16")
+    ran out of its box. Widen the box to the longest row and fit the city into what is left beside it."""
+    from layouts.map_figures import fit_view
+
+    box = next((s for s in layout["shapes"] if s.get("type") == "rect" and s.get("xsizemode") == "pixel"), None)
+    rows = [a for a in layout["annotations"] if a.get("xshift") == LEGEND_TEXT_X_PX]
+    if box is None or not rows:
+        return
+    longest = max(len(re.sub(r"<[^>]+>", "", a["text"])) for a in rows)
+    width = max(box["x1"], LEGEND_TEXT_X_PX + longest * MIN_MAP_TEXT_PX * 0.58 + 16)
+    box["x1"] = round(width)
+    layout["map"].update(fit_view(MAP_PANEL_PX, (round(width) + 24, 16, 16, 16)))
 
 
 def _scaled(figure: dict, scale: int) -> dict:
