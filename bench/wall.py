@@ -199,7 +199,7 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
             return time.monotonic(), metrics["JSHeapUsedSize"] / 1e6, metrics["Nodes"]
 
         feeder.start()
-        page.wait_for_timeout(30_000)  # warm up: every scene shown, the map mounted, caches filled
+        page.wait_for_timeout(60_000)  # warm up: every scene shown (a 40 s cycle), the map patched, caches filled
         samples = [sample()]
         started = samples[0][0]
         while time.monotonic() - started < seconds:
@@ -225,7 +225,8 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
     }
 
 
-def run(quick: bool, redis_url: str | None, data_dir: Path) -> dict:
+def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | None = None,
+        heap_seconds: float | None = None) -> dict:
     """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix)."""
     from playwright.sync_api import sync_playwright
 
@@ -236,12 +237,14 @@ def run(quick: bool, redis_url: str | None, data_dir: Path) -> dict:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    figures.update(event_to_screen(browser, settings, client, url, 40 if quick else 200, 10))
+                    events = events or (40 if quick else 200)
+                    figures.update(event_to_screen(browser, settings, client, url, events, 10))
                     # the same with one wall: what the pipeline gives when the machine is not ten browsers
                     one = event_to_screen(browser, settings, client, url, 20 if quick else 50, 1)
                     figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
                                     for k, v in one.items()})
-                    figures.update(heap_growth(browser, settings, client, url, 90 if quick else 3600, quick))
+                    heap_seconds = heap_seconds or (90 if quick else 3600)
+                    figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600))
                 finally:
                     browser.close()
     finally:
@@ -249,7 +252,8 @@ def run(quick: bool, redis_url: str | None, data_dir: Path) -> dict:
     return figures
 
 
-if __name__ == "__main__":  # python -m bench.wall [--quick]: these two alone
+if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--heap-minutes M]: these two alone
+    import argparse
     import json
     import tempfile
 
@@ -258,7 +262,13 @@ if __name__ == "__main__":  # python -m bench.wall [--quick]: these two alone
     redis_url, handle = shared_redis_url()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run("--quick" in sys.argv, redis_url, Path(tmp)), indent=2))
+            parser = argparse.ArgumentParser(prog="python -m bench.wall")
+            parser.add_argument("--quick", action="store_true")
+            parser.add_argument("--events", type=int)
+            parser.add_argument("--heap-minutes", type=float)
+            args = parser.parse_args()
+            heap = args.heap_minutes * 60 if args.heap_minutes else None
+            print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap), indent=2))
     finally:
         if handle is not None:
             handle.close()
