@@ -22,6 +22,11 @@
     return el.getAttribute(name) && isFinite(value) ? value : null;
   }
 
+  // Only a changed text is written: a write is a DOM mutation, and watchNewRows would answer it again.
+  function setText(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
   function tickPanels(page, now, texts) {
     var sep = texts.time_sep || ".";
     page.querySelectorAll("[data-due-ms]").forEach(function (row) {
@@ -33,17 +38,35 @@
       SLA_CLASSES.forEach(function (c) { if (c !== state) row.classList.remove(c); });
       row.classList.add(state);
       var cell = row.querySelector(".wall-countdown");
-      if (cell) cell.textContent = countdown(due - now, texts, ":");
+      if (cell) setText(cell, countdown(due - now, texts, ":"));
     });
     page.querySelectorAll("[data-since-ms]").forEach(function (el) {
       var since = numberAttr(el, "data-since-ms");
-      if (since !== null) el.textContent = ago(Math.max(0, now - since) / 1000, texts);
+      if (since !== null) setText(el, ago(Math.max(0, now - since) / 1000, texts));
     });
     page.querySelectorAll("[data-newest-ms]").forEach(function (el) {
       var newest = numberAttr(el, "data-newest-ms");
-      if (newest !== null) el.textContent = String(texts.newest).replace("{ago}", ago(Math.max(0, now - newest) / 1000, texts));
+      if (newest !== null) setText(el, String(texts.newest).replace("{ago}", ago(Math.max(0, now - newest) / 1000, texts)));
     });
     return sep;
+  }
+
+  // A row patched in between two ticks would show an empty countdown or age for up to a second: fill it
+  // in as soon as it is added (one observer per page, coalesced to one pass per frame).
+  var watched = null, pending = false, lastTexts = null, lastReceived = null;
+  function watchNewRows(page, texts, received) {
+    lastTexts = texts;
+    lastReceived = received;
+    if (watched === page) return;
+    watched = page;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () {
+        pending = false;
+        tickPanels(page, Date.now() - (lastReceived ? lastReceived.skew : 0), lastTexts || {});
+      });
+    }).observe(page.querySelector(".wall-main") || page, {childList: true, subtree: true});
   }
 
   // Which scene shows now: pinned, brought forward by a new priority-1 incident, or the next in turn.
@@ -114,7 +137,10 @@
         var date = weekday + ", " + wib.getUTCDate() + " " + month + " " + wib.getUTCFullYear();
 
         var page = document.getElementById("wall-page");
-        if (page) tickPanels(page, now, texts);
+        if (page) {
+          tickPanels(page, now, texts);
+          watchNewRows(page, texts, received);
+        }
 
         // Stale when the server said so, or has not answered for stale_after_ms (four polls).
         var staleAfter = config.stale_after_ms || 2000;

@@ -6,8 +6,8 @@ on PostgreSQL and Redis) and headless Chromium:
   events' XADD until the ingestor's commit is announced (`event_to_commit`): the part the screen cannot help.
 - wall.heap_growth_mb_per_h: one wall tab rotating its scenes while the simulator publishes 10 events/s; the
   JS heap after a forced GC (CDP HeapProfiler.collectGarbage, then Performance.getMetrics) sampled through
-  the run, growth as the least-squares slope per hour. --quick runs a few minutes and extrapolates to the
-  hour (labelled so in the figures).
+  the run, growth as the least-squares slope per hour. --quick (about two and a half minutes for both)
+  samples one minute and extrapolates it to the hour: `wall.heap_growth_basis` says so beside the figure.
 
 The wall may sit behind a wall token (PANTAU_WALL_TOKEN): the bench sets one for its server and opens
 /wall?token=...; the wall ignores URL parameters it does not know, so this works before and after the gate.
@@ -61,7 +61,7 @@ OBSERVE = """() => {
 
 
 @contextmanager
-def wall_stack(database_url: str, redis_url: str | None, data_dir: Path):
+def wall_stack(database_url: str, redis_url: str | None, data_dir: Path, seed_events: int = SEED_EVENTS):
     """Seeded store, an ingestor and the web app, each its own process, as in production."""
     token = secrets.token_urlsafe(16)
     port = free_port()
@@ -72,7 +72,7 @@ def wall_stack(database_url: str, redis_url: str | None, data_dir: Path):
            "PANTAU_BLOCK_MS": "200", "PANTAU_PORT": str(port), "PANTAU_LOG_LEVEL": "WARNING",
            "PANTAU_WALL_TOKEN": token}
     client = connect(settings)
-    publish_events(client, settings, Simulator(seed=11).generate(SEED_EVENTS, dt.datetime.now(dt.timezone.utc)))
+    publish_events(client, settings, Simulator(seed=11).generate(seed_events, dt.datetime.now(dt.timezone.utc)))
     python = [sys.executable, str(ROOT / "app.py")]
     subprocess.run([*python, "ingest", "--until-idle"], env=env, cwd=ROOT, check=True, timeout=600)
     processes = [subprocess.Popen([*python, "ingest"], env=env, cwd=ROOT),
@@ -175,7 +175,8 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
     }
 
 
-def heap_growth(browser, settings, client, url: str, seconds: float, extrapolated: bool) -> dict:
+def heap_growth(browser, settings, client, url: str, seconds: float, extrapolated: bool,
+                warm_up_s: float = 60) -> dict:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     stop = threading.Event()
     published = [0]
@@ -199,7 +200,7 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
             return time.monotonic(), metrics["JSHeapUsedSize"] / 1e6, metrics["Nodes"]
 
         feeder.start()
-        page.wait_for_timeout(60_000)  # warm up: every scene shown (a 40 s cycle), the map patched, caches filled
+        page.wait_for_timeout(warm_up_s * 1000)  # warm up: every scene shown (a 40 s cycle), the map patched
         samples = [sample()]
         started = samples[0][0]
         while time.monotonic() - started < seconds:
@@ -213,10 +214,12 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
     heap = [mb for _, mb, _ in samples]
     mean_h, mean_mb = sum(hours) / len(hours), sum(heap) / len(heap)
     slope = sum((h - mean_h) * (m - mean_mb) for h, m in zip(hours, heap)) / sum((h - mean_h) ** 2 for h in hours)
-    label = "wall.heap_growth_mb_per_h" + ("_extrapolated" if extrapolated else "")
+    period = round(hours[-1] * 3600)
     return {
-        label: round(slope, 2),
-        "wall.heap_period_s": round(hours[-1] * 3600),
+        "wall.heap_growth_mb_per_h": round(slope, 2),
+        "wall.heap_growth_basis": (f"EXTRAPOLATED to 1 h from {period} s" if extrapolated
+                                   else f"measured over {period} s"),
+        "wall.heap_period_s": period,
         "wall.heap_start_mb": round(heap[0], 2), "wall.heap_end_mb": round(heap[-1], 2),
         "wall.heap_max_mb": round(max(heap), 2),
         "wall.dom_nodes_start": int(samples[0][2]), "wall.dom_nodes_end": int(samples[-1][2]),
@@ -233,18 +236,20 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
     figures: dict = {}
     database = PostgresDatabase()
     try:
-        with wall_stack(database.url, redis_url, data_dir) as (settings, client, url):
+        seed = 5_000 if quick else SEED_EVENTS
+        with wall_stack(database.url, redis_url, data_dir, seed) as (settings, client, url):
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    events = events or (40 if quick else 200)
+                    events = events or (30 if quick else 200)
                     figures.update(event_to_screen(browser, settings, client, url, events, 10))
                     # the same with one wall: what the pipeline gives when the machine is not ten browsers
-                    one = event_to_screen(browser, settings, client, url, 20 if quick else 50, 1)
+                    one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1)
                     figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
                                     for k, v in one.items()})
-                    heap_seconds = heap_seconds or (90 if quick else 3600)
-                    figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600))
+                    heap_seconds = heap_seconds or (60 if quick else 3600)
+                    figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600,
+                                               30 if quick else 60))
                 finally:
                     browser.close()
     finally:

@@ -106,6 +106,7 @@ def refresh(poll: Any, search: Any, known: Any):
         newest_map = wall_map_key(snapshot, lang, scale)
         map_key, map_at, map_due = _map_state(known, newest_map, lang, now)
         figure, map_traces = dash.no_update, known.get("map_traces") if isinstance(known, dict) else None
+        map_traces = map_traces if type(map_traces) is int else None  # echoed back: never a forged object
         if map_due:
             figure, map_traces = map_update(shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale),
                                             known, map_key, lang, scale)

@@ -226,8 +226,9 @@ def ticker(snapshot: Mapping | None, lang: str) -> Panel:
     for inc in items:
         category = inc.get("category")
         priority = inc.get("priority")
-        rows.append((str(inc.get("incident_id")), html.Li(className=f"wall-incident is-p{priority if priority in (1, 2, 3) else 3}"
-                                      f"{'' if inc.get('active') else ' is-closed'}", children=[
+        level = priority if priority in (1, 2, 3) else 3
+        rows.append((str(inc.get("incident_id")), html.Li(
+            className=f"wall-incident is-p{level}{'' if inc.get('active') else ' is-closed'}", children=[
             html.Span(t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
                       className="wall-priority"),
             html.Span(label("incident_category", category, lang), className="wall-incident-category"),
@@ -260,8 +261,8 @@ def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
         html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
         html.Td(c.get("opd") or "–"),
     ])) for c in items]
-    return Panel(head, rows, wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"),
-                 rows_path=(1, "props", "children"))
+    return Panel(head, rows, rows_path=(1, "props", "children"),
+                 wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"))
 
 
 def _egov_value(value: float | None, unit: str | None, lang: str) -> str:

@@ -162,17 +162,27 @@ def test_yesterday_is_the_same_hours_of_yesterday(settings, redis_client, engine
     assert (tiles["received_today"], tiles["received_yesterday"]) == (1, 1)
 
 
-@pytest.mark.parametrize("known", [None, 12, {"version": ["x"], "until_ms": "9"}, {"version": "x" * 10_000}])
-def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, known):
+FORGED_SHOWN = {"lang": "id", "map": "k", "map_at": 0, "map_traces": {"$ne": 1}, "version": "v", "until_ms": 0,
+                "shown": {"tiles": {"head": [], "rows": [[1, 2]], "empty": None},
+                          "ticker": {"head": ["x"] * 99, "rows": [], "empty": None}, "sla": "DROP", "egov": None}}
+
+
+@pytest.mark.parametrize("poll", ["DROP", {"scale": 99}, {"scale": "2"}])
+@pytest.mark.parametrize("known", [None, 12, {"version": ["x"], "until_ms": "9"}, {"version": "x" * 10_000},
+                                   FORGED_SHOWN])
+def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, known, poll):
     with services_context(settings, engine, redis_client):
-        result = wall_callbacks.refresh("DROP", {"$gt": 1}, known)
-    assert result[8]["ok"] and result[6]["lang"] == "id"
+        result = wall_callbacks.refresh(poll, {"$gt": 1}, known)
+    assert result[8]["ok"] and result[6]["lang"] == "id" and result[6]["scale"] == 1
+    assert all(isinstance(panel, list) for panel in result[:5])  # a claim that does not fit: whole panels
+    assert result[6]["map_traces"] is None or type(result[6]["map_traces"]) is int
 
 
 @pytest.mark.parametrize("query, pin, rotate_ms", [
     ({}, None, 20_000), ({"scene": "sla", "rotate": "45"}, "sla", 45_000), ({"scene": "112"}, "112", 20_000),
     ({"scene": "<script>", "rotate": "5"}, None, 20_000), ({"rotate": "601"}, None, 20_000),
     ({"rotate": "１２"}, None, 20_000), ({"rotate": "-30"}, None, 20_000), ({"rotate": "600"}, None, 600_000),
+    ({"token": "wall-secret", "scene": "egov", "x": "1"}, "egov", 20_000),  # unknown parameters are ignored
 ])
 def test_url_parameters_are_checked(query, pin, rotate_ms):
     page = wall_layout.layout(**query)
