@@ -15,7 +15,8 @@ callback renders the panels from the shared snapshot (computed once per data ver
 data_sources.wall_feed and the KPI cache), compares digests, and answers with a dash.Patch per panel: a new
 112 incident is one Insert (and one Delete of the row that falls off the end), a changed tile one Assign.
 A panel whose structure changed (language, empty to rows) is sent whole. The map's figure is built once per
-version and language and sent only when its incidents changed.
+version, language and screen size class; a changed map is sent at most every MAP_REFRESH, as a patch of
+its incident layers and legend (the boundaries stay), and the first one only after the first figures.
 """
 from __future__ import annotations
 
