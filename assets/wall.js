@@ -69,6 +69,17 @@
     }).observe(page.querySelector(".wall-main") || page, {childList: true, subtree: true});
   }
 
+  // Dash's renderer keeps an undo history of every property a component sets, and a dcc.Interval sets
+  // n_intervals at each firing: three entries a second here, never dropped, the whole list copied at each
+  // new one (window.store.getState().history.past grew to 95 entries in 30 s). A wall that runs for weeks
+  // would carry millions. Nobody undoes anything on a wall: keep the newest few hundred.
+  var HISTORY_KEEP = 300;
+  function trimHistory() {
+    var state = window.store && window.store.getState && window.store.getState();
+    var past = state && state.history && state.history.past;
+    if (Array.isArray(past) && past.length > 2 * HISTORY_KEEP) past.splice(0, past.length - HISTORY_KEEP);
+  }
+
   // Which scene shows now: pinned, brought forward by a new priority-1 incident, or the next in turn.
   function rotate(rotation, config, feed, now) {
     var scenes = config.scenes, period = config.rotate_ms;
@@ -136,6 +147,7 @@
         var month = texts.months ? texts.months[wib.getUTCMonth()] : String(wib.getUTCMonth() + 1);
         var date = weekday + ", " + wib.getUTCDate() + " " + month + " " + wib.getUTCFullYear();
 
+        trimHistory();
         var page = document.getElementById("wall-page");
         if (page) {
           tickPanels(page, now, texts);

@@ -167,4 +167,9 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
     # full lists (10 incidents, 8 complaints) instead of the morning's few: a fixed allowance, not a ratio
     assert max(s["elements"] for s in samples) <= first["elements"] + 150, samples
     page.screenshot(path=str(artifacts_dir / "wall-after-events.png"))
+    # Dash's undo history (every Interval firing, three a second) is kept short: weeks of it, in a moment
+    page.evaluate("""() => { const past = window.store.getState().history.past;
+                             for (let i = 0; i < 5000; i++) past.push({id: 'wall-tick', props: {n_intervals: i}}); }""")
+    page.wait_for_timeout(2_500)
+    assert page.evaluate("() => window.store.getState().history.past.length") <= 600
     assert console_errors == []
