@@ -229,7 +229,7 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
 
 
 def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | None = None,
-        heap_seconds: float | None = None) -> dict:
+        heap_seconds: float | None = None, heap_only: bool = False) -> dict:
     """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix)."""
     from playwright.sync_api import sync_playwright
 
@@ -241,12 +241,13 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    events = events or (30 if quick else 200)
-                    figures.update(event_to_screen(browser, settings, client, url, events, 10))
-                    # the same with one wall: what the pipeline gives when the machine is not ten browsers
-                    one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1)
-                    figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
-                                    for k, v in one.items()})
+                    events = 0 if heap_only else events or (30 if quick else 200)
+                    if events:
+                        figures.update(event_to_screen(browser, settings, client, url, events, 10))
+                        # the same with one wall: what the pipeline gives when the machine is not ten browsers
+                        one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1)
+                        figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
+                                        for k, v in one.items()})
                     heap_seconds = heap_seconds or (60 if quick else 3600)
                     figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600,
                                                30 if quick else 60))
@@ -271,9 +272,11 @@ if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--hea
             parser.add_argument("--quick", action="store_true")
             parser.add_argument("--events", type=int)
             parser.add_argument("--heap-minutes", type=float)
+            parser.add_argument("--heap-only", action="store_true")
             args = parser.parse_args()
             heap = args.heap_minutes * 60 if args.heap_minutes else None
-            print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap), indent=2))
+            print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap,
+                                 heap_only=args.heap_only), indent=2))
     finally:
         if handle is not None:
             handle.close()
