@@ -196,10 +196,11 @@ def test_one_computation_per_data_change_however_many_walls_poll(settings, engin
                                                                  ingest_until_idle, walls):
     """Each wall is answered by a worker of its own (its own services, so its own cache layer), and they
     all poll at once. The snapshot is computed once per (data version, clock minute) whoever asks: the
-    invariant is computations == distinct cache keys, not a fixed count, because a poll that straddles a
-    minute boundary rightly computes the new minute's SLA states once more. (Counting a fixed 2 failed on
-    PostgreSQL: the callback read a fresh data version while the cache looked up under its 100 ms copy, so
-    a snapshot of version N was filed under N-1 and computed again under N. It now asks the cache.)"""
+    invariant is computations == distinct cache keys, not a fixed count: a test that straddles a minute
+    boundary rightly computes the new minute's SLA states once more (the slower PostgreSQL runs straddle
+    more often; the fixed count of 2 that was dropped failed that way). One wrong way to an extra key is
+    closed too: the callback used to read a fresh data version while the cache filed its result under its
+    own copy, up to 100 ms older; it now asks the cache, so both agree."""
     servers = []
     for i in range(walls):
         server = flask.Flask(f"wall-worker-{i}")
