@@ -217,8 +217,10 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
     period = round(hours[-1] * 3600)
     return {
         "wall.heap_growth_mb_per_h": round(slope, 2),
-        "wall.heap_growth_basis": (f"EXTRAPOLATED to 1 h from {period} s" if extrapolated
-                                   else f"measured over {period} s"),
+        "wall.heap_growth_basis": (f"measured over {period} s" if not extrapolated
+                                   else f"EXTRAPOLATED to 1 h from {period} s"
+                                   + (": a slope this short is noise, run --heap-minutes 12 or more" if period < 600
+                                      else "")),
         "wall.heap_period_s": period,
         "wall.heap_start_mb": round(heap[0], 2), "wall.heap_end_mb": round(heap[-1], 2),
         "wall.heap_max_mb": round(max(heap), 2),
@@ -250,7 +252,7 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
                                         for k, v in one.items()})
                     heap_seconds = heap_seconds or (60 if quick else 3600)
                     figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600,
-                                               30 if quick else 60))
+                                               45 if quick else 60))
                 finally:
                     browser.close()
     finally:
