@@ -321,6 +321,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                              "Iframe height: {narrow} px at 300 px wide, {wide} px at 800 px wide"),
     "embed.gallery.copy": ("Salin kode", "Copy snippet"),
     "embed.gallery.copied": ("Tersalin", "Copied"),
+    "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
 }
 
 MONTHS = {

@@ -4,15 +4,19 @@
 the clock) and shared through Redis by `shared_wall_snapshot`, so ten walls cost one computation. The
 snapshot carries codes, numbers and times only (deadlines as epoch milliseconds: the browser counts
 down), never a reporter, caller, description or free text. `shared_wall_map` does the same for the
-incidents map's figure dict, once per data version and language.
+incidents map's figure dict, once per set of incidents shown and language.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import math
+import re
 from typing import Any
 
+import orjson
 import redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from dashboard import kpi
@@ -20,23 +24,26 @@ from dashboard.filters import KpiFilter, today_filter
 from data_sources import geo, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.kpi_cache import KpiCache, clock_bucket
 from data_sources.kpi_queries import headline
-from data_sources.models import Incident
+from data_sources.models import Complaint, Incident
 
 SLA_BOARD_SIZE = 8
 NEWEST_INCIDENTS = 10
 MAP_INCIDENTS = 300
 CLOCK_BUCKET_S = 60
 MIN_MAP_TEXT_PX = 20
+MAP_PANEL_PX = (944, 664)  # the map panel of the overview and 112 scenes at 1920x1080 (assets/wall.css)
+MAP_SCALES = (1, 2)  # 1920x1080 and 3840x2160
+LEGEND_TEXT_X_PX = 42  # where layouts.map_figures puts the legend's texts, right of their symbols
 I = Incident.__table__.c
+C = Complaint.__table__.c
 
 
 def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
     """The wall's figures at `now`, as a JSON-ready dict (see the module's docstring)."""
     today = today_filter(now)
-    yesterday = KpiFilter(date_from=today.date_from - dt.timedelta(days=1), date_to=today.date_from)
     with engine.connect() as conn:
         figures = headline(conn, today, now, settings)
-        received_yesterday = kpi_complaints.period_figures(conn, yesterday, now)["received"]
+        received_yesterday = _received_yesterday_until(conn, today, now)
         sla = kpi_complaints.open_sla_states(conn, KpiFilter(), now, settings=settings, limit=SLA_BOARD_SIZE)
         active = kpi_incidents.active_incidents(conn, KpiFilter(), now, limit=MAP_INCIDENTS)
         places = _places(conn, [i["incident_id"] for i in active["incidents"]])
@@ -93,25 +100,83 @@ def next_refresh_at(now: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(start + CLOCK_BUCKET_S, dt.timezone.utc)
 
 
-def wall_map(snapshot: dict[str, Any], settings, lang: str) -> dict:
-    """The incidents map (dark, offline style unless a tile server is configured) as a figure dict."""
+def wall_map(snapshot: dict[str, Any], settings, lang: str, scale: int = 1) -> dict:
+    """The incidents map (dark, offline style unless a tile server is configured) as a figure dict, laid out
+    for the wall's map panel at 1920x1080 and, with `scale` 2, for the same panel at 3840x2160."""
     from layouts.map_figures import incidents_figure
 
     boundaries = geo.boundaries_for(settings, "kecamatan")
     figure = incidents_figure(snapshot["map_incidents"], geo.fire_posts(), geo.browser_geojson(boundaries), lang,
                               theme="dark", schematic=boundaries.schematic, style=settings.map_style,
-                              viewport=(1000, 720))
+                              viewport=MAP_PANEL_PX)
     for note in figure["layout"]["annotations"]:  # read from across a room: no text under 20 px
         note["font"]["size"] = max(note["font"].get("size", 0), MIN_MAP_TEXT_PX)
+    _widen_legend(figure["layout"])
+    return _scaled(figure, scale) if scale in MAP_SCALES and scale != 1 else figure
+
+
+def _widen_legend(layout: dict) -> None:
+    """The legend was drawn for 17 px text; at the wall's 20 px its longest row ("Kecelakaan lalu lintas 16")
+    ran out of its box. Widen the box to the longest row and fit the city into what is left beside it."""
+    from layouts.map_figures import fit_view
+
+    box = next((s for s in layout["shapes"] if s.get("type") == "rect" and s.get("xsizemode") == "pixel"), None)
+    rows = [a for a in layout["annotations"] if a.get("xshift") == LEGEND_TEXT_X_PX]
+    if box is None or not rows:
+        return
+    longest = max(len(re.sub(r"<[^>]+>", "", a["text"])) for a in rows)
+    width = max(box["x1"], LEGEND_TEXT_X_PX + longest * MIN_MAP_TEXT_PX * 0.58 + 16)
+    box["x1"] = round(width)
+    layout["map"].update(fit_view(MAP_PANEL_PX, (round(width) + 24, 16, 16, 16)))
+
+
+def _scaled(figure: dict, scale: int) -> dict:
+    """The map of a screen `scale` times larger: one zoom level per doubling (the city keeps its share of
+    the panel, the legend its room beside it), and every size given in pixels (legend, notes, hover) times
+    `scale`, or it would be half as large on a 4K wall as on a full-HD one."""
+    layout = figure["layout"]
+    layout["map"]["zoom"] = round(layout["map"]["zoom"] + math.log2(scale), 3)
+    layout["font"]["size"] *= scale
+    layout["hoverlabel"]["font"]["size"] *= scale
+    for note in layout["annotations"]:
+        note["font"]["size"] *= scale
+        for key in ("xshift", "yshift"):
+            if key in note:
+                note[key] *= scale
+    for shape in layout["shapes"]:
+        if shape.get("xsizemode") == "pixel":
+            for key in ("x0", "x1", "y0", "y1"):
+                if key in shape:
+                    shape[key] *= scale
+            if "path" in shape:
+                shape["path"] = re.sub(r"-?\d+(?:\.\d+)?", lambda m: f"{float(m.group()) * scale:.1f}", shape["path"])
+            if "line" in shape:
+                shape["line"]["width"] = shape["line"].get("width", 1) * scale
     return figure
 
 
 def shared_wall_map(client: redis.Redis, settings, snapshot: dict[str, Any], lang: str,
-                    cache: KpiCache | None = None) -> dict:
-    """The map's figure dict, built once per snapshot and language for every screen."""
+                    cache: KpiCache | None = None, scale: int = 1) -> dict:
+    """The map's figure dict, built once per snapshot, language and screen scale for every screen."""
     cache = cache or KpiCache(client, settings)
-    key = f"computed={snapshot['computed_ms']}&lang={lang}"
-    return cache.get_or_compute("wall-map", key, lambda: wall_map(snapshot, settings, lang))
+    # Keyed by what the map shows, so a new clock minute with the same incidents builds no new map.
+    key = f"map={wall_map_key(snapshot, lang, scale)}"
+    return cache.get_or_compute("wall-map", key, lambda: wall_map(snapshot, settings, lang, scale))
+
+
+def wall_map_key(snapshot: dict[str, Any], lang: str, scale: int = 1) -> str:
+    """Names what the map shows, so a screen whose incidents did not change is not sent the map again."""
+    body = orjson.dumps([lang, scale, snapshot.get("map_incidents")])
+    return hashlib.sha256(body).hexdigest()[:20]
+
+
+def _received_yesterday_until(conn, today: KpiFilter, now: dt.datetime) -> int:
+    """Complaints received yesterday from 00:00 WIB up to this clock time: at 09:00 "today" holds nine hours,
+    so yesterday's whole day beside it would always look like a fall."""
+    start = today.start_utc - dt.timedelta(days=1)
+    until = min(now - dt.timedelta(days=1), today.start_utc)
+    return int(conn.scalar(select(func.count()).select_from(Complaint).where(
+        C.created_at >= start, C.created_at < until)) or 0)
 
 
 def _places(conn, incident_ids: list[str]) -> dict[str, dict[str, float]]:

@@ -11,7 +11,8 @@ URL: `?scene=overview|sla|112|egov` pins a scene, `?rotate=<seconds>` (10..600, 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import flask
 from dash import dcc, html
@@ -21,7 +22,9 @@ from dashboard.i18n import format_number, kecamatan_name, label, t
 from data_sources import services
 
 SCENES = ("overview", "sla", "112", "egov")
-REFRESH_MS = 1_000  # the cheap data-version check
+REFRESH_MS = 500  # the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
+STALE_AFTER_MS = 2_000  # no answer for this long: "data tertunda" (four polls missed)
+POLL_TIMEOUT_MS = 5_000  # a poll unanswered this long is given up and the next one sent
 TICK_MS = 1_000
 DEFAULT_ROTATE_S = 20
 ROTATE_RANGE_S = (10, 600)
@@ -35,6 +38,7 @@ class ids:
     tick = "wall-tick"
     config = "wall-config"  # pinned scene, rotation period, texts: fixed for the page's life
     rotation = "wall-rotation"  # the browser's rotation state
+    poll = "wall-poll"  # the poll sent to the server: one at a time (assets/wall.js, gate)
     known = "wall-known"  # what the browser shows: data version, language, map key, valid until
     heartbeat = "wall-heartbeat"  # the server's last answer: reachable or not, and its clock
     received = "wall-received"  # when the browser got that answer, by its own clock
@@ -79,6 +83,7 @@ def language_of(value: Any) -> str:
 def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
     return {
         "pin": scene, "scenes": list(SCENES), "rotate_ms": rotate_s * 1000, "refresh_ms": REFRESH_MS,
+        "stale_after_ms": STALE_AFTER_MS, "poll_timeout_ms": POLL_TIMEOUT_MS,
         "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
         "texts": {**i18n.browser_clock_texts(lang), "over": t("wall.sla.overdue", lang),
                   "newest": t("wall.health.newest", lang, ago="{ago}"),
@@ -98,6 +103,7 @@ def layout(**query) -> html.Div:
         dcc.Interval(id=ids.tick, interval=TICK_MS),
         dcc.Store(id=ids.config, data=config),
         dcc.Store(id=ids.rotation),
+        dcc.Store(id=ids.poll),
         dcc.Store(id=ids.known),
         dcc.Store(id=ids.heartbeat),
         dcc.Store(id=ids.received),
@@ -114,30 +120,54 @@ def layout(**query) -> html.Div:
             ]),
         ]),
         html.Main(className="wall-main", children=[
-            html.Section(tiles(None, lang), id=ids.tiles, className="wall-tiles"),
-            html.Section(map_graph(_empty_map(), "empty"), id=ids.map, className="wall-panel wall-map-panel"),
-            html.Section(ticker(None, lang), id=ids.ticker, className="wall-panel wall-ticker"),
-            html.Section(sla_board(None, lang), id=ids.sla, className="wall-panel wall-sla"),
-            html.Section(egov_strip(None, lang), id=ids.egov, className="wall-panel wall-egov"),
+            html.Section(tiles(None, lang).children(), id=ids.tiles, className="wall-tiles"),
+            # No graph until the map comes (a poll after the first figures): Plotly's 4.8 MB script and a
+            # WebGL map hold the browser's only thread for seconds on a wall PC without a GPU, so the
+            # figures and the "live" state go first.
+            html.Section(html.Div(t("status.loading", lang), className="wall-empty"), id=ids.map,
+                         className="wall-panel wall-map-panel"),
+            html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
+            html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
+            html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
         ]),
-        html.Footer(health_line(None, lang), id=ids.health, className="wall-health"),
+        html.Footer(health_line(None, lang).children(), id=ids.health, className="wall-health"),
     ])
 
 
 def map_graph(figure: dict, key: str) -> list:
     # A new graph per map change: Plotly's in-place update of map layers re-adds their sources and fails
-    # ("Source ... already exists") when it meets a scene change; a fresh mount costs the same once a minute.
+    # ("Source ... already exists") when it meets a scene change. A mount costs the browser far more than a
+    # patch of text, so callbacks/wall.py sends a changed map at most every MAP_REFRESH.
     return [dcc.Graph(id=f"wall-map-graph-{key}", className="wall-map", responsive=True, figure=figure,
                       config={"displayModeBar": False, "scrollZoom": False})]
 
 
-def _empty_map() -> dict:
-    return {"data": [], "layout": {"paper_bgcolor": "#0b1220", "plot_bgcolor": "#0b1220",
-                                   "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                                   "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
-
-
 # --- panels ------------------------------------------------------------------------------------------
+
+@dataclass
+class Panel:
+    """A panel as its head and its keyed rows, so that the callback sends only the rows that changed.
+
+    `rows` is None when the panel shows its `empty` message instead. The rows sit in `wrap(rows)` after
+    the head, at `rows_path` inside the wrapper's children; without a wrapper they follow the head."""
+    head: list
+    rows: list[tuple[str, Any]] | None
+    empty: Any = None
+    wrap: Callable[[list], Any] | None = None
+    rows_path: tuple = ()
+
+    def children(self) -> list:
+        if self.rows is None:
+            return [*self.head, self.empty]
+        rows = [row for _, row in self.rows]
+        return [*self.head, self.wrap(rows)] if self.wrap else [*self.head, *rows]
+
+    def rows_location(self) -> tuple[list, int]:
+        """(path of the rows' list inside the panel's children, index of the first row in that list)."""
+        if self.wrap is None:
+            return [], len(self.head)
+        return [len(self.head), "props", "children", *self.rows_path], 0
+
 
 def _num(value: float | int | None, lang: str, decimals: int = 0) -> str:
     return "–" if value is None else format_number(value, lang, decimals)
@@ -151,7 +181,7 @@ def _tile(key: str, value, detail, modifier: str = "") -> html.Div:
     ])
 
 
-def tiles(snapshot: Mapping | None, lang: str) -> list:
+def tiles(snapshot: Mapping | None, lang: str) -> Panel:
     s = (snapshot or {}).get("tiles") or {}
     active = (snapshot or {}).get("active_incidents")
     target = s.get("city_response_min", 7.4)
@@ -162,9 +192,9 @@ def tiles(snapshot: Mapping | None, lang: str) -> list:
     ])
     breached = (s.get("sla_counts") or {}).get("breached", 0)
     rate = s.get("sla_rate_pct")
-    return [
+    return Panel([], [(f"tile{i}", tile) for i, tile in enumerate([
         _tile(t("wall.tile.received", lang), _num(s.get("received_today"), lang),
-              t("wall.tile.yesterday", lang, n=_num(s.get("received_yesterday"), lang)), "is-complaints"),
+              t("wall.tile.yesterday_by_now", lang, n=_num(s.get("received_yesterday"), lang)), "is-complaints"),
         _tile(t("wall.tile.sla_rate", lang), "–" if rate is None else f"{format_number(rate, lang, 1)}%",
               t("wall.tile.sla_measured", lang, n=_num(s.get("sla_measured"), lang)), "is-complaints"),
         _tile(t("wall.tile.backlog", lang), _num(s.get("backlog"), lang),
@@ -174,7 +204,7 @@ def tiles(snapshot: Mapping | None, lang: str) -> list:
               t("wall.tile.incidents_today", lang, n=_num(s.get("incidents_today"), lang)), "is-incidents"),
         _tile(t("wall.tile.response", lang), response,
               t("wall.tile.response_target", lang, n=format_number(target, lang, 1)), "is-incidents is-wide"),
-    ]
+    ])])
 
 
 def _against(minutes: float | None, target: float) -> str:
@@ -183,43 +213,46 @@ def _against(minutes: float | None, target: float) -> str:
     return "is-good" if minutes <= target else "is-bad"
 
 
-def ticker(snapshot: Mapping | None, lang: str) -> list:
-    head = html.H2(t("wall.incidents.title", lang), className="wall-panel-title")
+def _empty(snapshot: Mapping | None, key: str, lang: str) -> html.Div:
+    return html.Div(t("status.loading", lang) if snapshot is None else t(key, lang), className="wall-empty")
+
+
+def ticker(snapshot: Mapping | None, lang: str) -> Panel:
+    head = [html.H2(t("wall.incidents.title", lang), className="wall-panel-title")]
     items = (snapshot or {}).get("newest_incidents")
     if not items:
-        text = t("status.loading", lang) if snapshot is None else t("wall.incidents.empty", lang)
-        return [head, html.Div(text, className="wall-empty")]
+        return Panel(head, None, _empty(snapshot, "wall.incidents.empty", lang))
     rows = []
     for inc in items:
         category = inc.get("category")
         priority = inc.get("priority")
-        rows.append(html.Li(className=f"wall-incident is-p{priority if priority in (1, 2, 3) else 3}"
-                                      f"{'' if inc.get('active') else ' is-closed'}", children=[
+        level = priority if priority in (1, 2, 3) else 3
+        rows.append((str(inc.get("incident_id")), html.Li(
+            className=f"wall-incident is-p{level}{'' if inc.get('active') else ' is-closed'}", children=[
             html.Span(t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
                       className="wall-priority"),
             html.Span(label("incident_category", category, lang), className="wall-incident-category"),
             html.Span(kecamatan_name(inc.get("kecamatan_code"), lang), className="wall-incident-place"),
             html.Span("", className="wall-elapsed", **{"data-since-ms": str(inc.get("reported_ms") or "")}),
             html.Span(inc.get("incident_id", ""), className="wall-incident-id"),
-        ]))
-    return [head, html.Ol(rows, className="wall-incidents")]
+        ])))
+    return Panel(head, rows, wrap=lambda children: html.Ol(children, className="wall-incidents"))
 
 
-def sla_board(snapshot: Mapping | None, lang: str) -> list:
+def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
     counts = ((snapshot or {}).get("tiles") or {}).get("sla_counts") or {}
-    head = html.Div(className="wall-panel-head", children=[
+    head = [html.Div(className="wall-panel-head", children=[
         html.H2(t("wall.sla.title", lang), className="wall-panel-title"),
         html.Div(className="wall-sla-counts", children=[
             html.Span([t(f"wall.sla.state.{s}", lang), " ", html.B(_num(counts.get(s), lang))], className=f"is-{s}")
             for s in ("breached", "critical", "at_risk", "on_track")]),
-    ])
+    ])]
     items = (snapshot or {}).get("sla_board")
     if not items:
-        text = t("status.loading", lang) if snapshot is None else t("wall.sla.empty", lang)
-        return [head, html.Div(text, className="wall-empty")]
+        return Panel(head, None, _empty(snapshot, "wall.sla.empty", lang))
     header = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
         "wall.sla.left", "wall.sla.number", "wall.sla.category", "wall.sla.place", "wall.sla.opd")]))
-    rows = [html.Tr(className="wall-sla-row", **{
+    rows = [(str(c.get("complaint_id")), html.Tr(className="wall-sla-row", **{
         "data-due-ms": str(c["due_ms"]), "data-at-risk-ms": str(c["at_risk_ms"]),
         "data-critical-ms": str(c["critical_ms"])}, children=[
         html.Td("", className="wall-countdown"),
@@ -227,8 +260,9 @@ def sla_board(snapshot: Mapping | None, lang: str) -> list:
         html.Td(label("complaint_category", c.get("category"), lang)),
         html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
         html.Td(c.get("opd") or "–"),
-    ]) for c in items]
-    return [head, html.Table([header, html.Tbody(rows)], className="wall-sla-table")]
+    ])) for c in items]
+    return Panel(head, rows, rows_path=(1, "props", "children"),
+                 wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"))
 
 
 def _egov_value(value: float | None, unit: str | None, lang: str) -> str:
@@ -248,17 +282,16 @@ def _metric_name(metric: str, lang: str) -> str:
     return t(key, lang) if key in i18n.TEXTS else metric.replace("_", " ").capitalize()
 
 
-def egov_strip(snapshot: Mapping | None, lang: str) -> list:
-    head = html.H2(t("wall.scene.egov", lang), className="wall-panel-title")
+def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
+    head = [html.H2(t("wall.scene.egov", lang), className="wall-panel-title")]
     items = (snapshot or {}).get("egov")
     if not items:
-        text = t("status.loading", lang) if snapshot is None else t("wall.egov.empty", lang)
-        return [head, html.Div(text, className="wall-empty")]
+        return Panel(head, None, _empty(snapshot, "wall.egov.empty", lang))
     cards = []
     for r in items[:EGOV_ON_WALL]:
         rag = r.get("rag") if r.get("rag") in ("green", "amber", "red") else "none"
         target = r.get("target")
-        cards.append(html.Div(className=f"wall-egov-card is-{rag}", children=[
+        cards.append((f"{r.get('domain')}/{r.get('metric')}", html.Div(className=f"wall-egov-card is-{rag}", children=[
             html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
             html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
             html.Div(_egov_value(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
@@ -267,12 +300,12 @@ def egov_strip(snapshot: Mapping | None, lang: str) -> list:
                 html.Span(t("wall.egov.target", lang, n=_egov_value(target, r.get("unit"), lang))
                           if target is not None else "", className="wall-egov-target"),
             ], className="wall-egov-foot"),
-        ]))
-    return [head, html.Div(cards, className="wall-egov-cards")]
+        ])))
+    return Panel(head, cards, wrap=lambda children: html.Div(children, className="wall-egov-cards"))
 
 
-def health_line(health: Mapping | None, lang: str) -> list:
-    parts: list = [html.Span(t("health.title", lang), className="wall-health-title")]
+def health_line(health: Mapping | None, lang: str) -> Panel:
+    parts: list = []
     for source in HEALTH_STREAMS:
         stream = ((health or {}).get("streams") or {}).get(source)
         if stream is None:
@@ -280,11 +313,13 @@ def health_line(health: Mapping | None, lang: str) -> list:
         newest = stream.get("newest_entry_time")
         newest_ms = int(dt.datetime.fromisoformat(newest).timestamp() * 1000) if newest else None
         dead = stream.get("dead_lettered", 0)
-        parts.append(html.Span(className="wall-health-stream", children=[
-            html.B(t(f"stream.{source}", lang)), " ",
-            html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
-                      **({"data-newest-ms": str(newest_ms)} if newest_ms else {})),
-            " · ", t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
-            html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)), className="is-bad" if dead else ""),
-        ]))
-    return parts
+        # two lines of their own (name and age; pending and refused), so a growing number never re-flows it
+        parts.append((source, html.Div(className="wall-health-stream", children=[
+            html.Div([html.B(t(f"stream.{source}", lang)), " ",
+                      html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
+                                **({"data-newest-ms": str(newest_ms)} if newest_ms else {}))]),
+            html.Div([t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
+                      html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)),
+                                className="is-bad" if dead else "")]),
+        ])))
+    return Panel([html.Span(t("health.title", lang), className="wall-health-title")], parts)

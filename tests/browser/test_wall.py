@@ -8,6 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from data_sources import wall_feed
 from data_sources.producer import publish
 from data_sources.redis_connection import connect
 from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
@@ -34,8 +35,10 @@ def morning(live_server):
     return live_server
 
 
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
 @pytest.mark.parametrize("scene", SCENES)
-def test_every_scene_renders_and_is_readable(morning, page, console_errors, artifacts_dir, scene):
+def test_every_scene_renders_and_is_readable(morning, open_page, console_errors, artifacts_dir, scene, width, height):
+    page = open_page(width, height)
     open_wall(page, morning.url, f"?scene={scene}")
     expect(page.locator("#wall-page")).to_have_class(re.compile(rf"scene-{re.escape(scene)}\b"))
     expect(page.locator("#wall-clock")).to_have_text(CLOCK)
@@ -49,14 +52,21 @@ def test_every_scene_renders_and_is_readable(morning, page, console_errors, arti
     if scene == "egov":
         expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
     page.wait_for_timeout(1_500)  # let countdowns and the clock tick
-    page.screenshot(path=str(artifacts_dir / f"wall-{scene}.png"))
-    # nothing visible is smaller than about 20 px, and nothing spills off the 1080-px screen
+    page.screenshot(path=str(artifacts_dir / f"wall-{scene}-{width}x{height}.png"))
+    # nothing visible is smaller than about 20 px at 1080p (40 px at 2160p), and nothing spills off the screen
+    scale = height / 1080
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.wall-page *')]
         .filter(e => e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
-    assert smallest >= 19.5, smallest
+    assert smallest >= 19.5 * scale, smallest
     health = page.locator(".wall-health").bounding_box()
-    assert health["y"] + health["height"] <= 1080
+    assert health["y"] + health["height"] <= height
+    # a row that shows is shown whole: none cut off at the bottom of its panel
+    clipped = page.evaluate("""() => [...document.querySelectorAll('.wall-incident, .wall-sla-row, .wall-egov-card')]
+        .filter(e => e.offsetParent !== null)
+        .filter(e => e.getBoundingClientRect().bottom > e.closest('section').getBoundingClientRect().bottom + 1)
+        .map(e => e.textContent)""")
+    assert clipped == []
     assert console_errors == []
 
 
@@ -115,3 +125,51 @@ def test_delayed_data_when_redis_goes_away(start_server, open_page, artifacts_di
         page.context.close()
     finally:
         redis_server.close()
+
+
+COUNT_NODES = """() => ({
+    elements: document.getElementsByTagName('*').length,
+    incidents: document.querySelectorAll('.wall-incident').length,
+    sla_rows: document.querySelectorAll('.wall-sla-row').length,
+    graphs: document.querySelectorAll('.js-plotly-plot').length,
+    maps: document.querySelectorAll('.maplibregl-map').length})"""
+
+
+def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors, artifacts_dir):
+    """Events flow for a while (incidents with places, so the map is replaced too; complaints, so the SLA
+    board moves) while the wall rotates its scenes: the lists stay at their sizes, one map lives at a time,
+    and the number of elements stays within a bound of what the first full screen had."""
+    open_wall(page, morning.url, "?rotate=10")
+    expect(page.locator(".wall-map canvas").first).to_be_attached(timeout=15_000)
+    client = connect(morning.settings)
+    first = page.evaluate(COUNT_NODES)
+    samples = [first]
+    places = ("Gubeng", "Rungkut", "Sawahan", "Tegalsari", "Kenjeran", "Wiyung")
+    for n in range(48):
+        tag = uuid.uuid4().hex[:6]
+        publish(client, morning.settings, make_event(f"112-DOM-{tag}-reported", "incident.reported", {
+            "incident_id": f"112-DOM-{tag}", "category": ("flood", "traffic_accident", "medical")[n % 3],
+            "priority": 2 + n % 2, "kecamatan": places[n % len(places)],
+            "lat": -7.26 - n * 0.001, "lon": 112.74 + n * 0.001}, occurred_at=now_iso()))
+        publish(client, morning.settings, make_event(f"MC-DOM-{tag}-created", "complaint.created", {
+            "complaint_id": f"MC-DOM-{tag}", "channel": "app", "category": "sampah", "kecamatan": places[n % 6]},
+            occurred_at=now_iso(60 * 23 + n)))  # due within the hour: onto the SLA board
+        page.wait_for_timeout(500)
+        if n % 6 == 5:
+            samples.append(page.evaluate(COUNT_NODES))
+    page.wait_for_timeout(16_000)  # past the map's interval: the newest map mounted in place of the last
+    samples.append(page.evaluate(COUNT_NODES))
+    print("elements over time:", [s["elements"] for s in samples])
+    expect(page.locator(".wall-incident").first).to_contain_text(re.compile("Banjir|Kecelakaan|Medis|Gawat"))
+    assert max(s["incidents"] for s in samples) <= wall_feed.NEWEST_INCIDENTS
+    assert max(s["sla_rows"] for s in samples) <= wall_feed.SLA_BOARD_SIZE
+    assert max(s["graphs"] for s in samples) == 1 and max(s["maps"] for s in samples) == 1
+    # full lists (10 incidents, 8 complaints) instead of the morning's few: a fixed allowance, not a ratio
+    assert max(s["elements"] for s in samples) <= first["elements"] + 150, samples
+    page.screenshot(path=str(artifacts_dir / "wall-after-events.png"))
+    # Dash's undo history (every Interval firing, three a second) is kept short: weeks of it, in a moment
+    page.evaluate("""() => { const past = window.store.getState().history.past;
+                             for (let i = 0; i < 5000; i++) past.push({id: 'wall-tick', props: {n_intervals: i}}); }""")
+    page.wait_for_timeout(2_500)
+    assert page.evaluate("() => window.store.getState().history.past.length") <= 600
+    assert console_errors == []

@@ -1,0 +1,284 @@
+"""The wall's two benchmarks, against the real app in processes of its own (`app.py serve` and `app.py ingest`
+on PostgreSQL and Redis) and headless Chromium:
+
+- event_to_screen: XADD of a 112 incident until its row is in the page of each of 10 open walls, timed by a
+  MutationObserver in every page against the bench's clock (one machine, one clock). Beside it, the same
+  events' XADD until the ingestor's commit is announced (`event_to_commit`): the part the screen cannot help.
+- wall.heap_growth_mb_per_h: one wall tab rotating its scenes while the simulator publishes 10 events/s; the
+  JS heap after a forced GC (CDP HeapProfiler.collectGarbage, then Performance.getMetrics) sampled through
+  the run, growth as the least-squares slope per hour. --quick (about two and a half minutes for both)
+  samples one minute and extrapolates it to the hour: `wall.heap_growth_basis` says so beside the figure.
+
+The wall may sit behind a wall token (PANTAU_WALL_TOKEN): the bench sets one for its server and opens
+/wall?token=...; the wall ignores URL parameters it does not know, so this works before and after the gate.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.common import percentile
+from dashboard.settings import Settings
+from data_sources.ingest import changes_channel
+from data_sources.producer import publish
+from data_sources.redis_connection import connect
+from data_sources.simulator import Simulator, publish_events
+from tests.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, free_port, port_open
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_EVENTS = 20_000
+
+# Every row of the 112 ticker carries its incident id; record when each one first enters the page.
+OBSERVE = """() => {
+  window.__seen = {};
+  new MutationObserver((mutations) => {
+    const at = Date.now();
+    for (const m of mutations) for (const node of m.addedNodes) {
+      if (node.nodeType !== 1) continue;
+      const found = node.matches('.wall-incident-id') ? [node] : node.querySelectorAll('.wall-incident-id');
+      for (const el of found) { const id = el.textContent; if (id && !(id in window.__seen)) window.__seen[id] = at; }
+    }
+  }).observe(document.body, {childList: true, subtree: true});
+  // where the time goes: each poll's round trip to the server, and the browser's busy main thread
+  window.__polls = []; window.__busy = 0;
+  performance.setResourceTimingBufferSize(100000);
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+    if (e.name.includes('_dash-update-component')) window.__polls.push(e.duration);
+  })).observe({type: 'resource'});
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => { window.__busy += e.duration; }))
+    .observe({type: 'longtask'});
+  window.__since = Date.now();
+}"""
+
+
+@contextmanager
+def wall_stack(database_url: str, redis_url: str | None, data_dir: Path, seed_events: int = SEED_EVENTS):
+    """Seeded store, an ingestor and the web app, each its own process, as in production."""
+    token = secrets.token_urlsafe(16)
+    port = free_port()
+    settings = Settings(redis_url=redis_url, database_url=database_url, data_dir=data_dir,
+                        stream_prefix=f"bench-wall-{uuid.uuid4().hex[:8]}", block_ms=200)
+    env = {**os.environ, "PANTAU_REDIS_URL": redis_url or "", "PANTAU_DATABASE_URL": database_url,
+           "PANTAU_DATA_DIR": str(data_dir), "PANTAU_STREAM_PREFIX": settings.stream_prefix,
+           "PANTAU_BLOCK_MS": "200", "PANTAU_PORT": str(port), "PANTAU_LOG_LEVEL": "WARNING",
+           "PANTAU_WALL_TOKEN": token}
+    client = connect(settings)
+    publish_events(client, settings, Simulator(seed=11).generate(seed_events, dt.datetime.now(dt.timezone.utc)))
+    python = [sys.executable, str(ROOT / "app.py")]
+    subprocess.run([*python, "ingest", "--until-idle"], env=env, cwd=ROOT, check=True, timeout=600)
+    processes = [subprocess.Popen([*python, "ingest"], env=env, cwd=ROOT),
+                 subprocess.Popen([*python, "serve"], env=env, cwd=ROOT)]
+    try:
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the wall's server did not start")
+            time.sleep(0.2)
+        yield settings, client, f"http://127.0.0.1:{port}/wall?token={token}"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for key in client.scan_iter(f"{settings.stream_prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+def open_wall(context, url: str):
+    page = context.new_page()
+    page.goto(url, timeout=60_000)
+    page.wait_for_selector("#wall-status.is-live", timeout=60_000)
+    return page
+
+
+class Commits:
+    """When the ingestor announced each commit (its pub/sub message after the data version moved)."""
+
+    def __init__(self, client, settings):
+        self.times: list[float] = []
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub.subscribe(changes_channel(settings))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            if self._pubsub.get_message(timeout=0.05):
+                self.times.append(time.time() * 1000)
+
+    def first_after(self, moment_ms: float) -> float | None:
+        return next((t for t in self.times if t >= moment_ms), None)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._pubsub.close()
+
+
+def event_to_screen(browser, settings, client, url: str, events: int, walls: int) -> dict:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        pages = [open_wall(context, url + "&scene=112") for _ in range(walls)]
+        for page in pages:
+            page.evaluate(OBSERVE)
+        commits = Commits(client, settings)
+        sent: dict[str, float] = {}
+        rng = random.Random(5)
+        for n in range(events):
+            incident_id = f"112-B{n:04d}{uuid.uuid4().hex[:4]}"
+            event = {"event_id": f"{incident_id}-reported", "type": "incident.reported", "schema": 1,
+                     "source": "bench", "occurred_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                     "data": {"incident_id": incident_id, "category": "flood", "priority": 3, "kecamatan": "Rungkut"}}
+            sent[incident_id] = time.time() * 1000
+            publish(client, settings, event)
+            time.sleep(rng.uniform(0.4, 0.8))  # out of step with the 0.5 s poll, as real events are
+        time.sleep(3)
+        commits.close()
+        latencies, lost, polls, busy = [], 0, [], []
+        for page in pages:
+            seen = page.evaluate("() => window.__seen")
+            polls += page.evaluate("() => window.__polls")
+            busy.append(page.evaluate("() => window.__busy / (Date.now() - window.__since)"))
+            for incident_id, at in sent.items():
+                if incident_id in seen:
+                    latencies.append(seen[incident_id] - at)
+                else:
+                    lost += 1
+        to_commit = [c - at for at in sent.values() if (c := commits.first_after(at)) is not None]
+    finally:
+        context.close()
+    return {
+        "event_to_screen.p50_ms": round(percentile(latencies, 50), 1),
+        "event_to_screen.p95_ms": round(percentile(latencies, 95), 1),
+        "event_to_screen.max_ms": round(max(latencies), 1) if latencies else None,
+        "event_to_screen.events": events, "event_to_screen.walls": walls,
+        "event_to_screen.poll_round_trip_p50_ms": round(percentile(polls, 50), 1),
+        "event_to_screen.poll_round_trip_p95_ms": round(percentile(polls, 95), 1),
+        "event_to_screen.page_busy_share": round(sum(busy) / len(busy), 3),
+        "event_to_screen.samples": len(latencies), "event_to_screen.not_seen": lost,
+        "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),
+        "event_to_screen.event_to_commit_p95_ms": round(percentile(to_commit, 95), 1),
+    }
+
+
+def heap_growth(browser, settings, client, url: str, seconds: float, extrapolated: bool,
+                warm_up_s: float = 60) -> dict:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    stop = threading.Event()
+    published = [0]
+
+    def traffic() -> None:  # the simulator's live mix, scaled to 10 events per second
+        simulator = Simulator(seed=23)
+        simulator.advance(dt.datetime.now(dt.timezone.utc))
+        while not stop.wait(0.5):
+            events = simulator.advance(dt.datetime.now(dt.timezone.utc), events_per_second=10)
+            published[0] += len(publish_events(client, settings, events))
+
+    feeder = threading.Thread(target=traffic, daemon=True)
+    try:
+        page = open_wall(context, url + "&rotate=10")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+
+        def sample() -> tuple[float, float, float]:
+            cdp.send("HeapProfiler.collectGarbage")
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            return time.monotonic(), metrics["JSHeapUsedSize"] / 1e6, metrics["Nodes"]
+
+        feeder.start()
+        page.wait_for_timeout(warm_up_s * 1000)  # warm up: every scene shown (a 40 s cycle), the map patched
+        samples = [sample()]
+        started = samples[0][0]
+        while time.monotonic() - started < seconds:
+            page.wait_for_timeout(10_000)
+            samples.append(sample())
+    finally:
+        stop.set()
+        feeder.join(timeout=5)
+        context.close()
+    hours = [(t - started) / 3600 for t, _, _ in samples]
+    heap = [mb for _, mb, _ in samples]
+    mean_h, mean_mb = sum(hours) / len(hours), sum(heap) / len(heap)
+    slope = sum((h - mean_h) * (m - mean_mb) for h, m in zip(hours, heap)) / sum((h - mean_h) ** 2 for h in hours)
+    period = round(hours[-1] * 3600)
+    return {
+        "wall.heap_growth_mb_per_h": round(slope, 2),
+        "wall.heap_growth_basis": (f"measured over {period} s" if not extrapolated
+                                   else f"EXTRAPOLATED to 1 h from {period} s"
+                                   + (": a slope this short is noise, run --heap-minutes 12 or more" if period < 600
+                                      else "")),
+        "wall.heap_period_s": period,
+        "wall.heap_start_mb": round(heap[0], 2), "wall.heap_end_mb": round(heap[-1], 2),
+        "wall.heap_max_mb": round(max(heap), 2),
+        "wall.dom_nodes_start": int(samples[0][2]), "wall.dom_nodes_end": int(samples[-1][2]),
+        "wall.dom_nodes_max": int(max(n for _, _, n in samples)),
+        "wall.events_published": published[0],
+    }
+
+
+def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | None = None,
+        heap_seconds: float | None = None, heap_only: bool = False) -> dict:
+    """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix)."""
+    from playwright.sync_api import sync_playwright
+
+    figures: dict = {}
+    database = PostgresDatabase()
+    try:
+        seed = 5_000 if quick else SEED_EVENTS
+        with wall_stack(database.url, redis_url, data_dir, seed) as (settings, client, url):
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    events = 0 if heap_only else events or (30 if quick else 200)
+                    if events:
+                        figures.update(event_to_screen(browser, settings, client, url, events, 10))
+                        # the same with one wall: what the pipeline gives when the machine is not ten browsers
+                        one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1)
+                        figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
+                                        for k, v in one.items()})
+                    heap_seconds = heap_seconds or (60 if quick else 3600)
+                    figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600,
+                                               45 if quick else 60))
+                finally:
+                    browser.close()
+    finally:
+        database.drop()
+    return figures
+
+
+if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--heap-minutes M]: these two alone
+    import argparse
+    import json
+    import tempfile
+
+    from tests.services import shared_redis_url
+
+    redis_url, handle = shared_redis_url()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            parser = argparse.ArgumentParser(prog="python -m bench.wall")
+            parser.add_argument("--quick", action="store_true")
+            parser.add_argument("--events", type=int)
+            parser.add_argument("--heap-minutes", type=float)
+            parser.add_argument("--heap-only", action="store_true")
+            args = parser.parse_args()
+            heap = args.heap_minutes * 60 if args.heap_minutes else None
+            print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap,
+                                 heap_only=args.heap_only), indent=2))
+    finally:
+        if handle is not None:
+            handle.close()
