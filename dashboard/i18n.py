@@ -419,6 +419,19 @@ def format_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: in
     return text
 
 
+
+def format_metric(value: float | None, unit: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An e-government reading in its unit: 79,6%, Rp 1,2 M, 14 hari; a dash when there is none."""
+    if value is None:
+        return "–"
+    if unit == "pct":
+        return f"{format_number(value, lang, 1)}%"
+    if unit == "idr":
+        return t("wall.unit.idr_billion", lang, n=format_number(value / 1e9, lang, 1))
+    if unit == "days":
+        return t("wall.unit.days", lang, n=format_number(value, lang, 1))
+    return format_number(value, lang)
+
 def to_wib(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: times are stored and passed timezone-aware")

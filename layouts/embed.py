@@ -231,18 +231,6 @@ def _incidents(query: EmbedQuery, data: dict):
     return [_graph(figure, "112"), sensitive], notes
 
 
-def _egov_value(value: float | None, unit: str | None, lang: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "pct":
-        return f"{format_number(value, lang, 1)}%"
-    if unit == "idr":
-        return t("wall.unit.idr_billion", lang, n=format_number(value / 1e9, lang, 1))
-    if unit == "days":
-        return t("wall.unit.days", lang, n=format_number(value, lang, 1))
-    return format_number(value, lang)
-
-
 def _egov(query: EmbedQuery, data: dict):
     lang = query.lang
     indicators = data["indicators"]
@@ -256,8 +244,8 @@ def _egov(query: EmbedQuery, data: dict):
             name = t(key, lang) if key in i18n.TEXTS else i["metric"].replace("_", " ").capitalize()
             rows.append(html.Tr([
                 html.Td(name),
-                html.Td(html.Span(_egov_value(i["value"], i["unit"], lang), className=f"embed-rag-{i['rag'] or 'none'}")),
-                html.Td(_egov_value(i["target"], i["unit"], lang)),
+                html.Td(html.Span(i18n.format_metric(i["value"], i["unit"], lang), className=f"embed-rag-{i['rag'] or 'none'}")),
+                html.Td(i18n.format_metric(i["target"], i["unit"], lang)),
             ]))
     head = html.Thead(html.Tr([html.Th(""), html.Th(t("embed.egov.value", lang)), html.Th(t("embed.egov.target", lang))]))
     return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], []

@@ -265,18 +265,6 @@ def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
                  wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"))
 
 
-def _egov_value(value: float | None, unit: str | None, lang: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "pct":
-        return f"{format_number(value, lang, 1)}%"
-    if unit == "idr":
-        return t("wall.unit.idr_billion", lang, n=format_number(value / 1e9, lang, 1))
-    if unit == "days":
-        return t("wall.unit.days", lang, n=format_number(value, lang, 1))
-    return format_number(value, lang)
-
-
 def _metric_name(metric: str, lang: str) -> str:
     key = f"wall.metric.{metric}"
     return t(key, lang) if key in i18n.TEXTS else metric.replace("_", " ").capitalize()
@@ -294,10 +282,10 @@ def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
         cards.append((f"{r.get('domain')}/{r.get('metric')}", html.Div(className=f"wall-egov-card is-{rag}", children=[
             html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
             html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
-            html.Div(_egov_value(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
+            html.Div(i18n.format_metric(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
             html.Div([
                 html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
-                html.Span(t("wall.egov.target", lang, n=_egov_value(target, r.get("unit"), lang))
+                html.Span(t("wall.egov.target", lang, n=i18n.format_metric(target, r.get("unit"), lang))
                           if target is not None else "", className="wall-egov-target"),
             ], className="wall-egov-foot"),
         ])))

@@ -169,6 +169,8 @@ def test_indonesian_formats():
     assert i18n.format_datetime(moment, "en") == "27 Nov 2026 08:15 WIB"
     assert i18n.format_date_long(moment) == "Jumat, 27 November 2026"
     assert i18n.format_number(1234.5, "id", 1) == "1.234,5" and i18n.format_number(1234.5, "en", 1) == "1,234.5"
+    assert (i18n.format_metric(79.6, "pct"), i18n.format_metric(1.25e9, "idr", "en"), i18n.format_metric(None, "pct")) == (
+        "79,6%", "IDR 1.2 bn", "–")
     assert i18n.label("incident_category", "fire") == "Kebakaran"
     assert i18n.label("complaint_category", "pohon_tumbang") == "Pohon tumbang"
     assert i18n.kecamatan_name("35.78.08") == "Gubeng" and i18n.kecamatan_name(None) == "Lokasi tidak diketahui"
