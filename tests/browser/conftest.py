@@ -40,6 +40,7 @@ class LiveServer:
     threads: list[threading.Thread]
     web: object
     engine: object
+    opener: urllib.request.OpenerDirector  # urllib with the browser viewer's session, for raw requests
 
     def close(self) -> None:
         if self in _running:
@@ -80,19 +81,18 @@ def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer
     url = f"http://127.0.0.1:{port}/"
     # The first request hands dash.callback's registrations to this app; do it before another app is built.
     urllib.request.urlopen(url, timeout=10).read()
-    server = LiveServer(url, settings, stop, [ingestor, server_thread], web, engine)
+    server = LiveServer(url, settings, stop, [ingestor, server_thread], web, engine, _logged_in_opener(url))
     _running.append(server)
-    _log_in_urllib(url)
     while _contexts_waiting_for_a_server:
         browser_login(_contexts_waiting_for_a_server.pop(), url, BROWSER_USER, BROWSER_PASSWORD)
     return server
 
 
-def _log_in_urllib(url: str) -> None:
-    """urllib.request.urlopen (raw callback requests in the tests) carries the browser viewer's session."""
+def _logged_in_opener(url: str) -> urllib.request.OpenerDirector:
+    """A urllib opener of its own with the browser viewer's session; plain urlopen stays anonymous."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     urllib_login(opener, url, BROWSER_USER, BROWSER_PASSWORD)
-    urllib.request.install_opener(opener)
+    return opener
 
 
 def log_in_context(context) -> None:

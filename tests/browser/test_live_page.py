@@ -111,11 +111,11 @@ def test_screenshots(live_server, open_page, artifacts_dir, width, height):
     assert health["y"] + health["height"] <= height
 
 
-def _post_callback(url: str, payload: dict) -> tuple[int, str]:
-    request = urllib.request.Request(url + "_dash-update-component", data=json.dumps(payload).encode(),
+def _post_callback(server, payload: dict) -> tuple[int, str]:
+    request = urllib.request.Request(server.url + "_dash-update-component", data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with server.opener.open(request, timeout=10) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -137,7 +137,7 @@ def test_forged_refresh_payloads_neither_crash_nor_leak(live_server, search, kno
         "state": [{"id": "live-known", "property": "data", "value": known}],
         "changedPropIds": ["live-refresh.n_intervals"],
     }
-    status, body = _post_callback(live_server.url, payload)
+    status, body = _post_callback(live_server, payload)
     assert status == 200
     assert "Traceback" not in body and "<script>" not in body
     assert '"lang":"id"' in body.replace(" ", "")
