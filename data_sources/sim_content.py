@@ -4,23 +4,20 @@ the privacy rules can be tested against something that looks real."""
 from __future__ import annotations
 
 import bisect
-import csv
 import itertools
 import math
 import random
 from functools import lru_cache
-from pathlib import Path
 
 import orjson
 
-from data_sources import reference
+from data_sources import kecamatan_facts, reference
 from data_sources.producer import stream_for
 from data_sources.sim_data import (
     FIRST, FOREIGN_PLACES, LANDMARKS, LAST, MOBILE_PREFIXES, OUTSIDE_CITY, POPULATION_K, STREETS, TEXTS,
     UNKNOWN_PLACE_SHARE,
 )
 
-FIRE_POSTS = Path(reference.__file__).resolve().parent / "reference" / "surabaya_fire_posts.csv"
 
 
 class RawEvent(bytes):
@@ -55,12 +52,11 @@ def _geography():
     kec_cum = _cum(0.8 * p / sum(POPULATION_K) + 0.2 * k.area_km2 / area for p, k in zip(POPULATION_K, kecs))
     kel_cum = {code: _cum(k.area_km2 for k in kels) for code, kels in by_kec.items()}
     roman, posts = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}, {}
-    with open(FIRE_POSTS, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            words = row["name"].split()
-            name = (f"RAYON-{roman[words[1]]}" if words[0] == "Rayon" else
-                    "-".join(w for w in words if w not in ("Pos", "Terpadu", "Pembantu")).upper())
-            posts.setdefault("DAMKAR-" + name, (float(row["lat"]), float(row["lon"])))
+    for post in kecamatan_facts.fire_posts():
+        words = post["name"].split()
+        name = (f"RAYON-{roman[words[1]]}" if words[0] == "Rayon" else
+                "-".join(w for w in words if w not in ("Pos", "Terpadu", "Pembantu")).upper())
+        posts.setdefault("DAMKAR-" + name, (post["lat"], post["lon"]))
     nearest_posts = {kel.code: sorted(posts, key=lambda u: (posts[u][0] - kel.lat) ** 2 + (posts[u][1] - kel.lon) ** 2)
                      for kels in by_kec.values() for kel in kels}
     return kecs, kec_cum, by_kec, kel_cum, nearest_posts

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import kpi
 from dashboard.filters import KpiFilter, today_filter
-from data_sources import geo, kpi_complaints, kpi_egov, kpi_incidents
+from data_sources import geo, kecamatan_facts, kpi_complaints, kpi_egov, kpi_incidents
 from data_sources.kpi_cache import KpiCache, clock_bucket
 from data_sources.kpi_queries import headline
 from data_sources.models import Complaint, Incident
@@ -106,7 +106,7 @@ def wall_map(snapshot: dict[str, Any], settings, lang: str, scale: int = 1) -> d
     from layouts.map_figures import incidents_figure
 
     boundaries = geo.boundaries_for(settings, "kecamatan")
-    figure = incidents_figure(snapshot["map_incidents"], geo.fire_posts(), geo.browser_geojson(boundaries), lang,
+    figure = incidents_figure(snapshot["map_incidents"], kecamatan_facts.fire_posts(), geo.browser_geojson(boundaries), lang,
                               theme="dark", schematic=boundaries.schematic, style=settings.map_style,
                               viewport=MAP_PANEL_PX)
     for note in figure["layout"]["annotations"]:  # read from across a room: no text under 20 px

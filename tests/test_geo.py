@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from data_sources import boundaries_cli, geo, reference
+from data_sources import boundaries_cli, geo, kecamatan_facts, reference
 from data_sources.locations import resolve_many
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
@@ -255,14 +255,14 @@ def test_settings_are_read_with_defaults_for_what_is_not_there_yet(tmp_path):
 def test_population_per_10000_residents(tmp_path):
     path = tmp_path / "penduduk.csv"
     path.write_text("Kecamatan,Jumlah Penduduk\nKec. Karang Pilang,\"72.310\"\nRUNGKUT,123456\n", encoding="utf-8")
-    population = geo.load_population(path)
+    population = kecamatan_facts.load_population(path)
     assert population == {"35.78.01": 72_310, "35.78.03": 123_456}
-    rates = geo.per_10000_residents({"35.78.01": 7231, "35.78.03": None, "35.78.04": 5}, population)
+    rates = kecamatan_facts.per_10000_residents({"35.78.01": 7231, "35.78.03": None, "35.78.04": 5}, population)
     assert rates == {"35.78.01": 1000.0, "35.78.03": None, "35.78.04": None}
 
 
 def test_fire_posts_lie_in_their_kecamatan(official):
-    posts = geo.fire_posts()
+    posts = kecamatan_facts.fire_posts()
     assert len(posts) == 32
     found = geo.PolygonLocator(official).locate([p["lon"] for p in posts], [p["lat"] for p in posts])
     agree = sum(f is not None and f[0] == p["kecamatan_code"] for f, p in zip(found, posts))

@@ -16,7 +16,7 @@ import plotly.io as pio
 import plotly.offline
 import pytest
 
-from data_sources import geo, reference
+from data_sources import geo, kecamatan_facts, reference
 from layouts import map_figures as mf
 from tests.services import free_port
 
@@ -55,7 +55,7 @@ def _figures(official_geojson, schematic_geojson):
         for geojson, schematic in ((official_geojson, False), (schematic_geojson, True)):
             yield mf.choropleth_figure(_values(), geojson, title="Aduan", unit="aduan", lang="id",
                                        schematic=schematic, theme=theme)
-            yield mf.incidents_figure(_incidents(), geo.fire_posts(), geojson, "id", theme=theme, schematic=schematic)
+            yield mf.incidents_figure(_incidents(), kecamatan_facts.fire_posts(), geojson, "id", theme=theme, schematic=schematic)
 
 
 def test_figure_dicts_are_valid_plotly_json(official_geojson, schematic_geojson):
@@ -135,7 +135,7 @@ def test_categories_differ_in_shape_and_colour_and_priority_in_size():
 def test_incidents_figure_draws_each_incident_once_most_urgent_on_top(official_geojson):
     incidents = _incidents() + [{"category": "alien_landing", "priority": 9, "lat": -7.3, "lon": 112.7},
                                 {"category": "fire", "priority": 1, "lat": None, "lon": None}]
-    fig = mf.incidents_figure(incidents, geo.fire_posts(), official_geojson, "id")
+    fig = mf.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
     layers = fig["layout"]["map"]["layers"]
     fills = [layer for layer in layers if layer["type"] == "fill" and layer["name"].startswith("incidents")]
     def shapes(layer):
@@ -176,7 +176,7 @@ def test_a_prebuilt_dict_is_cheaper_than_a_figure_object(official_geojson):
     """The reason these functions return dicts: printed, with a loose floor for a busy machine."""
     incidents = _incidents() * 16  # about 500 active incidents
     started = time.perf_counter()
-    fig = mf.incidents_figure(incidents, geo.fire_posts(), official_geojson, "id")
+    fig = mf.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
     built = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(20):
@@ -214,7 +214,7 @@ def _page(fig: dict) -> str:
 def test_the_maps_draw_offline_in_chromium(browser, page_server, official_geojson, schematic_geojson):
     root, base = page_server
     figures = {
-        "incidents-dark": mf.incidents_figure(_incidents(), geo.fire_posts(), official_geojson, "id",
+        "incidents-dark": mf.incidents_figure(_incidents(), kecamatan_facts.fire_posts(), official_geojson, "id",
                                               viewport=(960, 720)),
         "choropleth-schematic-light": mf.choropleth_figure(_values(), schematic_geojson, title="Aduan", unit="aduan",
                                                            lang="id", schematic=True, theme="light",
