@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,7 +29,7 @@ from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_v
 from dashboard.filters import FilterError, KpiFilter, make_filter
 from data_sources import briefing_data, briefing_personal, geo, services
 from data_sources.auth import AccessDenied, require
-from data_sources.kpi_cache import KpiCache
+from data_sources.kpi_cache import cache_for
 from data_sources.reference import kecamatan_by_code
 from layouts import briefing_panels as panels
 from layouts import briefing as view_layout
@@ -41,8 +40,6 @@ AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
 FORMATS = ("csv", "xlsx")
 FAILURES = (SQLAlchemyError, redis.RedisError)
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefing")
-_caches: dict[int, KpiCache] = {}
-_caches_guard = threading.Lock()
 
 
 def allowed(permission: str) -> bool:
@@ -102,14 +99,6 @@ def _view(search: Any, now: dt.datetime) -> BriefingView:
     return parse_view(parse_search(search), now, i18n.language(services.current().settings.default_language))
 
 
-def _cache(app: services.Services) -> KpiCache:
-    with _caches_guard:
-        cache = _caches.get(id(app))
-        if cache is None or cache.client is not app.redis:
-            cache = _caches[id(app)] = KpiCache(app.redis, app.settings)
-        return cache
-
-
 def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Services | None = None) -> Any:
     app = app or services.current()
     query = {
@@ -125,7 +114,7 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
         with app.engine.connect() as conn:
             return query(conn)
 
-    return briefing_data.cached(_cache(app), panel, f, now, compute)
+    return briefing_data.cached(cache_for(app), panel, f, now, compute)
 
 
 def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:

@@ -37,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callbacks.live import language_of
 from data_sources import services
 from data_sources.health import stream_health
-from data_sources.kpi_cache import KpiCache
+from data_sources.kpi_cache import cache_for
 from data_sources.wall_feed import MAP_SCALES, next_refresh_at, shared_wall_map, shared_wall_snapshot, wall_map_key
 from layouts import wall as view
 from layouts.wall import ids
@@ -52,9 +52,8 @@ MAX_VERSION_CHARS = 64
 MAX_ROWS = 32  # more rows claimed than any panel has: a forged claim, answered with whole panels
 PANELS = ("tiles", "ticker", "sla", "egov", "health")
 HEALTH_READ_S = 1.0
-_caches: dict[int, KpiCache] = {}
 _health: dict[int, tuple[Any, float, dict[str, Any]]] = {}
-_caches_guard = threading.Lock()
+_health_guard = threading.Lock()
 
 
 def register() -> None:
@@ -90,7 +89,7 @@ def refresh(poll: Any, search: Any, known: Any):
     now = dt.datetime.now(dt.timezone.utc)
     lang = language_of(search, app.settings.default_language)
     keep = (dash.no_update,) * 8
-    cache = _cache_of(app)
+    cache = cache_for(app)
     try:
         # The cache's copy of the version (at most 100 ms old), not a fresh read: the snapshot is looked up
         # under the same version the browser is told, so a wall can never be told "version N" while it was
@@ -271,25 +270,16 @@ def still_current(known: Any, version: str, lang: str, now: dt.datetime) -> bool
     return claimed_version == version and known.get("lang") == lang and _ms(now) < claimed_until
 
 
-def _cache_of(app: services.Services) -> KpiCache:
-    # one cache per app, so its in-process layer serves every screen this worker answers
-    with _caches_guard:
-        cache = _caches.get(id(app))
-        if cache is None or cache.client is not app.redis:
-            cache = _caches[id(app)] = KpiCache(app.redis, app.settings)
-        return cache
-
-
 def _health_of(app: services.Services) -> dict[str, Any]:
     """The feed's health, read once a second per worker: ten Redis round trips per read, and every wall
     of this worker would otherwise read it again after each data change."""
     now = time.monotonic()
-    with _caches_guard:
+    with _health_guard:
         held = _health.get(id(app))
     if held is not None and held[0] is app.redis and now - held[1] < HEALTH_READ_S:
         return held[2]
     health = stream_health(app.settings, app.redis)
-    with _caches_guard:
+    with _health_guard:
         _health[id(app)] = (app.redis, now, health)
     return health
 

@@ -28,6 +28,19 @@ WAIT_S = 10.0
 TTL_S = 3600
 VERSION_TTL_S = 0.1  # how long a worker trusts its copy of the data version
 
+_per_app: dict[int, "KpiCache"] = {}
+_per_app_guard = threading.Lock()
+
+
+def cache_for(app) -> "KpiCache":
+    """The cache of this app (its Services): one per app, so its in-process layer serves every view and screen
+    this worker answers; a new Redis client (a test's restart) gets a new cache."""
+    with _per_app_guard:
+        cache = _per_app.get(id(app))
+        if cache is None or cache.client is not app.redis:
+            cache = _per_app[id(app)] = KpiCache(app.redis, app.settings)
+        return cache
+
 
 class KpiCache:
     def __init__(self, client: redis.Redis, settings, *, local_size: int = 256):

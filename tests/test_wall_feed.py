@@ -13,7 +13,7 @@ import pytest
 from callbacks import wall as wall_callbacks
 from data_sources import wall_feed
 from data_sources.ingest import data_version_key
-from data_sources.kpi_cache import VERSION_TTL_S, KpiCache
+from data_sources.kpi_cache import VERSION_TTL_S, KpiCache, cache_for
 from data_sources.producer import publish
 from data_sources.services import EXTENSION_KEY, Services
 from layouts import wall as wall_layout
@@ -224,7 +224,7 @@ def test_one_computation_per_data_change_however_many_walls_poll(settings, engin
                 answers = list(pool.map(poll, range(walls), knowns))
                 knowns = [a[6] if a[6] is not dash.no_update else k for a, k in zip(answers, knowns)]
                 seen |= {(k["version"], k["until_ms"]) for k in knowns}
-    computations = sum(wall_callbacks._caches[id(s.extensions[EXTENSION_KEY])].computations for s in servers)
+    computations = sum(cache_for(s.extensions[EXTENSION_KEY]).computations for s in servers)
     keys = [k for k in redis_client.scan_iter(f"{settings.stream_prefix}:kpi:wall*") if not k.endswith(b":lock")]
     versions = {version for version, _ in seen}
     assert len(versions) == 3
