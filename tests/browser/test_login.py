@@ -83,14 +83,19 @@ def test_projector_size_screenshot(live_server, fresh_page, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "login-1920x1080-id.png"))
 
 
-def test_an_ended_session_sends_the_open_page_back_to_the_login(live_server, fresh_page, console_errors):
-    create_user(live_server.engine, "staf.mc", "viewer", PASSWORD)
-    page = fresh_page()
+def _logged_in_on_the_live_page(live_server, page, name: str):
+    """Through the real form, as a person does, until the live page says it is live."""
     page.goto(live_server.url + "login")
-    page.get_by_label("Nama pengguna").fill("staf.mc")
+    page.get_by_label("Nama pengguna").fill(name)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     expect(page.locator("#live-status")).to_have_text(re.compile("Langsung"), timeout=15_000)
+    return page
+
+
+def test_an_ended_session_sends_the_open_page_back_to_the_login(live_server, fresh_page, console_errors):
+    create_user(live_server.engine, "staf.mc", "viewer", PASSWORD)
+    page = _logged_in_on_the_live_page(live_server, fresh_page(), "staf.mc")
     users.end_sessions(live_server.engine, "staf.mc")  # as `app.py users logout staf.mc` does
     # the next refresh gets 401; assets/auth.js reloads the page and the gate sends it to the form
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"), timeout=15_000)
@@ -99,12 +104,7 @@ def test_an_ended_session_sends_the_open_page_back_to_the_login(live_server, fre
 
 def test_logout_from_the_link(live_server, fresh_page):
     create_user(live_server.engine, "keluar", "viewer", PASSWORD)
-    page = fresh_page()
-    page.goto(live_server.url + "login")
-    page.get_by_label("Nama pengguna").fill("keluar")
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    expect(page.locator("#live-status")).to_have_text(re.compile("Langsung"), timeout=15_000)
+    page = _logged_in_on_the_live_page(live_server, fresh_page(), "keluar")
     page.goto(live_server.url + "logout")
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_text("Anda telah keluar.")).to_be_visible()
