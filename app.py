@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     live_callbacks.register()
     dash.register_page("wall", path="/wall", layout=wall_layout.layout, title="Pantau Surabaya — Wall")
     wall_callbacks.register()
+    wall_callbacks.register_routes(server)
     dash.register_page("briefing", path="/briefing", layout=briefing_layout.layout, title="Pantau Surabaya — Briefing")
     briefing_callbacks.register()
     # dash.callback collects callbacks in a process-wide registry that the first app to serve a request

@@ -10,7 +10,7 @@
   window.fetch = function (resource, init) {
     return originalFetch(resource, init).then(function (response) {
       var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
-      if (response.status === 401 && !reloading && url.indexOf("/_dash-") !== -1) {
+      if (response.status === 401 && !reloading && (url.indexOf("/_dash-") !== -1 || url.indexOf("/_wall/") !== -1)) {
         reloading = true;
         window.setTimeout(function () { window.location.reload(); }, 500);
       }

@@ -69,10 +69,10 @@
     }).observe(page.querySelector(".wall-main") || page, {childList: true, subtree: true});
   }
 
-  // Dash's renderer keeps an undo history of every property a component sets, and a dcc.Interval sets
-  // n_intervals at each firing: three entries a second here, never dropped, the whole list copied at each
-  // new one (window.store.getState().history.past grew to 95 entries in 30 s). A wall that runs for weeks
-  // would carry millions. Nobody undoes anything on a wall: keep the newest few hundred.
+  // Dash's renderer keeps an undo history of every property a component sets, never dropped, the whole
+  // list copied at each new one: with a dcc.Interval three entries a second (95 in 30 s), and still one
+  // per refresh and per poll asked. A wall that runs for weeks would carry millions. Nobody undoes
+  // anything on a wall: keep the newest few hundred.
   var HISTORY_KEEP = 300;
   function trimHistory() {
     var state = window.store && window.store.getState && window.store.getState();
@@ -107,71 +107,148 @@
     return state;
   }
 
-  // Only outputs that changed go back to Dash: each one re-renders its component, and the page's class
-  // and the scene title would otherwise re-render every second on ten walls for nothing.
-  var lastOutputs = [];
-  function unchanged(outputs) {
-    var noUpdate = window.dash_clientside.no_update;
-    return outputs.map(function (value, i) {
-      var text = JSON.stringify(value);
-      if (value === noUpdate || lastOutputs[i] === text) return noUpdate;
-      lastOutputs[i] = text;
-      return value;
-    });
+  // Only a changed class is written: the page's class decides which panels show, and a write restyles it.
+  function setClass(el, name) {
+    if (el.className !== name) el.className = name;
+  }
+
+  // The pulse (callbacks/wall.py says why it is outside Dash): every refresh_ms after its last answer, the
+  // data version and the server's clock. A refresh is asked of Dash (one at a time) only when the version
+  // moved or what the screen shows is due (known.until_ms, by the server's clock), so an idle wall costs
+  // the page one small fetch and no store update. `received` is the newest answer, for the clock's skew
+  // and the "live" state; a failed refresh (the server could not read the figures) keeps the wall stale
+  // until one succeeds, though the pulse itself still answers.
+  var pulse = {config: null, running: false, received: null, known: null, asked: null, answered: false,
+               refreshed: false, failing: false, n: 0, feed: null};
+
+  function startPulse(config) {
+    pulse.config = config;
+    if (pulse.running) return;
+    pulse.running = true;
+    pulse.asked = pulse.asked || Date.now(); // the page's own first refresh is already on its way
+    beat();
+  }
+
+  function beat() {
+    var config = pulse.config;
+    if (!document.getElementById("wall-page")) { pulse.running = false; return; }
+    var sent = Date.now();
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, config.poll_timeout_ms || 5000);
+    window.fetch(config.pulse_url, {credentials: "same-origin", cache: "no-store",
+                                    signal: controller ? controller.signal : undefined})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(onPulse, function () { /* unreachable: the status turns stale once stale_after_ms passes */ })
+      .then(function () {
+        clearTimeout(timer);
+        setTimeout(beat, Math.max(0, (config.refresh_ms || 500) - (Date.now() - sent)));
+      });
+  }
+
+  function onPulse(answer) {
+    if (!answer || typeof answer !== "object") return;
+    var now = Date.now();
+    var serverMs = typeof answer.server_ms === "number" ? answer.server_ms : now;
+    pulse.received = {ok: answer.ok === true, at: now, skew: now - serverMs};
+    if (answer.ok !== true) return;
+    var known = pulse.known;
+    var due = !known || known.version !== answer.version || !(serverMs < known.until_ms);
+    var waiting = !pulse.answered && pulse.asked !== null && now - pulse.asked < (pulse.config.poll_timeout_ms || 5000);
+    if (!due || waiting) return;
+    pulse.asked = now;
+    pulse.answered = false;
+    pulse.n += 1;
+    // a 4K wall gets a map drawn for 4K (legend and notes twice the pixels)
+    window.dash_clientside.set_props("wall-poll", {data: {n: pulse.n, sent_at: now, scale: window.innerHeight >= 1600 ? 2 : 1}});
+  }
+
+  // The freshest word from the server: none before the first figures are on screen ("loading"); not ok
+  // while the last refresh failed or has gone unanswered for stale_after_ms, though the pulse answers.
+  function pulseReceived(config) {
+    var r = pulse.received;
+    if (!r || !pulse.refreshed) return null;
+    var late = !pulse.answered && Date.now() - pulse.asked > (config.stale_after_ms || 2000);
+    return pulse.failing || late ? {ok: false, at: r.at, skew: r.skew} : r;
+  }
+
+  // The per-second work on a plain timer, not a dcc.Interval: a Dash callback a second is a dozen store
+  // updates (callbacks/wall.py, the pulse), and what it did (a clock, a status, a class, a title) needs no
+  // server and no store. These elements are rendered once by Dash and never given new props by it, so
+  // React leaves what is written here alone. The timer is aligned to the clock's second.
+  var ticking = {config: null, rotation: null, timer: null};
+
+  function startTicking(config) {
+    ticking.config = config;
+    if (ticking.timer !== null) return;
+    (function next() {
+      ticking.timer = setTimeout(function () {
+        if (!document.getElementById("wall-page")) { ticking.timer = null; return; }
+        tick();
+        next();
+      }, 1000 - (Date.now() % 1000) + 5);
+    })();
+    tick();
+  }
+
+  function tick() {
+    var config = ticking.config, page = document.getElementById("wall-page");
+    if (!config || !page) return;
+    var texts = config.texts || {};
+    var received = pulseReceived(config);
+    var now = Date.now() - (received ? received.skew : 0);
+    var wib = new Date(now + WIB_OFFSET_MS);
+    var sep = texts.time_sep || ".";
+    var weekday = texts.weekdays ? texts.weekdays[(wib.getUTCDay() + 6) % 7] : "";
+    var month = texts.months ? texts.months[wib.getUTCMonth()] : String(wib.getUTCMonth() + 1);
+    setTextById("wall-clock", [wib.getUTCHours(), wib.getUTCMinutes(), wib.getUTCSeconds()].map(pad).join(sep) + " WIB");
+    setTextById("wall-date", weekday + ", " + wib.getUTCDate() + " " + month + " " + wib.getUTCFullYear());
+
+    trimHistory();
+    tickPanels(page, now, texts);
+    watchNewRows(page, texts, received);
+
+    // Stale when the server said so, or has not answered for stale_after_ms (four pulses).
+    var stale = received && (!received.ok || Date.now() - received.at > (config.stale_after_ms || 2000));
+    var status = document.getElementById("wall-status");
+    if (received && status) {
+      setText(status, stale ? texts.stale : texts.live);
+      setClass(status, stale ? "wall-status is-stale" : "wall-status is-live");
+    }
+    var state = ticking.rotation = rotate(ticking.rotation, config, pulse.feed, now);
+    setClass(page, "wall-page scene-" + state.scene + (stale ? " is-stale" : "") + (state.alert ? " is-alert" : ""));
+    setTextById("wall-scene-title", (config.scene_titles || {})[state.scene] || "");
+  }
+
+  function setTextById(id, text) {
+    var el = document.getElementById(id);
+    if (el) setText(el, text);
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wall: {
-      received: window.pantauText.received,
-
-      // The next poll goes out only once the last one is answered (or given up after poll_timeout_ms),
-      // so a slow answer never has a second request queued behind it.
-      gate: function (n, poll, received, config) {
-        var now = Date.now();
-        var timeout = (config && config.poll_timeout_ms) || 5000;
-        var answered = !poll || (received && received.at >= poll.sent_at);
-        if (!answered && now - poll.sent_at < timeout) return window.dash_clientside.no_update;
-        // a 4K wall gets a map drawn for 4K (legend and notes twice the pixels)
-        return {n: n || 0, sent_at: now, scale: window.innerHeight >= 1600 ? 2 : 1};
+      // The page is there (its configuration arrived): start the pulse and the clock.
+      start: function (config) {
+        if (config && typeof config === "object") {
+          startPulse(config);
+          startTicking(config);
+        }
+        return window.dash_clientside.no_update;
       },
 
-      tick: function (_n, received, feed, config, rotation) {
-        var noUpdate = window.dash_clientside.no_update;
-        if (!config) return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
-        var texts = config.texts || {};
-        var now = Date.now() - (received ? received.skew : 0);
-        var wib = new Date(now + WIB_OFFSET_MS);
-        var sep = texts.time_sep || ".";
-        var clock = [wib.getUTCHours(), wib.getUTCMinutes(), wib.getUTCSeconds()].map(pad).join(sep) + " WIB";
-        var weekday = texts.weekdays ? texts.weekdays[(wib.getUTCDay() + 6) % 7] : "";
-        var month = texts.months ? texts.months[wib.getUTCMonth()] : String(wib.getUTCMonth() + 1);
-        var date = weekday + ", " + wib.getUTCDate() + " " + month + " " + wib.getUTCFullYear();
-
-        trimHistory();
-        var page = document.getElementById("wall-page");
-        if (page) {
-          tickPanels(page, now, texts);
-          watchNewRows(page, texts, received);
+      // A refresh answered: what the screen now shows (its data version, until when it holds), and the
+      // newest priority-1 incident, which brings the 112 scene forward.
+      answered: function (heartbeat, known, feed) {
+        var received = window.pantauText.received(heartbeat);
+        if (received === window.dash_clientside.no_update) return;
+        pulse.answered = true;
+        pulse.refreshed = true;
+        pulse.failing = !received.ok;
+        if (known && typeof known === "object" && typeof known.version === "string") {
+          pulse.known = {version: known.version, until_ms: known.until_ms};
         }
-
-        // Stale when the server said so, or has not answered for stale_after_ms (four polls).
-        var staleAfter = config.stale_after_ms || 2000;
-        var stale = received && (!received.ok || Date.now() - received.at > staleAfter);
-        var status, statusClass;
-        if (!received) {
-          status = noUpdate;
-          statusClass = noUpdate;
-        } else if (stale) {
-          status = texts.stale;
-          statusClass = "wall-status is-stale";
-        } else {
-          status = texts.live;
-          statusClass = "wall-status is-live";
-        }
-        var state = rotate(rotation, config, feed, now);
-        var pageClass = "wall-page scene-" + state.scene + (stale ? " is-stale" : "") + (state.alert ? " is-alert" : "");
-        var title = (config.scene_titles || {})[state.scene] || "";
-        return unchanged([clock, date, status, statusClass, pageClass, title, state]);
+        if (feed && typeof feed === "object") pulse.feed = feed;
+        if (!pulse.received || received.at >= pulse.received.at) pulse.received = received;
+        tick(); // "live" as soon as the first figures are in, not at the next second
       }
     }
   });

@@ -48,11 +48,13 @@ OBSERVE = """() => {
       for (const el of found) { const id = el.textContent; if (id && !(id in window.__seen)) window.__seen[id] = at; }
     }
   }).observe(document.body, {childList: true, subtree: true});
-  // where the time goes: each poll's round trip to the server, and the browser's busy main thread
-  window.__polls = []; window.__busy = 0;
+  // where the time goes: each pulse's and each refresh's round trip to the server, and the browser's busy
+  // main thread
+  window.__polls = []; window.__refreshes = []; window.__busy = 0;
   performance.setResourceTimingBufferSize(100000);
   new PerformanceObserver((list) => list.getEntries().forEach((e) => {
-    if (e.name.includes('_dash-update-component')) window.__polls.push(e.duration);
+    if (e.name.includes('/_wall/pulse')) window.__polls.push(e.duration);
+    else if (e.name.includes('_dash-update-component')) window.__refreshes.push(e.duration);
   })).observe({type: 'resource'});
   new PerformanceObserver((list) => list.getEntries().forEach((e) => { window.__busy += e.duration; }))
     .observe({type: 'longtask'});
@@ -148,10 +150,11 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
             time.sleep(rng.uniform(0.4, 0.8))  # out of step with the 0.5 s poll, as real events are
         time.sleep(3)
         commits.close()
-        latencies, lost, polls, busy = [], 0, [], []
+        latencies, lost, polls, refreshes, busy = [], 0, [], [], []
         for page in pages:
             seen = page.evaluate("() => window.__seen")
             polls += page.evaluate("() => window.__polls")
+            refreshes += page.evaluate("() => window.__refreshes")
             busy.append(page.evaluate("() => window.__busy / (Date.now() - window.__since)"))
             for incident_id, at in sent.items():
                 if incident_id in seen:
@@ -168,6 +171,8 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         "event_to_screen.events": events, "event_to_screen.walls": walls,
         "event_to_screen.poll_round_trip_p50_ms": round(percentile(polls, 50), 1),
         "event_to_screen.poll_round_trip_p95_ms": round(percentile(polls, 95), 1),
+        "event_to_screen.refresh_round_trip_p50_ms": round(percentile(refreshes, 50), 1),
+        "event_to_screen.refresh_round_trip_p95_ms": round(percentile(refreshes, 95), 1),
         "event_to_screen.page_busy_share": round(sum(busy) / len(busy), 3),
         "event_to_screen.samples": len(latencies), "event_to_screen.not_seen": lost,
         "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),

@@ -3,11 +3,18 @@
 Push or poll: a short poll. Server-sent events on Flask hold a server thread for every open screen for as
 long as it is open (waitress and gunicorn's sync workers have no other way to wait), so ten walls would
 take every thread of a default waitress and starve the other pages unless the server ran on gevent or an
-async backend; the stream also needs its own reconnect and proxy-buffering care. A poll every 0.5 s whose
-answer, when nothing moved, is one Redis MGET (the data version) costs the server about a millisecond and
-puts a new event on screen within the ingest time plus at most half a second plus one render: p95 well
-under the 1 s target (bench/wall.py measures it, 10 walls open). The browser sends the next poll only once
-the last one is answered (assets/wall.js, gate), so no callback overlaps the next tick, however slow.
+async backend; the stream also needs its own reconnect and proxy-buffering care.
+
+The poll is a pulse outside Dash: every 0.5 s after its last answer the browser (assets/wall.js) fetches
+/_wall/pulse, whose answer is the data version and the server's clock (one Redis MGET at most, a
+millisecond of the server's time). Only when the version moved, or what the screen shows is due for a look
+(the clock minute, the feed's health, a waiting map), does the browser ask Dash for the refresh below, one
+at a time. Why not a dcc.Interval driving the refresh callback, as before: every Dash callback is a dozen
+store updates in the browser, and each update re-runs a selector in every component of the page (0.9 ms a
+dispatch with the wall's few hundred). Three callbacks a poll kept an idle wall's browser 15% busy on a
+PC without a GPU, and ten walls on the bench's two cores were saturated before any event came; the pulse
+costs the page nothing in Dash. A new event reaches the screen within the ingest time plus at most half a
+second plus one refresh (bench/wall.py measures it with 1 and 10 walls open).
 
 Only what changed is sent: the browser's `known` store keeps a short digest of every row it shows (the
 tiles, the ticker, the SLA board, the e-government cards, the feed health). When the data version moves the
@@ -28,6 +35,7 @@ import time
 from typing import Any
 
 import dash
+import flask
 import orjson
 import plotly.utils
 import redis
@@ -36,6 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.live import language_of
 from data_sources import services
+from data_sources.auth_gate import WALL_PULSE_PATH
 from data_sources.health import stream_health
 from data_sources.kpi_cache import cache_for
 from data_sources.wall_feed import MAP_SCALES, next_refresh_at, shared_wall_map, shared_wall_snapshot, wall_map_key
@@ -57,11 +66,6 @@ _health_guard = threading.Lock()
 
 
 def register() -> None:
-    dash.clientside_callback(
-        ClientsideFunction("wall", "gate"),
-        Output(ids.poll, "data"), Input(ids.refresh, "n_intervals"), State(ids.poll, "data"),
-        State(ids.received, "data"), State(ids.config, "data"),
-    )
     dash.callback(
         Output(ids.tiles, "children"), Output(ids.ticker, "children"), Output(ids.sla, "children"),
         Output(ids.egov, "children"), Output(ids.health, "children"), Output(ids.map, "children"),
@@ -69,17 +73,31 @@ def register() -> None:
         Input(ids.poll, "data"), Input(ids.url, "search"), State(ids.known, "data"),
     )(refresh)
     dash.clientside_callback(
-        ClientsideFunction("wall", "received"),
-        Output(ids.received, "data"), Input(ids.heartbeat, "data"),
+        ClientsideFunction("wall", "answered"),  # no output: it tells the pulse (assets/wall.js)
+        Input(ids.heartbeat, "data"), State(ids.known, "data"), State(ids.feed, "data"),
     )
-    dash.clientside_callback(
-        ClientsideFunction("wall", "tick"),
-        Output(ids.clock, "children"), Output(ids.date, "children"), Output(ids.status, "children"),
-        Output(ids.status, "className"), Output(ids.page, "className"), Output(ids.scene_title, "children"),
-        Output(ids.rotation, "data"),
-        Input(ids.tick, "n_intervals"), State(ids.received, "data"), State(ids.feed, "data"),
-        State(ids.config, "data"), State(ids.rotation, "data"),
-    )
+    # The pulse and the per-second clock, rotation and countdowns run on the browser's own timers. Its
+    # output is never set (it answers no_update): Dash 4.4 makes no initial call of a callback without one.
+    dash.clientside_callback(ClientsideFunction("wall", "start"), Output(ids.poll, "data"), Input(ids.config, "data"))
+
+
+def register_routes(server: flask.Flask) -> None:
+    server.add_url_rule(WALL_PULSE_PATH, "pantau_wall_pulse", pulse, methods=["GET"])
+
+
+def pulse() -> flask.Response:
+    """The wall's idle check: the data version (the cache's copy, the key the refresh looks the snapshot up
+    under) and the server's clock, which the browser uses for its clock and to tell when what it shows is
+    due. Behind the gate like every wall request."""
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        body = {"ok": True, "version": cache_for(services.current()).version(), "server_ms": _ms(now)}
+    except (redis.RedisError, ValueError) as exc:
+        log.warning("wall: data version unavailable (%s)", type(exc).__name__)
+        body = {"ok": False, "server_ms": _ms(now)}
+    response = flask.jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def refresh(poll: Any, search: Any, known: Any):

@@ -7,7 +7,7 @@ a logged-in user. Without one, a page is redirected to /login?next=<where it was
 must never be a login page, and assets/auth.js reloads the page so the browser lands on the login.
 
 The wall token (PANTAU_WALL_TOKEN): /wall?token=T, compared in constant time, gives a session that may see
-the wall page and run the wall's callbacks only: every output of its /_dash-update-component requests must
+the wall page, its pulse (/_wall/pulse) and the wall's callbacks only: every output of its /_dash-update-component requests must
 be a `wall-*` component, or the page router asked for /wall. A wrong token counts as a failed login of the
 client's address.
 """
@@ -33,6 +33,7 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/")
 # Paths whose responses must never carry or refresh the session cookie (anonymous by design).
 COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 WALL_PATHS = frozenset({"/wall", "/wall/"})
+WALL_PULSE_PATH = "/_wall/pulse"  # the wall's data-version check (callbacks/wall.py, pulse)
 WALL_ID_PREFIX = "wall-"
 # What a wall-only session may fetch besides the wall page and its callbacks: the app shell (an empty page
 # container and the callback graph: no data).
@@ -113,7 +114,7 @@ def wall_callback_allowed(body: object) -> bool:
 
 def _wall_request_allowed() -> bool:
     request = flask.request
-    if request.path in WALL_PATHS or request.path in WALL_SHELL:
+    if request.path in WALL_PATHS or request.path in WALL_SHELL or request.path == WALL_PULSE_PATH:
         return request.method in ("GET", "HEAD")
     if request.path == "/_dash-update-component" and request.method == "POST":
         return wall_callback_allowed(request.get_json(silent=True))

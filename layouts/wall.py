@@ -20,12 +20,12 @@ from dash import dcc, html
 from dashboard import i18n
 from dashboard.i18n import format_number, kecamatan_name, label, t
 from data_sources import services
+from data_sources.auth_gate import WALL_PULSE_PATH as PULSE_PATH
 
 SCENES = ("overview", "sla", "112", "egov")
-REFRESH_MS = 500  # the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
-STALE_AFTER_MS = 2_000  # no answer for this long: "data tertunda" (four polls missed)
-POLL_TIMEOUT_MS = 5_000  # a poll unanswered this long is given up and the next one sent
-TICK_MS = 1_000
+REFRESH_MS = 500  # the pulse: the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
+STALE_AFTER_MS = 2_000  # no answer for this long: "data tertunda" (four pulses missed)
+POLL_TIMEOUT_MS = 5_000  # a pulse or a refresh unanswered this long is given up and the next one sent
 DEFAULT_ROTATE_S = 20
 ROTATE_RANGE_S = (10, 600)
 HEALTH_STREAMS = ("complaints", "incidents", "egov")
@@ -34,14 +34,10 @@ EGOV_ON_WALL = 8
 
 class ids:
     url = "wall-url"
-    refresh = "wall-refresh"
-    tick = "wall-tick"
     config = "wall-config"  # pinned scene, rotation period, texts: fixed for the page's life
-    rotation = "wall-rotation"  # the browser's rotation state
-    poll = "wall-poll"  # the poll sent to the server: one at a time (assets/wall.js, gate)
+    poll = "wall-poll"  # a refresh asked of the server, set by the pulse when the data moved (assets/wall.js)
     known = "wall-known"  # what the browser shows: data version, language, map key, valid until
     heartbeat = "wall-heartbeat"  # the server's last answer: reachable or not, and its clock
-    received = "wall-received"  # when the browser got that answer, by its own clock
     feed = "wall-feed"  # the newest priority-1 incident, for the browser's scene switch
     page = "wall-page"
     status = "wall-status"
@@ -83,6 +79,7 @@ def language_of(value: Any) -> str:
 def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
     return {
         "pin": scene, "scenes": list(SCENES), "rotate_ms": rotate_s * 1000, "refresh_ms": REFRESH_MS,
+        "pulse_url": PULSE_PATH,
         "stale_after_ms": STALE_AFTER_MS, "poll_timeout_ms": POLL_TIMEOUT_MS,
         "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
         "texts": {**i18n.browser_clock_texts(lang), "over": t("wall.sla.overdue", lang),
@@ -99,14 +96,10 @@ def layout(**query) -> html.Div:
     first = scene or SCENES[0]
     return html.Div(id=ids.page, className=f"wall-page scene-{first}", **{"data-bs-theme": "dark"}, children=[
         dcc.Location(id=ids.url, refresh=False),
-        dcc.Interval(id=ids.refresh, interval=REFRESH_MS),
-        dcc.Interval(id=ids.tick, interval=TICK_MS),
         dcc.Store(id=ids.config, data=config),
-        dcc.Store(id=ids.rotation),
         dcc.Store(id=ids.poll),
         dcc.Store(id=ids.known),
         dcc.Store(id=ids.heartbeat),
-        dcc.Store(id=ids.received),
         dcc.Store(id=ids.feed),
         html.Header(className="wall-header", children=[
             html.Div(className="wall-brand", children=[

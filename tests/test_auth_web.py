@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -30,10 +31,10 @@ _WALL_OUTPUTS = [("wall-tiles", "children"), ("wall-ticker", "children"), ("wall
 WALL_CALLBACK = {
     "output": ".." + "...".join(f"{i}.{p}" for i, p in _WALL_OUTPUTS) + "..",
     "outputs": [{"id": i, "property": p} for i, p in _WALL_OUTPUTS],
-    "inputs": [{"id": "wall-refresh", "property": "n_intervals", "value": 1},
+    "inputs": [{"id": "wall-poll", "property": "data", "value": {"n": 1, "sent_at": 0, "scale": 1}},
                {"id": "wall-url", "property": "search", "value": ""}],
     "state": [{"id": "wall-known", "property": "data", "value": None}],
-    "changedPropIds": ["wall-refresh.n_intervals"],
+    "changedPropIds": ["wall-poll.data"],
 }
 
 
@@ -101,7 +102,7 @@ def test_pages_redirect_to_the_login_without_a_session(client, path, next_param)
 
 
 def test_dash_requests_get_401_json_and_no_data(client):
-    for path in ("/_dash-layout", "/_dash-dependencies", "/_reload-hash"):
+    for path in ("/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/_wall/pulse"):
         response = client.get(path)
         assert response.status_code == 401 and response.get_json() == {"error": "login_required", "login": "/login"}
     for payload in (LIVE_CALLBACK, WALL_CALLBACK, router_callback("/"), {"output": "x"}, "not json"):
@@ -274,6 +275,12 @@ def test_wall_token_opens_the_wall_and_its_callbacks_only(client):
     response = client.post("/_dash-update-component", json=WALL_CALLBACK)
     assert response.status_code == 200 and "wall-heartbeat" in response.get_data(as_text=True)
     assert client.post("/_dash-update-component", json=router_callback("/wall")).status_code == 200
+    pulse = client.get("/_wall/pulse")  # the wall's idle check: the data version and the server's clock
+    assert pulse.status_code == 200 and pulse.headers["Cache-Control"] == "no-store"
+    body = pulse.get_json()
+    assert set(body) == {"ok", "version", "server_ms"} and body["ok"] is True and isinstance(body["version"], str)
+    assert abs(body["server_ms"] - time.time() * 1000) < 60_000
+    assert client.post("/_wall/pulse").status_code == 403
     for payload in (LIVE_CALLBACK, router_callback("/"), router_callback("/briefing"),
                     dict(WALL_CALLBACK, output="..wall-tiles.children...live-body.children.."),
                     dict(WALL_CALLBACK, outputs=[{"id": {"type": "wall-x"}, "property": "children"}]),
