@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
+import re
 import statistics
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,3 +40,49 @@ def write_results(figures: dict) -> Path:
     latest.write_text(text)
     (RESULTS / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json").write_text(text)
     return latest
+
+
+class CpuShares:
+    """Where a machine's CPU went during a stretch of a run, by process kind, from /proc (Linux): Chromium's
+    renderers, its GPU process (software raster and WebGL on a machine without a GPU), the rest of Chromium,
+    and the named processes of the bench. A profile of the whole machine, so a missed target can say where
+    its time went. Shares are of one core (1.0 = a core busy all the time)."""
+
+    def __init__(self, named: dict[str, int]):
+        self.named = {pid: name for name, pid in named.items()}
+        self._ticks = os.sysconf("SC_CLK_TCK")
+        self._start, self._at = self._sample(), time.monotonic()
+
+    def _kind(self, pid: int, cmdline: bytes) -> str:
+        if pid in self.named:
+            return self.named[pid]
+        program = cmdline.split(b"\0", 1)[0]
+        if program.startswith(b"postgres") or b"/postgres" in program:
+            return "postgresql"
+        if b"redis-server" in program:
+            return "redis"
+        if b"chrom" not in cmdline.split(b"\0", 1)[0] and b"headless_shell" not in cmdline:
+            return "other"
+        kind = re.search(rb"--type=([a-z-]+)", cmdline)
+        return "chromium." + (kind.group(1).decode() if kind else "browser")
+
+    def _sample(self) -> dict[int, tuple[str, float]]:
+        seen = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended in between
+            seen[int(entry)] = (self._kind(int(entry), cmdline), (int(fields[11]) + int(fields[12])) / self._ticks)
+        return seen
+
+    def shares(self) -> dict[str, float]:
+        end, span = self._sample(), time.monotonic() - self._at
+        busy: dict[str, float] = {}
+        for pid, (kind, seconds) in end.items():
+            before = self._start.get(pid, (kind, 0.0))[1]
+            busy[kind] = busy.get(kind, 0.0) + max(0.0, seconds - before)
+        return {kind: round(seconds / span, 2) for kind, seconds in sorted(busy.items()) if seconds / span >= 0.01}

@@ -26,7 +26,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import percentile
+from bench.common import CpuShares, percentile
 from dashboard.settings import Settings
 from data_sources.ingest import changes_channel
 from data_sources.producer import publish
@@ -85,7 +85,8 @@ def wall_stack(database_url: str, redis_url: str | None, data_dir: Path, seed_ev
             if time.monotonic() > deadline:
                 raise RuntimeError("the wall's server did not start")
             time.sleep(0.2)
-        yield settings, client, f"http://127.0.0.1:{port}/wall?token={token}"
+        yield settings, client, f"http://127.0.0.1:{port}/wall?token={token}", \
+            {"app.serve": processes[1].pid, "app.ingest": processes[0].pid}
     finally:
         for process in processes:
             process.terminate()
@@ -100,9 +101,13 @@ def wall_stack(database_url: str, redis_url: str | None, data_dir: Path, seed_ev
 
 
 def open_wall(context, url: str):
+    """A wall page in its steady state: live, and its map mounted (the first mount holds a wall PC without
+    a GPU for seconds, a page's boot rather than its day)."""
     page = context.new_page()
     page.goto(url, timeout=60_000)
     page.wait_for_selector("#wall-status.is-live", timeout=60_000)
+    page.wait_for_selector(".wall-map .maplibregl-map", state="attached", timeout=60_000)
+    page.wait_for_timeout(1_000)
     return page
 
 
@@ -131,13 +136,14 @@ class Commits:
         self._pubsub.close()
 
 
-def event_to_screen(browser, settings, client, url: str, events: int, walls: int) -> dict:
+def event_to_screen(browser, settings, client, url: str, events: int, walls: int, pids: dict[str, int]) -> dict:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
         pages = [open_wall(context, url + "&scene=112") for _ in range(walls)]
         for page in pages:
             page.evaluate(OBSERVE)
         commits = Commits(client, settings)
+        cpu = CpuShares(pids)
         sent: dict[str, float] = {}
         rng = random.Random(5)
         for n in range(events):
@@ -150,6 +156,7 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
             time.sleep(rng.uniform(0.4, 0.8))  # out of step with the 0.5 s poll, as real events are
         time.sleep(3)
         commits.close()
+        cpu_shares = cpu.shares()
         latencies, lost, polls, refreshes, busy = [], 0, [], [], []
         for page in pages:
             seen = page.evaluate("() => window.__seen")
@@ -177,6 +184,9 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         "event_to_screen.samples": len(latencies), "event_to_screen.not_seen": lost,
         "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),
         "event_to_screen.event_to_commit_p95_ms": round(percentile(to_commit, 95), 1),
+        # where the machine's time went meanwhile, in cores (2 on this machine): the profile of a miss
+        **{f"event_to_screen.cpu_cores.{kind}": share for kind, share in cpu_shares.items()},
+        "event_to_screen.cpu_cores.total": round(sum(cpu_shares.values()), 2),
     }
 
 
@@ -244,15 +254,15 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
     database = PostgresDatabase()
     try:
         seed = 5_000 if quick else SEED_EVENTS
-        with wall_stack(database.url, redis_url, data_dir, seed) as (settings, client, url):
+        with wall_stack(database.url, redis_url, data_dir, seed) as (settings, client, url, pids):
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     events = 0 if heap_only else events or (30 if quick else 200)
                     if events:
-                        figures.update(event_to_screen(browser, settings, client, url, events, 10))
+                        figures.update(event_to_screen(browser, settings, client, url, events, 10, pids))
                         # the same with one wall: what the pipeline gives when the machine is not ten browsers
-                        one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1)
+                        one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1, pids)
                         figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
                                         for k, v in one.items()})
                     # The whole suite must finish within an hour: its heap run is half an hour, labelled as
