@@ -9,10 +9,12 @@
 
   var pad = window.pantauText.pad, ago = window.pantauText.ago;
 
-  // 23:59:59 left, or "lewat 01:02:03" once past; hours grow past 24 for a long-overdue complaint.
+  // 23:59:59 left, or "lewat 01:02:03" once past; a day or more past, "lewat 12 hari": the seconds of a
+  // complaint that late are noise from five metres.
   function countdown(ms, texts, sep) {
     var over = ms < 0;
     var s = Math.floor(Math.abs(ms) / 1000);
+    if (over && s >= 86400 && texts.over_days) return window.pantauText.fill(texts.over_days, Math.floor(s / 86400), texts);
     var text = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map(pad).join(sep);
     return over ? texts.over + " " + text : text;
   }

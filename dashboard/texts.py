@@ -79,6 +79,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.sla.opd": ("OPD", "Department"),
     "wall.sla.left": ("Sisa waktu", "Time left"),
     "wall.sla.overdue": ("lewat", "over"),
+    "wall.sla.overdue_days": ("lewat {n} hari", "{n} days over"),
     "wall.sla.state.on_track": ("Aman", "On track"),
     "wall.sla.state.at_risk": ("Waspada", "At risk"),
     "wall.sla.state.critical": ("Kritis", "Critical"),

@@ -83,6 +83,7 @@ def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
         "stale_after_ms": STALE_AFTER_MS, "poll_timeout_ms": POLL_TIMEOUT_MS,
         "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
         "texts": {**i18n.browser_clock_texts(lang), "over": t("wall.sla.overdue", lang),
+                  "over_days": t("wall.sla.overdue_days", lang, n="{n}"),
                   "newest": t("wall.health.newest", lang, ago="{ago}"),
                   "states": {s: t(f"wall.sla.state.{s}", lang) for s in ("on_track", "at_risk", "critical", "breached")}},
     }

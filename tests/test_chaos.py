@@ -23,7 +23,8 @@ from dashboard.settings import Settings
 from data_sources.database import make_engine, upgrade
 from data_sources.models import Complaint, ProcessedEvent
 from data_sources.simulator import Simulator
-from tests.chaos import ChaosConfig, ChaosRun, DurableRedis, Fleet, env_for, produce, run_chaos, verify
+from tests.chaos import ChaosConfig, ChaosRun, DurableRedis, Fleet, env_for, produce, run_chaos
+from tests.chaos_ledger import verify
 
 pytestmark = pytest.mark.chaos
 

@@ -32,6 +32,10 @@ def morning(live_server):
     publish(client, live_server.settings, make_event("kpi-wall-city", "egov.kpi", {
         "domain": "budgeting", "metric": "apbd_realization_pct", "opd": "ALL", "period": "2026-11", "value": 71.5,
         "target": 80.0, "unit": "pct"}, occurred_at=now_iso(1)))
+    # still open three days on: overdue by two, at the top of the SLA board
+    publish(client, live_server.settings, make_event("MC-WALL-LATE-created", "complaint.created", {
+        "complaint_id": "MC-WALL-LATE", "channel": "app", "category": "sampah", "kecamatan": "Gubeng"},
+        occurred_at=now_iso(3 * 24 * 60 + 30)))
     return live_server
 
 
@@ -45,7 +49,10 @@ def test_every_scene_renders_and_is_readable(morning, open_page, console_errors,
     expect(page.locator(".wall-health")).to_contain_text("Kesehatan feed")
     if scene in ("overview", "sla"):
         expect(page.locator(".wall-sla-row").first).to_be_visible(timeout=10_000)
-        expect(page.locator(".wall-countdown").first).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+        expect(page.locator(".wall-countdown", has_text=re.compile(r"\d\d:\d\d:\d\d")).first).to_be_visible()
+        # days, not "lewat 50:30:00", for a complaint a day or more past its due time
+        late = page.locator(".wall-sla-row", has_text="MC-WALL-LATE").locator(".wall-countdown")
+        expect(late).to_have_text(re.compile(r"^lewat [2-3] hari$"))
     if scene in ("overview", "112"):
         expect(page.locator(".wall-incident", has_text="Kebakaran").first).to_be_visible(timeout=10_000)
         expect(page.locator(".wall-map .maplibregl-canvas, .wall-map canvas").first).to_be_visible(timeout=10_000)
