@@ -140,8 +140,11 @@
     window.fetch(config.pulse_url, {credentials: "same-origin", cache: "no-store",
                                     signal: controller ? controller.signal : undefined})
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(onPulse, function () { /* unreachable: the status turns stale once stale_after_ms passes */ })
-      .then(function () {
+      // unreachable, or not an answer (a proxy's page): no word, and the status turns stale in time
+      .then(null, function () { return null; })
+      .then(onPulse)
+      .catch(function (error) { console.error("wall pulse:", error); })
+      .then(function () { // whatever happened, the next pulse: a wall must never stop asking
         clearTimeout(timer);
         setTimeout(beat, Math.max(0, (config.refresh_ms || 500) - (Date.now() - sent)));
       });
@@ -185,8 +188,7 @@
     (function next() {
       ticking.timer = setTimeout(function () {
         if (!document.getElementById("wall-page")) { ticking.timer = null; return; }
-        tick();
-        next();
+        try { tick(); } finally { next(); } // an error is reported, and the clock goes on
       }, 1000 - (Date.now() % 1000) + 5);
     })();
     tick();
