@@ -246,8 +246,10 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
 
 
 def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | None = None,
-        heap_seconds: float | None = None, heap_only: bool = False) -> dict:
-    """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix)."""
+        heap_seconds: float | None = None, heap_only: bool = False, scaling: tuple[int, ...] = ()) -> dict:
+    """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix).
+    `scaling`: also event_to_screen with these numbers of walls (`event_to_screen.walls_<n>.*`), to find
+    how many walls this machine carries within the target."""
     from playwright.sync_api import sync_playwright
 
     figures: dict = {}
@@ -265,6 +267,10 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
                         one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1, pids)
                         figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
                                         for k, v in one.items()})
+                        for walls in scaling:
+                            more = event_to_screen(browser, settings, client, url, events, walls, pids)
+                            figures.update({k.replace("event_to_screen.", f"event_to_screen.walls_{walls}."): v
+                                            for k, v in more.items()})
                     # The whole suite must finish within an hour: its heap run is half an hour, labelled as
                     # extrapolated; `python -m bench.wall --heap-only --heap-minutes 60` runs the full hour.
                     heap_seconds = heap_seconds or (60 if quick else 1800)
@@ -277,7 +283,7 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
     return figures
 
 
-if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--heap-minutes M]: these two alone
+if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--heap-minutes M] [--walls 3,5]
     import argparse
     import json
     import tempfile
@@ -292,10 +298,12 @@ if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--hea
             parser.add_argument("--events", type=int)
             parser.add_argument("--heap-minutes", type=float)
             parser.add_argument("--heap-only", action="store_true")
+            parser.add_argument("--walls", default="", help="also event_to_screen with these numbers of walls: 3,5")
             args = parser.parse_args()
+            scaling = tuple(int(n) for n in args.walls.split(",") if n.strip())
             heap = args.heap_minutes * 60 if args.heap_minutes else None
             print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap,
-                                 heap_only=args.heap_only), indent=2))
+                                 heap_only=args.heap_only, scaling=scaling), indent=2))
     finally:
         if handle is not None:
             handle.close()
