@@ -55,10 +55,8 @@
 
   // A row patched in between two ticks would show an empty countdown or age for up to a second: fill it
   // in as soon as it is added (one observer per page, coalesced to one pass per frame).
-  var watched = null, pending = false, lastTexts = null, lastReceived = null;
-  function watchNewRows(page, texts, received) {
-    lastTexts = texts;
-    lastReceived = received;
+  var watched = null, pending = false;
+  function watchNewRows(page) {
     if (watched === page) return;
     watched = page;
     new MutationObserver(function () {
@@ -66,7 +64,7 @@
       pending = true;
       requestAnimationFrame(function () {
         pending = false;
-        tickPanels(page, Date.now() - (lastReceived ? lastReceived.skew : 0), lastTexts || {});
+        tickPanels(page, serverNow(), pageConfig.texts || {});
       });
     }).observe(page.querySelector(".wall-main") || page, {childList: true, subtree: true});
   }
@@ -120,11 +118,13 @@
   // the page one small fetch and no store update. `received` is the newest answer, for the clock's skew
   // and the "live" state; a failed refresh (the server could not read the figures) keeps the wall stale
   // until one succeeds, though the pulse itself still answers.
-  var pulse = {config: null, running: false, received: null, known: null, asked: null, answered: false,
+  // The page's configuration (layouts/wall.py, config_data), given by `start`.
+  var pageConfig = null;
+
+  var pulse = {running: false, received: null, known: null, asked: null, answered: false,
                refreshed: false, failing: false, n: 0, feed: null};
 
-  function startPulse(config) {
-    pulse.config = config;
+  function startPulse() {
     if (pulse.running) return;
     pulse.running = true;
     pulse.asked = pulse.asked || Date.now(); // the page's own first refresh is already on its way
@@ -132,7 +132,7 @@
   }
 
   function beat() {
-    var config = pulse.config;
+    var config = pageConfig;
     if (!document.getElementById("wall-page")) { pulse.running = false; return; }
     var sent = Date.now();
     var controller = typeof AbortController === "function" ? new AbortController() : null;
@@ -158,7 +158,7 @@
     if (answer.ok !== true) return;
     var known = pulse.known;
     var due = !known || known.version !== answer.version || !(serverMs < known.until_ms);
-    var waiting = !pulse.answered && pulse.asked !== null && now - pulse.asked < (pulse.config.poll_timeout_ms || 5000);
+    var waiting = !pulse.answered && pulse.asked !== null && now - pulse.asked < (pageConfig.poll_timeout_ms || 5000);
     if (!due || waiting) return;
     pulse.asked = now;
     pulse.answered = false;
@@ -169,10 +169,10 @@
 
   // The freshest word from the server: none before the first figures are on screen ("loading"); not ok
   // while the last refresh failed or has gone unanswered for stale_after_ms, though the pulse answers.
-  function pulseReceived(config) {
+  function pulseReceived() {
     var r = pulse.received;
     if (!r || !pulse.refreshed) return null;
-    var late = !pulse.answered && Date.now() - pulse.asked > (config.stale_after_ms || 2000);
+    var late = !pulse.answered && Date.now() - pulse.asked > (pageConfig.stale_after_ms || 2000);
     return pulse.failing || late ? {ok: false, at: r.at, skew: r.skew} : r;
   }
 
@@ -180,10 +180,15 @@
   // updates (callbacks/wall.py, the pulse), and what it did (a clock, a status, a class, a title) needs no
   // server and no store. These elements are rendered once by Dash and never given new props by it, so
   // React leaves what is written here alone. The timer is aligned to the clock's second.
-  var ticking = {config: null, rotation: null, timer: null};
+  // The server's clock, as well as this browser knows it.
+  function serverNow() {
+    var received = pulseReceived();
+    return Date.now() - (received ? received.skew : 0);
+  }
 
-  function startTicking(config) {
-    ticking.config = config;
+  var ticking = {rotation: null, timer: null};
+
+  function startTicking() {
     if (ticking.timer !== null) return;
     (function next() {
       ticking.timer = setTimeout(function () {
@@ -195,11 +200,11 @@
   }
 
   function tick() {
-    var config = ticking.config, page = document.getElementById("wall-page");
+    var config = pageConfig, page = document.getElementById("wall-page");
     if (!config || !page) return;
     var texts = config.texts || {};
-    var received = pulseReceived(config);
-    var now = Date.now() - (received ? received.skew : 0);
+    var received = pulseReceived();
+    var now = serverNow();
     var wib = new Date(now + WIB_OFFSET_MS);
     var sep = texts.time_sep || ".";
     var weekday = texts.weekdays ? texts.weekdays[(wib.getUTCDay() + 6) % 7] : "";
@@ -209,7 +214,7 @@
 
     trimHistory();
     tickPanels(page, now, texts);
-    watchNewRows(page, texts, received);
+    watchNewRows(page);
 
     // Stale when the server said so, or has not answered for stale_after_ms (four pulses).
     var stale = received && (!received.ok || Date.now() - received.at > (config.stale_after_ms || 2000));
@@ -233,8 +238,9 @@
       // The page is there (its configuration arrived): start the pulse and the clock.
       start: function (config) {
         if (config && typeof config === "object") {
-          startPulse(config);
-          startTicking(config);
+          pageConfig = config;
+          startPulse();
+          startTicking();
         }
         return window.dash_clientside.no_update;
       },
