@@ -6,6 +6,7 @@ are moved out of the garbage collector's sight (gc.freeze). Without it every ful
 all: 140 to 320 ms measured on this 2-core machine under load, a pause that every request in flight waits
 for (the embed benchmark's p99). Objects made later are collected as usual.
 """
+
 import gc
 
 

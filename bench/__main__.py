@@ -2,6 +2,7 @@
 
 Every figure stands beside a ceiling measured in the same run, because these machines are shared and noisy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from bench import embed, geo_assign, ingest, kpi, wall
 from bench.common import write_results
-from tests.services import PostgresDatabase, shared_redis_url
+from tests.support.services import PostgresDatabase, shared_redis_url
 
 
 def main() -> None:
@@ -26,8 +27,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             pg = ingest.run(database.url, scratch.url, redis_url, events, Path(tmp), "postgresql")
-            lite = ingest.run(f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/raw.db", redis_url, events, Path(tmp),
-                              "sqlite")
+            lite = ingest.run(
+                f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/raw.db", redis_url, events, Path(tmp), "sqlite"
+            )
         # The PostgreSQL pair is the headline: ingest.events_per_s beside ingest.raw_insert_rows_per_s.
         figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in pg.items()})
         figures.update(lite)

@@ -1,4 +1,5 @@
 """Shared parts of the benchmarks: real servers (the machine's, else embedded), fresh databases, results."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ def summary(values: list[float]) -> dict[str, float]:
 def write_results(figures: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     document = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(),
         "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
         "figures": figures,
     }

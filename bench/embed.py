@@ -13,6 +13,7 @@ Where a target is missed, `profile()` says where a request's time goes: cProfile
 requests through the WSGI stack in one process (no sockets, no other load), printed as the top functions,
 with `embed.service_ms` (the request's own CPU time) and the machine's load average beside the figures.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,9 +30,9 @@ from pathlib import Path
 from bench.embed_floor import FLOOR_PAYLOAD
 from dashboard.embed_widgets import WIDGETS
 from dashboard.settings import Settings
-from data_sources.database import make_engine, upgrade
-from tests.embed_data import seed
-from tests.services import free_port
+from data_sources.store.database import make_engine, upgrade
+from tests.support.embed_data import seed
+from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 200
@@ -40,19 +41,45 @@ CALLBACK = "/embed/_dash-update-component"
 
 
 def widget_payload(widget: str) -> dict:
-    return {"output": "embed-body.children", "outputs": {"id": "embed-body", "property": "children"},
-            "inputs": [{"id": "embed-url", "property": "pathname", "value": f"/embed/{widget}"},
-                       {"id": "embed-url", "property": "search", "value": "?lang=id&theme=light"},
-                       {"id": "embed-refresh", "property": "n_intervals", "value": None}],
-            "changedPropIds": ["embed-url.pathname"], "state": []}
+    return {
+        "output": "embed-body.children",
+        "outputs": {"id": "embed-body", "property": "children"},
+        "inputs": [
+            {"id": "embed-url", "property": "pathname", "value": f"/embed/{widget}"},
+            {"id": "embed-url", "property": "search", "value": "?lang=id&theme=light"},
+            {"id": "embed-refresh", "property": "n_intervals", "value": None},
+        ],
+        "changedPropIds": ["embed-url.pathname"],
+        "state": [],
+    }
 
 
 def _serve(target: str, env: dict, workers: int = 2, threads: int = 4):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-         "--backlog", "2048", "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
-        cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--backlog",
+            "2048",
+            "--keep-alive",
+            "30",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -61,13 +88,23 @@ def _serve(target: str, env: dict, workers: int = 2, threads: int = 4):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"gunicorn {target} did not start")
+                raise RuntimeError(f"gunicorn {target} did not start") from None
             time.sleep(0.3)
 
 
 def _load(port: int, bodies_file: Path, seconds: float, rate: float | None = None) -> dict:
-    cmd = [sys.executable, "-m", "bench.loadgen", str(port), CALLBACK, str(bodies_file), "--clients", str(CLIENTS),
-           "--seconds", str(seconds)] + (["--rate", str(rate)] if rate else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        str(port),
+        CALLBACK,
+        str(bodies_file),
+        "--clients",
+        str(CLIENTS),
+        "--seconds",
+        str(seconds),
+    ] + (["--rate", str(rate)] if rate else [])
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120, check=True)
     return json.loads(out.stdout)
 
@@ -78,8 +115,9 @@ def _measure(target: str, env: dict, bodies: list[dict], tmp: Path, seconds: flo
     proc, port = _serve(target, env)
     try:
         for body in bodies:  # every widget computed and cached before the clock runs
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{CALLBACK}", json.dumps(body).encode(),
-                                             {"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{CALLBACK}", json.dumps(body).encode(), {"Content-Type": "application/json"}
+            )
             assert urllib.request.urlopen(request, timeout=30).status == 200
         closed = _load(port, bodies_file, seconds)
         paced = _load(port, bodies_file, seconds, rate=TARGET_RATE)
@@ -95,7 +133,7 @@ def profile(settings, requests: int = 3000, top: int = 10) -> tuple[float, str]:
     import io
     import pstats
 
-    from app import create_app
+    from web.factory import create_app
 
     client = create_app(settings.with_overrides(embed_rate_limit=(10**8, 60))).server.test_client()
     bodies = [json.dumps(widget_payload(w)) for w in WIDGETS]
@@ -123,24 +161,37 @@ def run(quick: bool, redis_url: str) -> dict:
     seconds = 8.0 if quick else 20.0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        settings = Settings(redis_url=redis_url, database_url=f"sqlite:///{tmp / 'embed.db'}", data_dir=tmp,
-                            stream_prefix=f"bench-embed-{uuid.uuid4().hex[:8]}", block_ms=100)
+        settings = Settings(
+            redis_url=redis_url,
+            database_url=f"sqlite:///{tmp / 'embed.db'}",
+            data_dir=tmp,
+            stream_prefix=f"bench-embed-{uuid.uuid4().hex[:8]}",
+            block_ms=100,
+        )
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
-        seed(settings, engine, dt.datetime.now(dt.timezone.utc))
+        seed(settings, engine, dt.datetime.now(dt.UTC))
         engine.dispose()
-        env = {**os.environ, "PANTAU_REDIS_URL": redis_url, "PANTAU_DATABASE_URL": settings.resolved_database_url,
-               "PANTAU_DATA_DIR": str(tmp), "PANTAU_STREAM_PREFIX": settings.stream_prefix,
-               "PANTAU_EMBED_RATE_LIMIT": "100000000/60", "PANTAU_LOG_LEVEL": "WARNING",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "PANTAU_REDIS_URL": redis_url,
+            "PANTAU_DATABASE_URL": settings.resolved_database_url,
+            "PANTAU_DATA_DIR": str(tmp),
+            "PANTAU_STREAM_PREFIX": settings.stream_prefix,
+            "PANTAU_EMBED_RATE_LIMIT": "100000000/60",
+            "PANTAU_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
         floor_closed, floor_paced = _measure("bench.embed_floor:server", env, [FLOOR_PAYLOAD], tmp, seconds)
         closed, paced = _measure("app:server", env, [widget_payload(w) for w in WIDGETS], tmp, seconds)
         load = os.getloadavg()[0]
         service_ms, top = profile(settings)
     errors = closed["errors"] + paced["errors"]
     if closed["requests_per_s"] < TARGET_RATE or paced["p99_ms"] > 50:
-        print(f"embed: target missed (load average {load:.1f} on {os.cpu_count()} cores); where a request's "
-              f"time goes, {service_ms:.2f} ms of it in one process:\n{top}")
+        print(
+            f"embed: target missed (load average {load:.1f} on {os.cpu_count()} cores); where a request's "
+            f"time goes, {service_ms:.2f} ms of it in one process:\n{top}"
+        )
     return {
         "embed.requests_per_s": closed["requests_per_s"],
         "embed.p99_ms": paced["p99_ms"],
@@ -157,7 +208,7 @@ def run(quick: bool, redis_url: str) -> dict:
 
 
 if __name__ == "__main__":
-    from tests.services import shared_redis_url
+    from tests.support.services import shared_redis_url
 
     url, handle = shared_redis_url()
     try:

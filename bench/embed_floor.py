@@ -1,5 +1,6 @@
 """The embed benchmark's floor: a trivial Dash callback at /embed/ on its own Flask server, served by the
 same gunicorn as the embeds (gunicorn 'bench.embed_floor:server')."""
+
 import dash
 import flask
 from dash import Input, Output, dcc, html
@@ -14,6 +15,10 @@ def echo(pathname):
     return "ok"
 
 
-FLOOR_PAYLOAD = {"output": "floor-body.children", "outputs": {"id": "floor-body", "property": "children"},
-                 "inputs": [{"id": "floor-url", "property": "pathname", "value": "/embed/x"}],
-                 "changedPropIds": ["floor-url.pathname"], "state": []}
+FLOOR_PAYLOAD = {
+    "output": "floor-body.children",
+    "outputs": {"id": "floor-body", "property": "children"},
+    "inputs": [{"id": "floor-url", "property": "pathname", "value": "/embed/x"}],
+    "changedPropIds": ["floor-url.pathname"],
+    "state": [],
+}

@@ -7,6 +7,7 @@ default, beside two floors measured in the same run over the same points.
 
 `python -m bench.geo_assign` prints the figures; bench/__main__.py can merge `run()` into its table.
 """
+
 from __future__ import annotations
 
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from data_sources import geo
+from data_sources.geo import boundaries as geo
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
 POINTS = 100_000

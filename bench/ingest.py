@@ -4,6 +4,7 @@ The ceiling is plain SQLAlchemy Core executemany of the same rows the ingestor s
 fresh database of the same kind on the same server, in as many transactions as the ingestor committed: what any
 ingestor storing these rows must at least pay. The ratio compares events per second on both sides.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +15,12 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from dashboard.settings import Settings
-from data_sources.database import make_engine, session_factory, upgrade
-from data_sources.health import collect_stats
-from data_sources.ingest import Ingestor
-from data_sources.models import Base, ProcessedEvent
-from data_sources.redis_connection import connect
-from data_sources.simulator import Simulator, publish_events
+from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.store.database import make_engine, session_factory, upgrade
+from data_sources.store.models import Base, ProcessedEvent
+from data_sources.stream.connection import connect
+from data_sources.stream.health import collect_stats
+from data_sources.stream.ingest import Ingestor
 
 
 def raw_insert_ceiling(source_engine, scratch_url: str, batches: int) -> dict:
@@ -65,23 +66,29 @@ def _batch_plan(tables, rows: dict, batches: int) -> dict:
             chunks[index].append(row)
         for column in table.primary_key.columns:
             batch_of[(table.name, column.name)] = {
-                row[column.name]: i for i, chunk in enumerate(chunks) for row in chunk}
+                row[column.name]: i for i, chunk in enumerate(chunks) for row in chunk
+            }
         plan[table.name] = chunks
     return plan
 
 
 def run(database_url: str, scratch_url: str, redis_url: str | None, count: int, data_dir, label: str) -> dict:
-    settings = Settings(redis_url=redis_url, database_url=database_url, data_dir=data_dir,
-                        stream_prefix=f"bench-{uuid.uuid4().hex[:8]}", block_ms=200)
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=database_url,
+        data_dir=data_dir,
+        stream_prefix=f"bench-{uuid.uuid4().hex[:8]}",
+        block_ms=200,
+    )
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     client = connect(settings)
-    events = Simulator(seed=7).generate(count, dt.datetime.now(dt.timezone.utc))
+    events = Simulator(seed=7).generate(count, dt.datetime.now(dt.UTC))
     valid = [e for e in events if isinstance(e, dict)]
     publish_events(client, settings, events)
 
     worker = Ingestor(settings, client, session_factory(engine))
-    worker.locator  # the boundary map loads once per process, not inside the measured run
+    _ = worker.locator  # the boundary map loads once per process, not inside the measured run
     started = time.perf_counter()
     worker.run(threading.Event(), until_idle=True)
     elapsed = time.perf_counter() - started

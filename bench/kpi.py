@@ -5,6 +5,7 @@ generation takes seconds. Every query behind the wall and the briefing is timed 
 (p50, p95 in ms), and the cache hit beside them. Target: wall queries <= 25 ms p95 on PostgreSQL.
 python -m bench.kpi [--quick]
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,16 +18,38 @@ from sqlalchemy import text
 
 from bench.common import summary
 from dashboard.filters import KpiFilter, today_filter
-from data_sources import briefing_data, kpi_complaints, kpi_egov, kpi_incidents
-from data_sources.database import make_engine, upgrade
+from data_sources.kpi import complaints as kpi_complaints
+from data_sources.kpi import egov as kpi_egov
+from data_sources.kpi import incidents as kpi_incidents
+from data_sources.store.database import make_engine, upgrade
+from data_sources.views import briefing as briefing_data
 
-NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.timezone.utc)  # 12:00 WIB
+NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.UTC)  # 12:00 WIB
 SPAN_DAYS = 365
 CHANNELS = ("phone", "sms", "whatsapp", "email", "app", "web", "twitter", "instagram", "facebook", "walk_in")
-CATEGORIES = ("jalan_rusak", "banjir_genangan", "sampah", "penerangan_jalan", "administrasi_kependudukan",
-              "kesehatan", "pendidikan", "perizinan", "ketertiban_umum", "lainnya")
+CATEGORIES = (
+    "jalan_rusak",
+    "banjir_genangan",
+    "sampah",
+    "penerangan_jalan",
+    "administrasi_kependudukan",
+    "kesehatan",
+    "pendidikan",
+    "perizinan",
+    "ketertiban_umum",
+    "lainnya",
+)
 OPDS = ("DSDABM", "DISPENDIK", "DINKES", "DLH", "DKRTH", "DISHUB", "DINSOS", "DPRKPP", "DISKOMINFO", "DISPENDUK")
-INCIDENT_CATEGORIES = ("fire", "flood", "traffic_accident", "medical", "social", "missing_person", "infrastructure", "other")
+INCIDENT_CATEGORIES = (
+    "fire",
+    "flood",
+    "traffic_accident",
+    "medical",
+    "social",
+    "missing_person",
+    "infrastructure",
+    "other",
+)
 
 
 def _pick(values, r: str) -> str:
@@ -36,8 +59,10 @@ def _pick(values, r: str) -> str:
 def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
     if dialect == "postgresql":
         series = "SELECT g AS i, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5 FROM generate_series(1, {n}) g"
+
         def ts(days):
             return f"(TIMESTAMPTZ '{NOW.isoformat()}' - ({days}) * interval '1 day')"
+
         kec = "'35.78.' || lpad(((i % 31) + 1)::text, 2, '0')"
         idtext = "i::text"
         true, false = "true", "false"
@@ -45,12 +70,16 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
         rnd = "((random() & 1048575) / 1048576.0)"
         # MATERIALIZED: else SQLite flattens the subquery and draws random() anew at every reference of
         # r1..r5, and a row's fields disagree with each other (answered but without a response time, ...).
-        series = ("WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}), "
-                  f"m AS MATERIALIZED (SELECT i, {rnd} AS r1, {rnd} AS r2, {rnd} AS r3, {rnd} AS r4, {rnd} AS r5 "
-                  "FROM g) SELECT * FROM m")
+        series = (
+            "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}), "
+            f"m AS MATERIALIZED (SELECT i, {rnd} AS r1, {rnd} AS r2, {rnd} AS r3, {rnd} AS r4, {rnd} AS r5 "
+            "FROM g) SELECT * FROM m"
+        )
         naive = NOW.replace(tzinfo=None).isoformat(sep=" ")
+
         def ts(days):
             return f"(strftime('%Y-%m-%d %H:%M:%S', julianday('{naive}') - ({days})) || '.000000')"
+
         kec = "'35.78.' || substr('0' || ((i % 31) + 1), -2)"
         idtext = "CAST(i AS TEXT)"
         true, false = "1", "0"
@@ -69,13 +98,13 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
     INSERT INTO complaints (complaint_id, created_event_id, channel, category, created_opd, opd, kecamatan_code,
         kelurahan_code, location_method, lat, lon, sla_hours, created_at, due_at, status, status_at,
         first_response_at, first_response_channel, resolved_at, reopened_count, is_open, updated_at)
-    SELECT 'c' || {idtext}, 'c' || {idtext}, {_pick(CHANNELS, 'r5')}, {_pick(CATEGORIES, 'r3')},
-        {_pick(OPDS, 'r4')}, {_pick(OPDS, 'r4')}, CASE WHEN r5 < 0.97 THEN {kec} END, NULL,
-        'code', NULL, NULL, 24, {ts(age)}, {ts(f'{age} - 1')},
+    SELECT 'c' || {idtext}, 'c' || {idtext}, {_pick(CHANNELS, "r5")}, {_pick(CATEGORIES, "r3")},
+        {_pick(OPDS, "r4")}, {_pick(OPDS, "r4")}, CASE WHEN r5 < 0.97 THEN {kec} END, NULL,
+        'code', NULL, NULL, 24, {ts(age)}, {ts(f"{age} - 1")},
         CASE WHEN {resolved} THEN 'resolved' WHEN {responded} THEN 'responded' ELSE 'received' END, {ts(age)},
-        CASE WHEN {responded} THEN {ts(f'{age} - {response_days}')} END,
-        CASE WHEN {responded} THEN CASE WHEN r2 < 0.6 THEN {_pick(CHANNELS, 'r5')} ELSE 'phone' END END,
-        CASE WHEN {resolved} THEN {ts(f'{age} - {response_days} - {closing_days}')} END,
+        CASE WHEN {responded} THEN {ts(f"{age} - {response_days}")} END,
+        CASE WHEN {responded} THEN CASE WHEN r2 < 0.6 THEN {_pick(CHANNELS, "r5")} ELSE 'phone' END END,
+        CASE WHEN {resolved} THEN {ts(f"{age} - {response_days} - {closing_days}")} END,
         CASE WHEN r2 < 0.03 THEN 1 ELSE 0 END,
         CASE WHEN {resolved} THEN {false} ELSE {true} END, {ts(age)}
     FROM ({series.format(n=n_complaints)}) s"""
@@ -88,24 +117,24 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
     INSERT INTO incidents (incident_id, reported_event_id, category, priority, kecamatan_code, kelurahan_code,
         location_method, lat, lon, reported_at, call_answered_at, first_dispatched_at, first_arrived_at, closed_at,
         outcome, status, units_dispatched, is_active, updated_at)
-    SELECT 'i' || {idtext}, 'i' || {idtext}, {_pick(INCIDENT_CATEGORIES, 'r3')}, 1 + CAST(r4 * 3 AS INTEGER),
+    SELECT 'i' || {idtext}, 'i' || {idtext}, {_pick(INCIDENT_CATEGORIES, "r3")}, 1 + CAST(r4 * 3 AS INTEGER),
         CASE WHEN r5 < 0.98 THEN {kec} END, NULL, 'code', NULL, NULL, {ts(iage)},
-        {ts(f'{iage} - r5 * 25 / 86400.0')}, {ts(f'{iage} - r4 * 3 / 1440.0')},
-        CASE WHEN {arrived} THEN {ts(f'{iage} - (2 + r3 * 10 + r2 * 4) / 1440.0')} END,
-        CASE WHEN {closed} THEN {ts(f'{iage} - (20 + r5 * 60) / 1440.0')} END,
+        {ts(f"{iage} - r5 * 25 / 86400.0")}, {ts(f"{iage} - r4 * 3 / 1440.0")},
+        CASE WHEN {arrived} THEN {ts(f"{iage} - (2 + r3 * 10 + r2 * 4) / 1440.0")} END,
+        CASE WHEN {closed} THEN {ts(f"{iage} - (20 + r5 * 60) / 1440.0")} END,
         NULL, CASE WHEN {closed} THEN 'closed' WHEN {arrived} THEN 'on_scene' ELSE 'dispatched' END, 1,
         CASE WHEN {closed} THEN {false} ELSE {true} END, {ts(iage)}
     FROM ({series.format(n=n_incidents)}) s"""
     egov = f"""
     INSERT INTO egov_readings (domain, metric, opd, period, value, target, unit, occurred_at, event_id)
-    SELECT 'budgeting', 'apbd_realization_pct', {_pick(OPDS, '((i % 10) + 0.5) / 10.0')},
-        '2026-' || substr('0' || ((i / 10) % 12 + 1), -2), r1 * 100, 80, 'pct', {ts('0')}, 'e' || {idtext}
+    SELECT 'budgeting', 'apbd_realization_pct', {_pick(OPDS, "((i % 10) + 0.5) / 10.0")},
+        '2026-' || substr('0' || ((i / 10) % 12 + 1), -2), r1 * 100, 80, 'pct', {ts("0")}, 'e' || {idtext}
     FROM ({series.format(n=120)}) s"""
     return [complaints, incidents, egov]
 
 
 def _generate(engine, n_complaints: int, n_incidents: int) -> float:
-    from data_sources.models import Complaint, Incident
+    from data_sources.store.models import Complaint, Incident
 
     started = time.perf_counter()
     indexes = [ix for t in (Complaint.__table__, Incident.__table__) for ix in t.indexes]
@@ -165,10 +194,11 @@ def _cached_p95(engine, redis_url: str, repeats: int = 200) -> dict:
     """p95 of a cache hit: in the worker that holds the result (its local LRU; the data version from its
     local copy, asked of Redis again every VERSION_TTL_S), and in another worker that must GET the shared
     result from Redis (its LRU emptied before each call)."""
-    from dashboard.settings import Settings
-    from data_sources.kpi_cache import KpiCache
-    from data_sources.redis_connection import connect
     import uuid
+
+    from dashboard.settings import Settings
+    from data_sources.kpi.cache import KpiCache
+    from data_sources.stream.connection import connect
 
     settings = Settings(redis_url=redis_url, stream_prefix=f"bench-{uuid.uuid4().hex[:8]}")
     client = connect(settings)
@@ -196,14 +226,21 @@ def _cached_p95(engine, redis_url: str, repeats: int = 200) -> dict:
         for key in client.scan_iter(f"{settings.stream_prefix}:*"):
             client.delete(key)
         client.close()
-    return {"kpi.cached_p95_ms": round(summary(local)["p95"], 3),
-            "kpi.cached_other_worker_p95_ms": round(summary(shared)["p95"], 3)}
+    return {
+        "kpi.cached_p95_ms": round(summary(local)["p95"], 3),
+        "kpi.cached_other_worker_p95_ms": round(summary(shared)["p95"], 3),
+    }
 
 
-def run(quick: bool = False, *, database_url: str | None = None, sqlite_dir: Path | None = None,
-        redis_url: str | None = None) -> dict:
+def run(
+    quick: bool = False,
+    *,
+    database_url: str | None = None,
+    sqlite_dir: Path | None = None,
+    redis_url: str | None = None,
+) -> dict:
     """Figures kpi.<query>.<database>.p50_ms / p95_ms, generation times and kpi.cached_p95_ms."""
-    from tests.services import PostgresDatabase, shared_redis_url
+    from tests.support.services import PostgresDatabase, shared_redis_url
 
     n_complaints, n_incidents = (100_000, 20_000) if quick else (1_000_000, 200_000)
     repeats = 20 if quick else 40
@@ -214,8 +251,10 @@ def run(quick: bool = False, *, database_url: str | None = None, sqlite_dir: Pat
         redis_url, handle = shared_redis_url()
     tmp = tempfile.TemporaryDirectory()
     try:
-        urls = {"postgresql": database_url or database.url,
-                "sqlite": f"sqlite:///{(sqlite_dir or Path(tmp.name)) / 'kpi-bench.db'}"}
+        urls = {
+            "postgresql": database_url or database.url,
+            "sqlite": f"sqlite:///{(sqlite_dir or Path(tmp.name)) / 'kpi-bench.db'}",
+        }
         for name, url in urls.items():
             engine = make_engine(url)
             upgrade(engine)

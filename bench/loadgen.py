@@ -10,6 +10,7 @@ With --rate the clients together offer that many requests per second, each on it
 latency runs from the scheduled send time, so a stalled server cannot hide its queue (no coordinated
 omission).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,16 @@ from bench.common import percentile
 HOST = "127.0.0.1"  # loopback only, by construction
 
 
-async def client(port: int, request: bytes, until: float, warm_until: float, interval: float | None,
-                 offset: float, latencies: list[float], errors: list[int]) -> None:
+async def client(
+    port: int,
+    request: bytes,
+    until: float,
+    warm_until: float,
+    interval: float | None,
+    offset: float,
+    latencies: list[float],
+    errors: list[int],
+) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     next_at = time.perf_counter() + offset
     try:
@@ -55,20 +64,45 @@ async def client(port: int, request: bytes, until: float, warm_until: float, int
         writer.close()
 
 
-async def run(port: int, path: str, bodies: list[bytes], clients: int, seconds: float, rate: float | None,
-              warmup: float) -> dict:
-    requests = [(f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(body)}\r\n\r\n").encode() + body for body in bodies]
+async def run(
+    port: int, path: str, bodies: list[bytes], clients: int, seconds: float, rate: float | None, warmup: float
+) -> dict:
+    requests = [
+        (
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
     start = time.perf_counter()
     warm_until, until = start + warmup, start + warmup + seconds
     interval = clients / rate if rate else None
     latencies: list[float] = []
     errors: list[int] = []
-    await asyncio.gather(*(client(port, requests[i % len(requests)], until, warm_until, interval,
-                                  (interval or 0) * i / clients, latencies, errors) for i in range(clients)))
+    await asyncio.gather(
+        *(
+            client(
+                port,
+                requests[i % len(requests)],
+                until,
+                warm_until,
+                interval,
+                (interval or 0) * i / clients,
+                latencies,
+                errors,
+            )
+            for i in range(clients)
+        )
+    )
     ms = [x * 1000 for x in latencies]
-    return {"requests": len(ms), "errors": len(errors), "requests_per_s": round(len(ms) / seconds, 1),
-            "p50_ms": round(percentile(ms, 50), 2), "p99_ms": round(percentile(ms, 99), 2)}
+    return {
+        "requests": len(ms),
+        "errors": len(errors),
+        "requests_per_s": round(len(ms) / seconds, 1),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+    }
 
 
 def main() -> None:
@@ -83,8 +117,9 @@ def main() -> None:
     args = parser.parse_args()
     with open(args.body_file, "rb") as fh:
         bodies = [json.dumps(b).encode() for b in json.load(fh)]
-    print(json.dumps(asyncio.run(run(args.port, args.path, bodies, args.clients, args.seconds, args.rate,
-                                     args.warmup))))
+    print(
+        json.dumps(asyncio.run(run(args.port, args.path, bodies, args.clients, args.seconds, args.rate, args.warmup)))
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ on PostgreSQL and Redis) and headless Chromium:
 The wall may sit behind a wall token (PANTAU_WALL_TOKEN): the bench sets one for its server and opens
 /wall?token=...; the wall ignores URL parameters it does not know, so this works before and after the gate.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,11 +29,11 @@ from pathlib import Path
 
 from bench.common import CpuShares, percentile
 from dashboard.settings import Settings
-from data_sources.ingest import changes_channel
-from data_sources.producer import publish
-from data_sources.redis_connection import connect
-from data_sources.simulator import Simulator, publish_events
-from tests.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, free_port, port_open
+from data_sources.redis_keys import changes_channel
+from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.stream.connection import connect
+from data_sources.stream.producer import publish
+from tests.support.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, free_port, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_EVENTS = 20_000
@@ -67,26 +68,44 @@ def wall_stack(database_url: str, redis_url: str | None, data_dir: Path, seed_ev
     """Seeded store, an ingestor and the web app, each its own process, as in production."""
     token = secrets.token_urlsafe(16)
     port = free_port()
-    settings = Settings(redis_url=redis_url, database_url=database_url, data_dir=data_dir,
-                        stream_prefix=f"bench-wall-{uuid.uuid4().hex[:8]}", block_ms=200)
-    env = {**os.environ, "PANTAU_REDIS_URL": redis_url or "", "PANTAU_DATABASE_URL": database_url,
-           "PANTAU_DATA_DIR": str(data_dir), "PANTAU_STREAM_PREFIX": settings.stream_prefix,
-           "PANTAU_BLOCK_MS": "200", "PANTAU_PORT": str(port), "PANTAU_LOG_LEVEL": "WARNING",
-           "PANTAU_WALL_TOKEN": token}
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=database_url,
+        data_dir=data_dir,
+        stream_prefix=f"bench-wall-{uuid.uuid4().hex[:8]}",
+        block_ms=200,
+    )
+    env = {
+        **os.environ,
+        "PANTAU_REDIS_URL": redis_url or "",
+        "PANTAU_DATABASE_URL": database_url,
+        "PANTAU_DATA_DIR": str(data_dir),
+        "PANTAU_STREAM_PREFIX": settings.stream_prefix,
+        "PANTAU_BLOCK_MS": "200",
+        "PANTAU_PORT": str(port),
+        "PANTAU_LOG_LEVEL": "WARNING",
+        "PANTAU_WALL_TOKEN": token,
+    }
     client = connect(settings)
-    publish_events(client, settings, Simulator(seed=11).generate(seed_events, dt.datetime.now(dt.timezone.utc)))
+    publish_events(client, settings, Simulator(seed=11).generate(seed_events, dt.datetime.now(dt.UTC)))
     python = [sys.executable, str(ROOT / "app.py")]
     subprocess.run([*python, "ingest", "--until-idle"], env=env, cwd=ROOT, check=True, timeout=600)
-    processes = [subprocess.Popen([*python, "ingest"], env=env, cwd=ROOT),
-                 subprocess.Popen([*python, "serve"], env=env, cwd=ROOT)]
+    processes = [
+        subprocess.Popen([*python, "ingest"], env=env, cwd=ROOT),
+        subprocess.Popen([*python, "serve"], env=env, cwd=ROOT),
+    ]
     try:
         deadline = time.monotonic() + 60
         while not port_open("127.0.0.1", port):
             if time.monotonic() > deadline:
                 raise RuntimeError("the wall's server did not start")
             time.sleep(0.2)
-        yield settings, client, f"http://127.0.0.1:{port}/wall?token={token}", \
-            {"app.serve": processes[1].pid, "app.ingest": processes[0].pid}
+        yield (
+            settings,
+            client,
+            f"http://127.0.0.1:{port}/wall?token={token}",
+            {"app.serve": processes[1].pid, "app.ingest": processes[0].pid},
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -148,9 +167,14 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         rng = random.Random(5)
         for n in range(events):
             incident_id = f"112-B{n:04d}{uuid.uuid4().hex[:4]}"
-            event = {"event_id": f"{incident_id}-reported", "type": "incident.reported", "schema": 1,
-                     "source": "bench", "occurred_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-                     "data": {"incident_id": incident_id, "category": "flood", "priority": 3, "kecamatan": "Rungkut"}}
+            event = {
+                "event_id": f"{incident_id}-reported",
+                "type": "incident.reported",
+                "schema": 1,
+                "source": "bench",
+                "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+                "data": {"incident_id": incident_id, "category": "flood", "priority": 3, "kecamatan": "Rungkut"},
+            }
             sent[incident_id] = time.time() * 1000
             publish(client, settings, event)
             time.sleep(rng.uniform(0.4, 0.8))  # out of step with the 0.5 s poll, as real events are
@@ -175,13 +199,15 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         "event_to_screen.p50_ms": round(percentile(latencies, 50), 1),
         "event_to_screen.p95_ms": round(percentile(latencies, 95), 1),
         "event_to_screen.max_ms": round(max(latencies), 1) if latencies else None,
-        "event_to_screen.events": events, "event_to_screen.walls": walls,
+        "event_to_screen.events": events,
+        "event_to_screen.walls": walls,
         "event_to_screen.poll_round_trip_p50_ms": round(percentile(polls, 50), 1),
         "event_to_screen.poll_round_trip_p95_ms": round(percentile(polls, 95), 1),
         "event_to_screen.refresh_round_trip_p50_ms": round(percentile(refreshes, 50), 1),
         "event_to_screen.refresh_round_trip_p95_ms": round(percentile(refreshes, 95), 1),
         "event_to_screen.page_busy_share": round(sum(busy) / len(busy), 3),
-        "event_to_screen.samples": len(latencies), "event_to_screen.not_seen": lost,
+        "event_to_screen.samples": len(latencies),
+        "event_to_screen.not_seen": lost,
         "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),
         "event_to_screen.event_to_commit_p95_ms": round(percentile(to_commit, 95), 1),
         # where the machine's time went meanwhile, in cores (2 on this machine): the profile of a miss
@@ -190,17 +216,16 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
     }
 
 
-def heap_growth(browser, settings, client, url: str, seconds: float, extrapolated: bool,
-                warm_up_s: float = 60) -> dict:
+def heap_growth(browser, settings, client, url: str, seconds: float, extrapolated: bool, warm_up_s: float = 60) -> dict:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     stop = threading.Event()
     published = [0]
 
     def traffic() -> None:  # the simulator's live mix, scaled to 10 events per second
         simulator = Simulator(seed=23)
-        simulator.advance(dt.datetime.now(dt.timezone.utc))
+        simulator.advance(dt.datetime.now(dt.UTC))
         while not stop.wait(0.5):
-            events = simulator.advance(dt.datetime.now(dt.timezone.utc), events_per_second=10)
+            events = simulator.advance(dt.datetime.now(dt.UTC), events_per_second=10)
             published[0] += len(publish_events(client, settings, events))
 
     feeder = threading.Thread(target=traffic, daemon=True)
@@ -232,21 +257,33 @@ def heap_growth(browser, settings, client, url: str, seconds: float, extrapolate
     period = round(hours[-1] * 3600)
     return {
         "wall.heap_growth_mb_per_h": round(slope, 2),
-        "wall.heap_growth_basis": (f"measured over {period} s" if not extrapolated
-                                   else f"EXTRAPOLATED to 1 h from {period} s"
-                                   + (": a slope this short is noise, run --heap-minutes 12 or more" if period < 600
-                                      else "")),
+        "wall.heap_growth_basis": (
+            f"measured over {period} s"
+            if not extrapolated
+            else f"EXTRAPOLATED to 1 h from {period} s"
+            + (": a slope this short is noise, run --heap-minutes 12 or more" if period < 600 else "")
+        ),
         "wall.heap_period_s": period,
-        "wall.heap_start_mb": round(heap[0], 2), "wall.heap_end_mb": round(heap[-1], 2),
+        "wall.heap_start_mb": round(heap[0], 2),
+        "wall.heap_end_mb": round(heap[-1], 2),
         "wall.heap_max_mb": round(max(heap), 2),
-        "wall.dom_nodes_start": int(samples[0][2]), "wall.dom_nodes_end": int(samples[-1][2]),
+        "wall.dom_nodes_start": int(samples[0][2]),
+        "wall.dom_nodes_end": int(samples[-1][2]),
         "wall.dom_nodes_max": int(max(n for _, _, n in samples)),
         "wall.events_published": published[0],
     }
 
 
-def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | None = None,
-        heap_seconds: float | None = None, heap_only: bool = False, scaling: tuple[int, ...] = ()) -> dict:
+def run(
+    quick: bool,
+    redis_url: str | None,
+    data_dir: Path,
+    *,
+    events: int | None = None,
+    heap_seconds: float | None = None,
+    heap_only: bool = False,
+    scaling: tuple[int, ...] = (),
+) -> dict:
     """Both benchmarks on a PostgreSQL database of their own (the store's tables have no stream prefix).
     `scaling`: also event_to_screen with these numbers of walls (`event_to_screen.walls_<n>.*`), to find
     how many walls this machine carries within the target."""
@@ -265,17 +302,25 @@ def run(quick: bool, redis_url: str | None, data_dir: Path, *, events: int | Non
                         figures.update(event_to_screen(browser, settings, client, url, events, 10, pids))
                         # the same with one wall: what the pipeline gives when the machine is not ten browsers
                         one = event_to_screen(browser, settings, client, url, 15 if quick else 50, 1, pids)
-                        figures.update({k.replace("event_to_screen.", "event_to_screen.one_wall."): v
-                                        for k, v in one.items()})
+                        figures.update(
+                            {k.replace("event_to_screen.", "event_to_screen.one_wall."): v for k, v in one.items()}
+                        )
                         for walls in scaling:
                             more = event_to_screen(browser, settings, client, url, events, walls, pids)
-                            figures.update({k.replace("event_to_screen.", f"event_to_screen.walls_{walls}."): v
-                                            for k, v in more.items()})
+                            figures.update(
+                                {
+                                    k.replace("event_to_screen.", f"event_to_screen.walls_{walls}."): v
+                                    for k, v in more.items()
+                                }
+                            )
                     # The whole suite must finish within an hour: its heap run is half an hour, labelled as
                     # extrapolated; `python -m bench.wall --heap-only --heap-minutes 60` runs the full hour.
                     heap_seconds = heap_seconds or (60 if quick else 1800)
-                    figures.update(heap_growth(browser, settings, client, url, heap_seconds, heap_seconds < 3600,
-                                               45 if quick else 60))
+                    figures.update(
+                        heap_growth(
+                            browser, settings, client, url, heap_seconds, heap_seconds < 3600, 45 if quick else 60
+                        )
+                    )
                 finally:
                     browser.close()
     finally:
@@ -288,7 +333,7 @@ if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--hea
     import json
     import tempfile
 
-    from tests.services import shared_redis_url
+    from tests.support.services import shared_redis_url
 
     redis_url, handle = shared_redis_url()
     try:
@@ -302,8 +347,20 @@ if __name__ == "__main__":  # python -m bench.wall [--quick] [--events N] [--hea
             args = parser.parse_args()
             scaling = tuple(int(n) for n in args.walls.split(",") if n.strip())
             heap = args.heap_minutes * 60 if args.heap_minutes else None
-            print(json.dumps(run(args.quick, redis_url, Path(tmp), events=args.events, heap_seconds=heap,
-                                 heap_only=args.heap_only, scaling=scaling), indent=2))
+            print(
+                json.dumps(
+                    run(
+                        args.quick,
+                        redis_url,
+                        Path(tmp),
+                        events=args.events,
+                        heap_seconds=heap,
+                        heap_only=args.heap_only,
+                        scaling=scaling,
+                    ),
+                    indent=2,
+                )
+            )
     finally:
         if handle is not None:
             handle.close()

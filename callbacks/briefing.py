@@ -2,13 +2,14 @@
 
 The URL is the view's state: the filter bar writes it, every panel reads it (and checks it again: a
 crafted request is as welcome as the page's own). Each panel has its own callback, so the browser loads
-them side by side; their data comes from data_sources.briefing_data through the KpiCache, computed once
+them side by side; their data comes from data_sources.views.briefing through the KpiCache, computed once
 per (filter, data version, clock minute) for every viewer and every worker.
 
 Roles are enforced here, on the server, in every callback: aggregates need `view_aggregates`, the
-complaint list and a complaint's history `view_personal` (data_sources.briefing_personal asks again
+complaint list and a complaint's history `view_personal` (data_sources.views.briefing_personal asks again
 before it reads a personal_* table). A refused request gets no update at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,21 +19,25 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dash
+import flask
 import redis
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import i18n
+from callbacks.access import AccessDenied, User, current_services, require
 from dashboard import briefing_tables as tables
+from dashboard import i18n
 from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
 from dashboard.filters import FilterError, KpiFilter, make_filter
-from data_sources import briefing_data, briefing_personal, geo, services
-from data_sources.auth import AccessDenied, require
-from data_sources.kpi_cache import cache_for
-from data_sources.reference import kecamatan_by_code
-from layouts import briefing_panels as panels
+from dashboard.reference import kecamatan_by_code
+from data_sources import services
+from data_sources.geo import boundaries as geo
+from data_sources.kpi.cache import cache_for
+from data_sources.views import briefing as briefing_data
+from data_sources.views import briefing_personal
 from layouts import briefing as view_layout
+from layouts import briefing_panels as panels
 from layouts.briefing import ids
 
 log = logging.getLogger(__name__)
@@ -50,57 +55,107 @@ def allowed(permission: str) -> bool:
     return True
 
 
-def _guard(permission: str = AGGREGATES) -> None:
-    if not allowed(permission):
-        raise PreventUpdate
+def _guard(permission: str = AGGREGATES) -> User:
+    try:
+        return require(permission)
+    except AccessDenied:
+        raise PreventUpdate from None
+
+
+def page(**query) -> dash.html.Div:
+    """The briefing page for the URL's query parameters; officers are offered the personal-data panels."""
+    if not flask.has_request_context():  # Dash validating the layout
+        return view_layout.layout(query)
+    return view_layout.layout(query, current_services().settings, allowed(PERSONAL))
 
 
 def register() -> None:
     dash.callback(
-        Output(ids.url, "search"), Output(ids.dates_box, "hidden"),
-        Input(ids.period, "value"), Input(ids.dates, "start_date"), Input(ids.dates, "end_date"),
-        Input(ids.opd, "value"), Input(ids.kec, "value"), Input(ids.channel, "value"),
-        Input(ids.category, "value"), Input(ids.incident, "value"), State(ids.url, "search"),
+        Output(ids.url, "search"),
+        Output(ids.dates_box, "hidden"),
+        Input(ids.period, "value"),
+        Input(ids.dates, "start_date"),
+        Input(ids.dates, "end_date"),
+        Input(ids.opd, "value"),
+        Input(ids.kec, "value"),
+        Input(ids.channel, "value"),
+        Input(ids.category, "value"),
+        Input(ids.incident, "value"),
+        State(ids.url, "search"),
         prevent_initial_call=True,
     )(controls_to_url)
-    dash.callback(Output(ids.kec, "value", allow_duplicate=True),
-                  Input({"type": ids.map_graph, "key": ALL}, "clickData"),
-                  State(ids.kec, "value"), prevent_initial_call=True)(map_click)
-    dash.callback(Output(ids.opd, "value", allow_duplicate=True), Input(ids.league, "cellClicked"),
-                  State(ids.opd, "value"), prevent_initial_call=True)(league_click)
-    dash.callback(Output(ids.print_filters, "children"), Output(ids.lang_link, "href"), Output(ids.errors, "children"),
-                  Output(ids.errors, "hidden"), Input(ids.url, "search"))(describe)
+    dash.callback(
+        Output(ids.kec, "value", allow_duplicate=True),
+        Input({"type": ids.map_graph, "key": ALL}, "clickData"),
+        State(ids.kec, "value"),
+        prevent_initial_call=True,
+    )(map_click)
+    dash.callback(
+        Output(ids.opd, "value", allow_duplicate=True),
+        Input(ids.league, "cellClicked"),
+        State(ids.opd, "value"),
+        prevent_initial_call=True,
+    )(league_click)
+    dash.callback(
+        Output(ids.print_filters, "children"),
+        Output(ids.lang_link, "href"),
+        Output(ids.errors, "children"),
+        Output(ids.errors, "hidden"),
+        Input(ids.url, "search"),
+    )(describe)
     dash.callback(Output(ids.opd, "options"), Input(ids.url, "search"))(opd_options)
-    dash.callback(Output(ids.tiles, "children"), Output(ids.segments, "rowData"),
-                  Output(ids.incident_categories, "rowData"), Output(ids.data_time, "children"),
-                  Input(ids.url, "search"))(headline)
+    dash.callback(
+        Output(ids.tiles, "children"),
+        Output(ids.segments, "rowData"),
+        Output(ids.incident_categories, "rowData"),
+        Output(ids.data_time, "children"),
+        Input(ids.url, "search"),
+    )(headline)
     dash.callback(Output(ids.map, "children"), Input(ids.url, "search"))(kecamatan_map)
     dash.callback(Output(ids.league, "rowData"), Input(ids.url, "search"))(league)
     dash.callback(Output(ids.trend, "figure"), Output(ids.trend_note, "children"), Input(ids.url, "search"))(trend)
-    dash.callback(Output(ids.egov, "columnDefs"), Output(ids.egov, "rowData"), Output(ids.egov_trend, "figure"),
-                  Input(ids.url, "search"))(egov)
-    dash.callback(Output(ids.complaints, "rowData"), Output(ids.complaints_note, "children"),
-                  Input(ids.url, "search"))(complaints)
-    dash.callback(Output(ids.history, "children"), Input(ids.complaints, "selectedRows"),
-                  State(ids.url, "search"), prevent_initial_call=True)(history)
-    dash.callback(Output(ids.download, "data"), Input({"type": ids.export, "table": ALL, "fmt": ALL}, "n_clicks"),
-                  State(ids.url, "search"), prevent_initial_call=True)(export)
-    dash.clientside_callback(ClientsideFunction("briefing", "print"), Output(ids.print_done, "data"),
-                             Input(ids.print_button, "n_clicks"), prevent_initial_call=True)
+    dash.callback(
+        Output(ids.egov, "columnDefs"),
+        Output(ids.egov, "rowData"),
+        Output(ids.egov_trend, "figure"),
+        Input(ids.url, "search"),
+    )(egov)
+    dash.callback(Output(ids.complaints, "rowData"), Output(ids.complaints_note, "children"), Input(ids.url, "search"))(
+        complaints
+    )
+    dash.callback(
+        Output(ids.history, "children"),
+        Input(ids.complaints, "selectedRows"),
+        State(ids.url, "search"),
+        prevent_initial_call=True,
+    )(history)
+    dash.callback(
+        Output(ids.download, "data"),
+        Input({"type": ids.export, "table": ALL, "fmt": ALL}, "n_clicks"),
+        State(ids.url, "search"),
+        prevent_initial_call=True,
+    )(export)
+    dash.clientside_callback(
+        ClientsideFunction("briefing", "print"),
+        Output(ids.print_done, "data"),
+        Input(ids.print_button, "n_clicks"),
+        prevent_initial_call=True,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
+
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _view(search: Any, now: dt.datetime) -> BriefingView:
-    return parse_view(parse_search(search), now, i18n.language(services.current().settings.default_language))
+    return parse_view(parse_search(search), now, i18n.language(current_services().settings.default_language))
 
 
 def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Services | None = None) -> Any:
-    app = app or services.current()
+    app = app or current_services()
     query = {
         "headline": lambda conn: briefing_data.headline_panel(conn, f, now, app.settings),
         "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
@@ -129,19 +184,21 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
     if table == "egov":
         return tables.egov_rows(panel_data("egov", KpiFilter(opd=f.opd), now)["latest"], lang)
     if table == "complaints":
-        _guard(PERSONAL)
-        items = briefing_personal.complaint_list(services.current().engine, f)["items"]
+        reader = _guard(PERSONAL)
+        items = briefing_personal.complaint_list(current_services().engine, f, reader)["items"]
         return tables.complaint_rows(items, lang)
     raise PreventUpdate
 
 
 # --- the filter bar and the URL ---------------------------------------------------------------------------
 
+
 def controls_to_url(period, start, end, opd, kec, channel, category, incident, search):
     _guard()
     lang = _view(search, _now()).lang
-    view = view_from_controls(period, start, end, lang, _now(), opd=opd, kec=kec, channel=channel,
-                              category=category, incident=incident)
+    view = view_from_controls(
+        period, start, end, lang, _now(), opd=opd, kec=kec, channel=channel, category=category, incident=incident
+    )
     new = to_search(view)
     return (dash.no_update if new == search else new), view.period != "custom"
 
@@ -194,11 +251,12 @@ def opd_options(search):
 
 # --- panels ---------------------------------------------------------------------------------------------------
 
+
 def headline(search):
     _guard()
     now = _now()
     view = _view(search, now)
-    app = services.current()
+    app = current_services()
     try:
         # the period before is a cache entry of its own, computed beside this one (its own connection)
         previous = _POOL.submit(panel_data, "previous", view.filter, now, app)
@@ -208,24 +266,33 @@ def headline(search):
         return [dash.html.Div(i18n.t("briefing.error", view.lang), className="alert alert-danger")], [], [], ""
     incidents = data["current"]["incidents"]
     stamp = f"{i18n.t('briefing.data_time', view.lang)} {i18n.format_datetime(now, view.lang)}"
-    return (panels.tiles(data, view.lang), tables.segment_rows(incidents, view.lang),
-            tables.incident_category_rows(incidents, view.lang), stamp)
+    return (
+        panels.tiles(data, view.lang),
+        tables.segment_rows(incidents, view.lang),
+        tables.incident_category_rows(incidents, view.lang),
+        stamp,
+    )
 
 
 def kecamatan_map(search):
     _guard()
     now = _now()
     view = _view(search, now)
-    app = services.current()
+    app = current_services()
     key = uuid.uuid4().hex[:12]
     try:
         data = panel_data("headline", view.filter, now)
     except FAILURES:
         return view_layout.map_graph(panels.empty_figure(i18n.t("briefing.error", view.lang)), key)
     boundaries = geo.boundaries_for(app.settings, "kecamatan")
-    figure = panels.map_figure(data["complaints_by_kecamatan"], geo.browser_geojson(boundaries),
-                               schematic=boundaries.schematic, style=app.settings.map_style, lang=view.lang,
-                               selected=view.filter.kecamatan)
+    figure = panels.map_figure(
+        data["complaints_by_kecamatan"],
+        geo.browser_geojson(boundaries),
+        schematic=boundaries.schematic,
+        style=app.settings.map_style,
+        lang=view.lang,
+        selected=view.filter.kecamatan,
+    )
     return view_layout.map_graph(figure, key)
 
 
@@ -263,20 +330,27 @@ def egov(search):
 
 
 def complaints(search):
-    _guard(PERSONAL)
+    reader = _guard(PERSONAL)
     now = _now()
     view = _view(search, now)
     try:
-        listing = briefing_personal.complaint_list(services.current().engine, view.filter)
+        listing = briefing_personal.complaint_list(current_services().engine, view.filter, reader)
     except FAILURES:
         return [], i18n.t("briefing.error", view.lang)
-    note = (i18n.t("briefing.panel.complaints_truncated", view.lang,
-                   n=i18n.format_number(briefing_personal.LIST_LIMIT, view.lang)) if listing["truncated"] else "")
+    note = (
+        i18n.t(
+            "briefing.panel.complaints_truncated",
+            view.lang,
+            n=i18n.format_number(briefing_personal.LIST_LIMIT, view.lang),
+        )
+        if listing["truncated"]
+        else ""
+    )
     return tables.complaint_rows(listing["items"], view.lang), note
 
 
 def history(selected, search):
-    _guard(PERSONAL)
+    reader = _guard(PERSONAL)
     view = _view(search, _now())
     if not isinstance(selected, list) or not selected or not isinstance(selected[0], dict):
         raise PreventUpdate
@@ -284,7 +358,7 @@ def history(selected, search):
     if cid is None:
         return panels.history(None, view.lang)
     try:
-        data = briefing_personal.complaint_history(services.current().engine, cid)
+        data = briefing_personal.complaint_history(current_services().engine, cid, reader)
     except FAILURES:
         return [dash.html.P(i18n.t("briefing.error", view.lang))]
     return panels.history(data, view.lang)
@@ -307,6 +381,12 @@ def export(_clicks, search):
     name = tables.file_name(table, now, fmt)
     if fmt == "csv":
         return dcc.send_bytes(tables.to_csv(table, rows, view.lang), name)
-    body = tables.to_xlsx(table, rows, view.lang, title=i18n.t(f"briefing.panel.{table}", view.lang), data_time=now,
-                          filters=filter_lines(view, view.lang))
+    body = tables.to_xlsx(
+        table,
+        rows,
+        view.lang,
+        title=i18n.t(f"briefing.panel.{table}", view.lang),
+        data_time=now,
+        filters=filter_lines(view, view.lang),
+    )
     return dcc.send_bytes(body, name)

@@ -4,6 +4,7 @@ Every 2 s the browser asks one cheap question (has the data version in Redis mov
 figures only when it has. The snapshot behind them is computed once per data version and shared through
 Redis, so ten wall screens cost one query, not ten. Clock and "how long ago" tick in the browser.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,16 +13,18 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import dash
+import flask
 import orjson
 import redis
 from dash import ClientsideFunction, Input, Output, State
 from sqlalchemy.exc import SQLAlchemyError
 
+from callbacks.access import current_services
 from dashboard import i18n
-from data_sources import services
-from data_sources.health import stream_health
-from data_sources.ingest import data_version
-from data_sources.live_feed import LiveSnapshot, live_snapshot
+from data_sources import redis_keys, services
+from data_sources.stream.health import stream_health
+from data_sources.stream.version import data_version
+from data_sources.views.live import LiveSnapshot, live_snapshot
 from layouts import live as view
 from layouts.live import ids
 
@@ -33,28 +36,46 @@ SNAPSHOT_TTL_S = 120
 MAX_SEARCH_CHARS = 200
 
 
+def page(**_query) -> dash.html.Div:
+    """The live page (Dash pages calls this per request with the URL's query; the refresh callback checks
+    those itself). Dash also calls it outside a request, to validate the layout."""
+    default = current_services().settings.default_language if flask.has_app_context() else i18n.DEFAULT_LANGUAGE
+    return view.layout(default)
+
+
 def register() -> None:
     dash.callback(
-        Output(ids.body, "children"), Output(ids.known, "data"), Output(ids.feed, "data"),
+        Output(ids.body, "children"),
+        Output(ids.known, "data"),
+        Output(ids.feed, "data"),
         Output(ids.heartbeat, "data"),
-        Input(ids.refresh, "n_intervals"), Input(ids.url, "search"), State(ids.known, "data"),
+        Input(ids.refresh, "n_intervals"),
+        Input(ids.url, "search"),
+        State(ids.known, "data"),
     )(refresh)
     dash.clientside_callback(
         ClientsideFunction("pantau", "received"),
-        Output(ids.received, "data"), Input(ids.heartbeat, "data"),
+        Output(ids.received, "data"),
+        Input(ids.heartbeat, "data"),
     )
     dash.clientside_callback(
         ClientsideFunction("pantau", "tick"),
-        Output(ids.clock, "children"), Output(ids.date, "children"), Output(ids.last_event_ago, "children"),
-        Output(ids.status, "children"), Output(ids.status, "className"), Output(ids.page, "className"),
-        Input(ids.tick, "n_intervals"), State(ids.received, "data"), State(ids.feed, "data"),
+        Output(ids.clock, "children"),
+        Output(ids.date, "children"),
+        Output(ids.last_event_ago, "children"),
+        Output(ids.status, "children"),
+        Output(ids.status, "className"),
+        Output(ids.page, "className"),
+        Input(ids.tick, "n_intervals"),
+        State(ids.received, "data"),
+        State(ids.feed, "data"),
     )
 
 
 def refresh(_n_intervals: Any, search: Any, known: Any):
     """(body, known, feed, heartbeat); everything but the heartbeat stays as it is unless the data changed."""
-    app = services.current()
-    now = dt.datetime.now(dt.timezone.utc)
+    app = current_services()
+    now = dt.datetime.now(dt.UTC)
     lang = language_of(search, app.settings.default_language)
     keep = dash.no_update
     try:
@@ -97,7 +118,7 @@ def still_current(known: Any, version: str, lang: str, now: dt.datetime) -> bool
 
 def shared_snapshot(app: services.Services, version: str, now: dt.datetime) -> LiveSnapshot:
     """The snapshot of this data version, from Redis when another worker already computed it."""
-    key = f"{app.settings.stream_prefix}:live:snapshot"
+    key = redis_keys.live_snapshot_key(app.settings)
     cached = app.redis.get(key)
     if cached:
         try:

@@ -19,12 +19,13 @@ second plus one refresh (bench/wall.py measures it with 1 and 10 walls open).
 Only what changed is sent: the browser's `known` store keeps a short digest of every row it shows (the
 tiles, the ticker, the SLA board, the e-government cards, the feed health). When the data version moves the
 callback renders the panels from the shared snapshot (computed once per data version for every wall, see
-data_sources.wall_feed and the KPI cache), compares digests, and answers with a dash.Patch per panel: a new
+data_sources.views.wall and the KPI cache), compares digests, and answers with a dash.Patch per panel: a new
 112 incident is one Insert (and one Delete of the row that falls off the end), a changed tile one Assign.
 A panel whose structure changed (language, empty to rows) is sent whole. The map's figure is built once per
 version, language and screen size class; a changed map is sent at most every MAP_REFRESH, as a patch of
 its incident layers and legend (the boundaries stay), and the first one only after the first figures.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,14 +43,17 @@ import redis
 from dash import ClientsideFunction, Input, Output, Patch, State
 from sqlalchemy.exc import SQLAlchemyError
 
+from callbacks.access import current_services
 from callbacks.live import language_of
-from data_sources import services
-from data_sources.auth_gate import WALL_PULSE_PATH
-from data_sources.health import stream_health
-from data_sources.kpi_cache import cache_for
-from data_sources.wall_feed import MAP_SCALES, next_refresh_at, shared_wall_map, shared_wall_snapshot, wall_map_key
+from dashboard import i18n
+from data_sources.geo.boundaries import boundaries_for
+from data_sources.kpi.cache import KpiCache, cache_for
+from data_sources.services import Services
+from data_sources.stream.health import stream_health
+from data_sources.views.wall import next_refresh_at, shared_wall_snapshot, wall_map_key
 from layouts import wall as view
-from layouts.wall import ids
+from layouts.wall import PULSE_PATH, ids
+from layouts.wall_map import MAP_SCALES, wall_map
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +69,32 @@ _health: dict[int, tuple[Any, float, dict[str, Any]]] = {}
 _health_guard = threading.Lock()
 
 
+def page(**query) -> dash.html.Div:
+    """The wall page for the URL's query parameters (each checked against its allowlist by the layout)."""
+    default = current_services().settings.default_language if flask.has_app_context() else i18n.DEFAULT_LANGUAGE
+    return view.layout(query, default)
+
+
 def register() -> None:
     dash.callback(
-        Output(ids.tiles, "children"), Output(ids.ticker, "children"), Output(ids.sla, "children"),
-        Output(ids.egov, "children"), Output(ids.health, "children"), Output(ids.map, "children"),
-        Output(ids.known, "data"), Output(ids.feed, "data"), Output(ids.heartbeat, "data"),
-        Input(ids.poll, "data"), Input(ids.url, "search"), State(ids.known, "data"),
+        Output(ids.tiles, "children"),
+        Output(ids.ticker, "children"),
+        Output(ids.sla, "children"),
+        Output(ids.egov, "children"),
+        Output(ids.health, "children"),
+        Output(ids.map, "children"),
+        Output(ids.known, "data"),
+        Output(ids.feed, "data"),
+        Output(ids.heartbeat, "data"),
+        Input(ids.poll, "data"),
+        Input(ids.url, "search"),
+        State(ids.known, "data"),
     )(refresh)
     dash.clientside_callback(
         ClientsideFunction("wall", "answered"),  # no output: it tells the pulse (assets/wall.js)
-        Input(ids.heartbeat, "data"), State(ids.known, "data"), State(ids.feed, "data"),
+        Input(ids.heartbeat, "data"),
+        State(ids.known, "data"),
+        State(ids.feed, "data"),
     )
     # The pulse and the per-second clock, rotation and countdowns run on the browser's own timers. Its
     # output is never set (it answers no_update): Dash 4.4 makes no initial call of a callback without one.
@@ -82,16 +102,16 @@ def register() -> None:
 
 
 def register_routes(server: flask.Flask) -> None:
-    server.add_url_rule(WALL_PULSE_PATH, "pantau_wall_pulse", pulse, methods=["GET"])
+    server.add_url_rule(PULSE_PATH, "pantau_wall_pulse", pulse, methods=["GET"])
 
 
 def pulse() -> flask.Response:
     """The wall's idle check: the data version (the cache's copy, the key the refresh looks the snapshot up
     under) and the server's clock, which the browser uses for its clock and to tell when what it shows is
     due. Behind the gate like every wall request."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     try:
-        body = {"ok": True, "version": cache_for(services.current()).version(), "server_ms": _ms(now)}
+        body = {"ok": True, "version": cache_for(current_services()).version(), "server_ms": _ms(now)}
     except (redis.RedisError, ValueError) as exc:
         log.warning("wall: data version unavailable (%s)", type(exc).__name__)
         body = {"ok": False, "server_ms": _ms(now)}
@@ -103,8 +123,8 @@ def pulse() -> flask.Response:
 def refresh(poll: Any, search: Any, known: Any):
     """(tiles, ticker, sla, egov, health, map, known, feed, heartbeat); all but the heartbeat stay as they
     are unless the data changed, and then as patches of what changed."""
-    app = services.current()
-    now = dt.datetime.now(dt.timezone.utc)
+    app = current_services()
+    now = dt.datetime.now(dt.UTC)
     lang = language_of(search, app.settings.default_language)
     keep = (dash.no_update,) * 8
     cache = cache_for(app)
@@ -126,8 +146,9 @@ def refresh(poll: Any, search: Any, known: Any):
         figure, map_traces = dash.no_update, known.get("map_traces") if isinstance(known, dict) else None
         map_traces = map_traces if type(map_traces) is int else None  # echoed back: never a forged object
         if map_due:
-            figure, map_traces = map_update(shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale),
-                                            known, map_key, lang, scale)
+            figure, map_traces = map_update(
+                shared_wall_map(app.redis, app.settings, snapshot, lang, cache, scale), known, map_key, lang, scale
+            )
         health = _health_of(app)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
@@ -135,9 +156,13 @@ def refresh(poll: Any, search: Any, known: Any):
         return *keep, heartbeat(False, now)
     shown = known.get("shown") if isinstance(known, dict) and known.get("lang") == lang else None
     shown = shown if isinstance(shown, dict) else {}
-    panels = {"tiles": view.tiles(snapshot, lang), "ticker": view.ticker(snapshot, lang),
-              "sla": view.sla_board(snapshot, lang), "egov": view.egov_strip(snapshot, lang),
-              "health": view.health_line(health, lang)}
+    panels = {
+        "tiles": view.tiles(snapshot, lang),
+        "ticker": view.ticker(snapshot, lang),
+        "sla": view.sla_board(snapshot, lang),
+        "egov": view.egov_strip(snapshot, lang),
+        "health": view.health_line(health, lang),
+    }
     outputs, new_shown = [], {}
     for name in PANELS:
         output, new_shown[name] = panel_update(panels[name], shown.get(name))
@@ -145,12 +170,21 @@ def refresh(poll: Any, search: Any, known: Any):
     valid_until = min(next_refresh_at(now), now + HEALTH_REFRESH)
     if map_key != newest_map:  # a newer map waits its turn: come back for it then
         valid_until = min(valid_until, _moment(map_at) + MAP_REFRESH)
-    known = {"version": version, "lang": lang, "map": map_key, "map_at": map_at, "until_ms": _ms(valid_until),
-             "map_traces": map_traces, "scale": scale, "shown": new_shown}
+    known = {
+        "version": version,
+        "lang": lang,
+        "map": map_key,
+        "map_at": map_at,
+        "until_ms": _ms(valid_until),
+        "map_traces": map_traces,
+        "scale": scale,
+        "shown": new_shown,
+    }
     return (*outputs, figure, known, {"p1": snapshot.get("newest_p1")}, heartbeat(True, now))
 
 
 # --- what changed ------------------------------------------------------------------------------------
+
 
 def digest(component: Any) -> str:
     """A short name of what a component shows, to tell a changed row from an unchanged one."""
@@ -159,17 +193,22 @@ def digest(component: Any) -> str:
 
 
 def panel_state(panel: view.Panel) -> dict[str, Any]:
-    return {"head": [digest(part) for part in panel.head],
-            "rows": None if panel.rows is None else [[key, digest(row)] for key, row in panel.rows],
-            "empty": None if panel.rows is not None else digest(panel.empty)}
+    return {
+        "head": [digest(part) for part in panel.head],
+        "rows": None if panel.rows is None else [[key, digest(row)] for key, row in panel.rows],
+        "empty": None if panel.rows is not None else digest(panel.empty),
+    }
 
 
 def panel_update(panel: view.Panel, shown: Any) -> tuple[Any, dict[str, Any]]:
     """(what to send for this panel, its new state): no_update, a Patch of the changed parts, or the whole
     panel when the browser's claim does not fit it (first answer, another language, a forged claim)."""
     state = panel_state(panel)
-    if not _valid_state(shown) or len(shown["head"]) != len(state["head"]) \
-            or (shown["rows"] is None) != (state["rows"] is None):
+    if (
+        not _valid_state(shown)
+        or len(shown["head"]) != len(state["head"])
+        or (shown["rows"] is None) != (state["rows"] is None)
+    ):
         return panel.children(), state
     if shown == state:
         return dash.no_update, state
@@ -210,8 +249,7 @@ def row_operations(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> li
     if [k for k in old_keys if k in staying] != [k for k in new_keys if k in staying]:
         return None
     old_digest = dict(old)
-    operations: list[tuple[str, int]] = [("delete", i) for i in reversed(range(len(old)))
-                                         if old_keys[i] not in staying]
+    operations: list[tuple[str, int]] = [("delete", i) for i in reversed(range(len(old))) if old_keys[i] not in staying]
     operations += [("insert", j) for j, key in enumerate(new_keys) if key not in staying]
     operations += [("assign", j) for j, (key, d) in enumerate(new) if key in staying and old_digest[key] != d]
     changed = sum(1 for kind, _ in operations if kind != "delete")
@@ -227,11 +265,17 @@ def _valid_state(shown: Any) -> bool:
         return False
     if rows is None:
         return isinstance(shown["empty"], str)
-    return isinstance(rows, list) and len(rows) <= MAX_ROWS and all(
-        isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) and len(x) <= 200 for x in r) for r in rows)
+    return (
+        isinstance(rows, list)
+        and len(rows) <= MAX_ROWS
+        and all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) and len(x) <= 200 for x in r) for r in rows
+        )
+    )
 
 
 # --- keeping up --------------------------------------------------------------------------------------
+
 
 def map_update(figure: dict, known: Any, key: str, lang: str, scale: int) -> tuple[Any, int]:
     """(what to send for the map, its number of traces). A map of the same language, size class and
@@ -239,8 +283,14 @@ def map_update(figure: dict, known: Any, key: str, lang: str, scale: int) -> tup
     (the first trace) stay as they are, so MapLibre redraws markers instead of building a new map.
     Anything else mounts a new graph."""
     traces = len(figure["data"])
-    same_frame = (isinstance(known, dict) and known.get("lang") == lang and known.get("scale") == scale
-                  and known.get("map_traces") == traces and isinstance(known.get("map"), str) and known["map"])
+    same_frame = (
+        isinstance(known, dict)
+        and known.get("lang") == lang
+        and known.get("scale") == scale
+        and known.get("map_traces") == traces
+        and isinstance(known.get("map"), str)
+        and known["map"]
+    )
     if not same_frame:
         return view.map_graph(figure, key), traces
     patch = Patch()
@@ -252,6 +302,22 @@ def map_update(figure: dict, known: Any, key: str, lang: str, scale: int) -> tup
     target["layout"]["annotations"] = figure["layout"]["annotations"]
     target["layout"]["shapes"] = figure["layout"]["shapes"]
     return patch, traces
+
+
+def shared_wall_map(
+    client: redis.Redis, settings, snapshot: dict[str, Any], lang: str, cache: KpiCache | None = None, scale: int = 1
+) -> dict:
+    """The map's figure dict, built once per snapshot, language and screen scale for every screen."""
+    cache = cache or KpiCache(client, settings)
+    # Keyed by what the map shows, so a new clock minute with the same incidents builds no new map.
+    key = f"map={wall_map_key(snapshot, lang, scale)}"
+    return cache.get_or_compute(
+        "wall-map",
+        key,
+        lambda: wall_map(
+            snapshot["map_incidents"], boundaries_for(settings, "kecamatan"), settings.map_style, lang, scale
+        ),
+    )
 
 
 def screen_scale(poll: Any) -> int:
@@ -288,7 +354,7 @@ def still_current(known: Any, version: str, lang: str, now: dt.datetime) -> bool
     return claimed_version == version and known.get("lang") == lang and _ms(now) < claimed_until
 
 
-def _health_of(app: services.Services) -> dict[str, Any]:
+def _health_of(app: Services) -> dict[str, Any]:
     """The feed's health, read once a second per worker: ten Redis round trips per read, and every wall
     of this worker would otherwise read it again after each data change."""
     now = time.monotonic()
@@ -307,7 +373,7 @@ def heartbeat(ok: bool, now: dt.datetime) -> dict[str, Any]:
 
 
 def _moment(ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
 
 
 def _ms(moment: dt.datetime) -> int:

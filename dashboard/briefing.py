@@ -6,11 +6,13 @@ inclusive, as a person reads a date range; the KPI filter's end is the day after
 comma-separated, and `lang=en`. Every value goes through dashboard.filters.make_filter's allowlists; a bad
 one is reported and dropped, never passed on.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import i18n
@@ -21,8 +23,13 @@ DEFAULT_PERIOD = "7d"
 MAX_SEARCH_CHARS = 4000
 MAX_CUSTOM_DAYS = 366 * 3
 # URL key -> KpiFilter field
-LIST_KEYS = {"opd": "opd", "kec": "kecamatan", "channel": "channel", "category": "category",
-             "incident": "incident_category"}
+LIST_KEYS = {
+    "opd": "opd",
+    "kec": "kecamatan",
+    "channel": "channel",
+    "category": "category",
+    "incident": "incident_category",
+}
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,10 @@ def view_from_controls(period: Any, start: Any, end: Any, lang: str, now: dt.dat
     """The view the filter bar's controls describe (values checked like a URL's)."""
     query: dict[str, Any] = {"period": period if isinstance(period, str) else DEFAULT_PERIOD, "lang": lang}
     if query["period"] == "custom":
-        query["from"], query["to"] = (start[:10] if isinstance(start, str) else None,
-                                      end[:10] if isinstance(end, str) else None)
+        query["from"], query["to"] = (
+            start[:10] if isinstance(start, str) else None,
+            end[:10] if isinstance(end, str) else None,
+        )
     for key in LIST_KEYS:
         value = lists.get(key)
         if isinstance(value, str):
@@ -152,6 +161,7 @@ def view_from_controls(period: Any, start: Any, end: Any, lang: str, now: dt.dat
 
 
 # --- what a person reads about the view ----------------------------------------------------------------
+
 
 def period_text(f: KpiFilter, lang: str) -> str:
     """27 Nov 2026 or 21 Nov 2026 – 27 Nov 2026 (last day inclusive)."""
@@ -165,10 +175,19 @@ def period_text(f: KpiFilter, lang: str) -> str:
 def filter_lines(view: BriefingView, lang: str) -> list[tuple[str, str]]:
     """(label, value) of every filter in use, for the printed header and the exports' header block."""
     f = view.filter
-    lines = [(i18n.t("briefing.filter.period", lang),
-              f"{i18n.t(f'briefing.period.{view.period}', lang)}: {period_text(f, lang)}")]
-    kinds = {"opd": None, "kecamatan": "kecamatan", "channel": "channel", "category": "complaint_category",
-             "incident_category": "incident_category"}
+    lines = [
+        (
+            i18n.t("briefing.filter.period", lang),
+            f"{i18n.t(f'briefing.period.{view.period}', lang)}: {period_text(f, lang)}",
+        )
+    ]
+    kinds = {
+        "opd": None,
+        "kecamatan": "kecamatan",
+        "channel": "channel",
+        "category": "complaint_category",
+        "incident_category": "incident_category",
+    }
     for name, kind in kinds.items():
         values = getattr(f, name)
         if kind == "kecamatan":
@@ -177,8 +196,12 @@ def filter_lines(view: BriefingView, lang: str) -> list[tuple[str, str]]:
             shown = [i18n.label(kind, v, lang) for v in values]
         else:
             shown = list(values)
-        lines.append((i18n.t(f"briefing.filter.{name}", lang),
-                      ", ".join(shown) if shown else i18n.t("briefing.filter.all", lang)))
+        lines.append(
+            (
+                i18n.t(f"briefing.filter.{name}", lang),
+                ", ".join(shown) if shown else i18n.t("briefing.filter.all", lang),
+            )
+        )
     return lines
 
 

@@ -4,13 +4,15 @@ files of them. One definition per table: the screen and the file cannot disagree
 A row holds raw values (numbers as numbers, times as ISO text in UTC); the grid formats them in the
 browser with Indonesian separators, the Excel file with number formats, the CSV as plain numbers.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dashboard import i18n, kpi
 
@@ -30,29 +32,58 @@ class Column:
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "league": (
-        Column("rank", "int", True), Column("opd", "text", True), Column("received", "int"),
-        Column("measured", "int"), Column("within", "int"), Column("rate_pct", "dec1"),
-        Column("ci_low_pct", "dec1"), Column("ci_high_pct", "dec1"), Column("first_response_p50_h", "dec1"),
-        Column("first_response_p90_h", "dec1"), Column("open", "int"), Column("overdue_open", "int"),
+        Column("rank", "int", True),
+        Column("opd", "text", True),
+        Column("received", "int"),
+        Column("measured", "int"),
+        Column("within", "int"),
+        Column("rate_pct", "dec1"),
+        Column("ci_low_pct", "dec1"),
+        Column("ci_high_pct", "dec1"),
+        Column("first_response_p50_h", "dec1"),
+        Column("first_response_p90_h", "dec1"),
+        Column("open", "int"),
+        Column("overdue_open", "int"),
     ),
     "segments": (
-        Column("segment", "text", True), Column("p50", "dec1"), Column("p90", "dec1"), Column("unit"),
+        Column("segment", "text", True),
+        Column("p50", "dec1"),
+        Column("p90", "dec1"),
+        Column("unit"),
         Column("target", "dec1"),
     ),
     "incident_categories": (
-        Column("category", "text", True), Column("reported", "int"), Column("response_measured", "int"),
-        Column("response_mean_min", "dec1"), Column("response_p50_min", "dec1"),
-        Column("response_p90_min", "dec1"), Column("within_7_4_min_pct", "dec1"),
+        Column("category", "text", True),
+        Column("reported", "int"),
+        Column("response_measured", "int"),
+        Column("response_mean_min", "dec1"),
+        Column("response_p50_min", "dec1"),
+        Column("response_p90_min", "dec1"),
+        Column("within_7_4_min_pct", "dec1"),
     ),
     "egov": (
-        Column("domain", "text", True), Column("metric", "text", True), Column("opd"), Column("period"),
-        Column("value", "dec2"), Column("target", "dec2"), Column("unit"), Column("previous", "dec2"),
+        Column("domain", "text", True),
+        Column("metric", "text", True),
+        Column("opd"),
+        Column("period"),
+        Column("value", "dec2"),
+        Column("target", "dec2"),
+        Column("unit"),
+        Column("previous", "dec2"),
         Column("rag"),
     ),
     "complaints": (
-        Column("complaint_id", "text", True), Column("created_at", "time"), Column("channel"),
-        Column("category"), Column("opd"), Column("kecamatan"), Column("status"), Column("due_at", "time"),
-        Column("first_response_at", "time"), Column("reporter_name"), Column("reporter_phone"),
+        Column("complaint_id", "text", True),
+        Column("created_at", "time"),
+        Column("channel"),
+        Column("category"),
+        Column("opd"),
+        Column("kecamatan"),
+        Column("status"),
+        Column("due_at", "time"),
+        Column("first_response_at", "time"),
+        Column("reporter_name"),
+        Column("reporter_phone"),
     ),
 }
 PERSONAL_TABLES = frozenset({"complaints"})  # only for sessions allowed to see personal data
@@ -80,34 +111,72 @@ def segment_rows(incidents: Mapping, lang: str) -> list[dict]:
     rows = []
     for name, prefix, unit, target in SEGMENTS:
         suffix = "_s" if unit == "s" else "_min"
-        rows.append({"segment": i18n.t(f"briefing.segment.{name}", lang),
-                     "p50": incidents.get(f"{prefix}_p50{suffix}"), "p90": incidents.get(f"{prefix}_p90{suffix}"),
-                     "unit": i18n.t(f"briefing.unit.{unit}", lang), "target": target})
+        rows.append(
+            {
+                "segment": i18n.t(f"briefing.segment.{name}", lang),
+                "p50": incidents.get(f"{prefix}_p50{suffix}"),
+                "p90": incidents.get(f"{prefix}_p90{suffix}"),
+                "unit": i18n.t(f"briefing.unit.{unit}", lang),
+                "target": target,
+            }
+        )
     return rows
 
 
 def incident_category_rows(incidents: Mapping, lang: str) -> list[dict]:
-    return [{"category": i18n.label("incident_category", code, lang), **{
-        k: v.get(k) for k in ("reported", "response_measured", "response_mean_min", "response_p50_min",
-                              "response_p90_min", "within_7_4_min_pct")}}
-            for code, v in sorted((incidents.get("by_category") or {}).items())]
+    return [
+        {
+            "category": i18n.label("incident_category", code, lang),
+            **{
+                k: v.get(k)
+                for k in (
+                    "reported",
+                    "response_measured",
+                    "response_mean_min",
+                    "response_p50_min",
+                    "response_p90_min",
+                    "within_7_4_min_pct",
+                )
+            },
+        }
+        for code, v in sorted((incidents.get("by_category") or {}).items())
+    ]
 
 
 def egov_rows(latest: Iterable[Mapping], lang: str) -> list[dict]:
-    return [{"domain": i18n.label("egov_domain", r.get("domain"), lang), "metric": metric_name(r.get("metric"), lang),
-             "opd": r.get("opd"), "period": r.get("period"), "value": r.get("value"), "target": r.get("target"),
-             "unit": r.get("unit"), "previous": r.get("previous"),
-             "rag": i18n.t(f"wall.egov.rag.{r.get('rag') or 'none'}", lang)} for r in latest]
+    return [
+        {
+            "domain": i18n.label("egov_domain", r.get("domain"), lang),
+            "metric": metric_name(r.get("metric"), lang),
+            "opd": r.get("opd"),
+            "period": r.get("period"),
+            "value": r.get("value"),
+            "target": r.get("target"),
+            "unit": r.get("unit"),
+            "previous": r.get("previous"),
+            "rag": i18n.t(f"wall.egov.rag.{r.get('rag') or 'none'}", lang),
+        }
+        for r in latest
+    ]
 
 
 def complaint_rows(items: Iterable[Mapping], lang: str) -> list[dict]:
-    return [{"complaint_id": c.get("complaint_id"), "created_at": c.get("created_at"),
-             "channel": i18n.label("channel", c.get("channel"), lang),
-             "category": i18n.label("complaint_category", c.get("category"), lang), "opd": c.get("opd"),
-             "kecamatan": i18n.kecamatan_name(c.get("kecamatan_code"), lang),
-             "status": status_name(c.get("status"), lang), "due_at": c.get("due_at"),
-             "first_response_at": c.get("first_response_at"), "reporter_name": c.get("reporter_name"),
-             "reporter_phone": c.get("reporter_phone")} for c in items]
+    return [
+        {
+            "complaint_id": c.get("complaint_id"),
+            "created_at": c.get("created_at"),
+            "channel": i18n.label("channel", c.get("channel"), lang),
+            "category": i18n.label("complaint_category", c.get("category"), lang),
+            "opd": c.get("opd"),
+            "kecamatan": i18n.kecamatan_name(c.get("kecamatan_code"), lang),
+            "status": status_name(c.get("status"), lang),
+            "due_at": c.get("due_at"),
+            "first_response_at": c.get("first_response_at"),
+            "reporter_name": c.get("reporter_name"),
+            "reporter_phone": c.get("reporter_phone"),
+        }
+        for c in items
+    ]
 
 
 def status_name(status: str | None, lang: str) -> str:
@@ -121,6 +190,7 @@ def metric_name(metric: str | None, lang: str) -> str:
 
 
 # --- files ---------------------------------------------------------------------------------------------
+
 
 def file_name(table: str, data_time: dt.datetime, extension: str) -> str:
     return f"pantau-briefing-{table}-{i18n.to_wib(data_time).strftime('%Y-%m-%d-%H%M')}-wib.{extension}"
@@ -140,13 +210,18 @@ def to_csv(table: str, rows: list[Mapping], lang: str) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.header(lang) for c in columns])
     for r in rows:
-        writer.writerow([_local_time(r.get(c.key), lang) if c.kind == "time" else
-                         ("" if r.get(c.key) is None else r.get(c.key)) for c in columns])
+        writer.writerow(
+            [
+                _local_time(r.get(c.key), lang) if c.kind == "time" else ("" if r.get(c.key) is None else r.get(c.key))
+                for c in columns
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(table: str, rows: list[Mapping], lang: str, *, title: str, data_time: dt.datetime,
-            filters: list[tuple[str, str]]) -> bytes:
+def to_xlsx(
+    table: str, rows: list[Mapping], lang: str, *, title: str, data_time: dt.datetime, filters: list[tuple[str, str]]
+) -> bytes:
     """The table as an Excel workbook: a header block (city, title, data time, filters), then the table
     with real numbers and number formats."""
     from openpyxl import Workbook
@@ -156,8 +231,11 @@ def to_xlsx(table: str, rows: list[Mapping], lang: str, *, title: str, data_time
     wb = Workbook()
     ws = wb.active
     ws.title = table[:31]
-    block = [(i18n.t("briefing.print.city", lang), True), (f"Pantau Surabaya · {title}", True),
-             (f"{i18n.t('briefing.data_time', lang)}: {i18n.format_datetime(data_time, lang)}", False)]
+    block = [
+        (i18n.t("briefing.print.city", lang), True),
+        (f"Pantau Surabaya · {title}", True),
+        (f"{i18n.t('briefing.data_time', lang)}: {i18n.format_datetime(data_time, lang)}", False),
+    ]
     block += [(f"{label}: {value}", False) for label, value in filters]
     for text, bold in block:
         ws.append([text])

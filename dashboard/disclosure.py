@@ -8,10 +8,11 @@ THRESHOLD; where that is not yet so, the smallest unsuppressed non-zero cell of 
 too (secondary suppression), until every line is safe. A total that is itself 1..4 is suppressed.
 Zeros are published: they are exact and tell nothing about a person.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 THRESHOLD = 5
 SUPPRESSED = "<5"

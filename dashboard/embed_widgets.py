@@ -5,6 +5,7 @@ a month ("this_month", "last_month" or YYYY-MM) for the one-period widgets, a sp
 ("6m", "12m", "24m") for the trends, "latest" for the e-government indicators. Anything else is an
 EmbedParamError whose message can be shown as it is.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,14 +32,17 @@ class Widget:
     source: str  # i18n key of the data's source
 
 
-WIDGETS: dict[str, Widget] = {w.name: w for w in (
-    Widget("complaints-month", "month", "this_month", "embed.source.complaints"),
-    Widget("sla-trend", "span", "12m", "embed.source.complaints"),
-    Widget("complaints-category", "month", "this_month", "embed.source.complaints"),
-    Widget("complaints-map", "month", "this_month", "embed.source.complaints"),
-    Widget("incidents-112", "span", "12m", "embed.source.incidents"),
-    Widget("egov", "latest", "latest", "embed.source.egov"),
-)}
+WIDGETS: dict[str, Widget] = {
+    w.name: w
+    for w in (
+        Widget("complaints-month", "month", "this_month", "embed.source.complaints"),
+        Widget("sla-trend", "span", "12m", "embed.source.complaints"),
+        Widget("complaints-category", "month", "this_month", "embed.source.complaints"),
+        Widget("complaints-map", "month", "this_month", "embed.source.complaints"),
+        Widget("incidents-112", "span", "12m", "embed.source.incidents"),
+        Widget("egov", "latest", "latest", "embed.source.egov"),
+    )
+}
 
 
 class EmbedParamError(ValueError):
@@ -119,7 +123,7 @@ def month_start(year: int, month: int) -> dt.datetime:
         year, month = year - 1, month + 12
     while month > 12:
         year, month = year + 1, month - 12
-    return dt.datetime(year, month, 1, tzinfo=WIB).astimezone(dt.timezone.utc)
+    return dt.datetime(year, month, 1, tzinfo=WIB).astimezone(dt.UTC)
 
 
 def period_bounds(query: EmbedQuery, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, list[str]]:

@@ -4,12 +4,13 @@
 `InvalidEvent` with a reason a producer can act on. Unknown extra fields are ignored, because
 the contract grows only by optional fields and an older Pantau must keep accepting newer events.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
@@ -30,12 +31,27 @@ SCHEMA_VERSION = 1
 
 CHANNELS = ("phone", "sms", "whatsapp", "email", "app", "web", "twitter", "instagram", "facebook", "walk_in")
 COMPLAINT_CATEGORIES = (
-    "jalan_rusak", "banjir_genangan", "sampah", "penerangan_jalan", "administrasi_kependudukan",
-    "kesehatan", "pendidikan", "perizinan", "ketertiban_umum", "lainnya",
+    "jalan_rusak",
+    "banjir_genangan",
+    "sampah",
+    "penerangan_jalan",
+    "administrasi_kependudukan",
+    "kesehatan",
+    "pendidikan",
+    "perizinan",
+    "ketertiban_umum",
+    "lainnya",
 )
 COMPLAINT_STATUSES = ("verified", "dispositioned", "in_progress", "responded", "resolved", "rejected", "reopened")
 INCIDENT_CATEGORIES = (
-    "fire", "flood", "traffic_accident", "medical", "social", "missing_person", "infrastructure", "other",
+    "fire",
+    "flood",
+    "traffic_accident",
+    "medical",
+    "social",
+    "missing_person",
+    "infrastructure",
+    "other",
 )
 INCIDENT_OUTCOMES = ("handled", "false_alarm", "transferred", "cancelled")
 EGOV_DOMAINS = ("planning", "staffing", "procurement", "budgeting")
@@ -169,7 +185,7 @@ class _Envelope(_Strict):
     @field_validator("occurred_at")
     @classmethod
     def _to_utc(cls, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -215,15 +231,23 @@ class EgovKpiReading(_Envelope):
 
 
 Event = Annotated[
-    Union[
-        ComplaintCreated, ComplaintStatusChanged, IncidentReported, IncidentDispatched,
-        IncidentArrived, IncidentClosed, EgovKpiReading,
-    ],
+    ComplaintCreated
+    | ComplaintStatusChanged
+    | IncidentReported
+    | IncidentDispatched
+    | IncidentArrived
+    | IncidentClosed
+    | EgovKpiReading,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = (
-    "complaint.created", "complaint.status", "incident.reported", "incident.dispatched",
-    "incident.arrived", "incident.closed", "egov.kpi",
+    "complaint.created",
+    "complaint.status",
+    "incident.reported",
+    "incident.dispatched",
+    "incident.arrived",
+    "incident.closed",
+    "egov.kpi",
 )
 # Which stream carries which types; an event on the wrong stream is refused.
 STREAM_TYPES = {

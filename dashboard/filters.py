@@ -1,9 +1,11 @@
 """The validated filter of every KPI query: suspect input in, an allowlisted, normalised value out."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+
 from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES, INCIDENT_CATEGORIES
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
@@ -19,7 +21,7 @@ class FilterError(ValueError):
 
 
 def _kecamatan_codes() -> frozenset[str]:
-    from data_sources.reference import kecamatan
+    from dashboard.reference import kecamatan
 
     return frozenset(k.code for k in kecamatan())
 
@@ -52,16 +54,21 @@ class KpiFilter:
         return "&".join(parts)
 
     def as_dict(self) -> dict:
-        return {"from": self.date_from.isoformat() if self.date_from else None,
-                "to": self.date_to.isoformat() if self.date_to else None,
-                "opd": list(self.opd), "kecamatan": list(self.kecamatan), "channel": list(self.channel),
-                "category": list(self.category), "incident_category": list(self.incident_category)}
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "opd": list(self.opd),
+            "kecamatan": list(self.kecamatan),
+            "channel": list(self.channel),
+            "category": list(self.category),
+            "incident_category": list(self.incident_category),
+        }
 
 
 def _wib_midnight(day: dt.date | None) -> dt.datetime | None:
     if day is None:
         return None
-    return dt.datetime.combine(day, dt.time(), WIB).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(), WIB).astimezone(dt.UTC)
 
 
 def _date(name: str, value) -> dt.date | None:
@@ -100,15 +107,17 @@ def _values(name: str, raw, check) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def make_filter(*, date_from=None, date_to=None, opd=None, kecamatan=None, channel=None, category=None,
-                incident_category=None) -> KpiFilter:
+def make_filter(
+    *, date_from=None, date_to=None, opd=None, kecamatan=None, channel=None, category=None, incident_category=None
+) -> KpiFilter:
     """Validate raw values (strings, lists or comma-separated text) into a KpiFilter or raise FilterError."""
     start, end = _date("from", date_from), _date("to", date_to)
     if start and end and end <= start:
         raise FilterError("to: must be after from (the period runs from 'from' up to, not including, 'to')")
     known_kecamatan = _kecamatan_codes() | {"unknown"}
     return KpiFilter(
-        date_from=start, date_to=end,
+        date_from=start,
+        date_to=end,
         opd=_values("opd", opd, lambda v: bool(_OPD_RE.match(v))),
         kecamatan=_values("kecamatan", kecamatan, lambda v: v in known_kecamatan),
         channel=_values("channel", channel, lambda v: v in CHANNELS),
@@ -121,7 +130,7 @@ def make_filter(*, date_from=None, date_to=None, opd=None, kecamatan=None, chann
 def parse_now(value: str | dt.datetime | None) -> dt.datetime:
     """The clock of a computation: an aware ISO time (a naive one is read as WIB), or the current time."""
     if value is None or value == "":
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value.strip())
@@ -131,7 +140,7 @@ def parse_now(value: str | dt.datetime | None) -> dt.datetime:
         value = value.replace(tzinfo=WIB)
     if not EARLIEST <= value.date() <= LATEST:
         raise FilterError(f"now: must lie between {EARLIEST} and {LATEST}")
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def today_filter(now: dt.datetime, base: KpiFilter | None = None) -> KpiFilter:

@@ -12,6 +12,7 @@ Manpower and Administrative Reform (SKB 3 Menteri):
 Extending: a CSV with the same columns (`date,kind,name[,source]`; kind `holiday`, `cuti_bersama`, or
 `working_day` to cancel a shipped date) named by `PANTAU_HOLIDAYS_PATH` is read on top of the table.
 """
+
 from __future__ import annotations
 
 import csv

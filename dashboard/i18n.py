@@ -4,12 +4,13 @@ the texts themselves are in dashboard/texts.py.
 Times are shown in WIB. Indonesia has kept UTC+7 without daylight saving since 1964, so a fixed offset
 is exact and needs no tz database on the wall-screen machines.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.texts import LABELS, TEXTS  # noqa: F401 - the tables; i18n is how they are read
-from data_sources.reference import kecamatan_by_code
+from dashboard.reference import kecamatan_by_code
+from dashboard.texts import LABELS, TEXTS
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -20,17 +21,40 @@ MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 MONTHS_LONG = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 # Monday first, as datetime.weekday() counts.
 WEEKDAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-
 
 
 def language(value: object) -> str:
@@ -67,7 +91,6 @@ def format_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: in
     return text
 
 
-
 def format_metric(value: float | None, unit: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """An e-government reading in its unit: 79,6%, Rp 1,2 M, 14 hari; a dash when there is none."""
     if value is None:
@@ -79,6 +102,7 @@ def format_metric(value: float | None, unit: str | None, lang: str = DEFAULT_LAN
     if unit == "days":
         return t("wall.unit.days", lang, n=format_number(value, lang, 1))
     return format_number(value, lang)
+
 
 def to_wib(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
@@ -127,8 +151,13 @@ def browser_clock_texts(lang: str = DEFAULT_LANGUAGE) -> dict[str, object]:
     lang = language(lang)
     texts: dict[str, object] = {key.split(".", 1)[1]: t(key, lang) for key in TEXTS if key.startswith("ago.")}
     texts.update(
-        lang=lang, time_sep="." if lang == "id" else ":", months=MONTHS_LONG[lang],
-        weekdays=WEEKDAYS[lang], live=t("status.live", lang), stale=t("status.stale", lang),
-        stale_hint=t("status.stale_hint", lang), thousands="." if lang == "id" else ",",
+        lang=lang,
+        time_sep="." if lang == "id" else ":",
+        months=MONTHS_LONG[lang],
+        weekdays=WEEKDAYS[lang],
+        live=t("status.live", lang),
+        stale=t("status.stale", lang),
+        stale_hint=t("status.stale_hint", lang),
+        thousands="." if lang == "id" else ",",
     )
     return texts

@@ -4,6 +4,7 @@ The queries in data_sources/kpi_*.py compute the figures in SQL; the rules that 
 them (SLA states, the Wilson interval, red/amber/green, the age buckets) and the written definitions live
 here, so that every view reads the same rule from one place.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,7 @@ def sla_state(used_fraction: float) -> str:
 
 
 # Age of an open complaint, in hours: [low, high) per bucket, the last one open-ended.
-BACKLOG_BUCKETS = (("lt_1d", 0, 24), ("1_3d", 24, 72), ("3_7d", 72, 168), ("7_30d", 168, 720),
-                   ("ge_30d", 720, None))
+BACKLOG_BUCKETS = (("lt_1d", 0, 24), ("1_3d", 24, 72), ("3_7d", 72, 168), ("7_30d", 168, 720), ("ge_30d", 720, None))
 
 # --- 112 incidents --------------------------------------------------------------------------------
 
@@ -76,10 +76,17 @@ def league_table(rows: list[tuple[str, int, int]], min_sample: int = DEFAULT_MIN
     out = []
     for opd, within, measured in rows:
         ci = wilson_interval(within, measured)
-        out.append(LeagueRow(
-            opd, within, measured, _pct(within, measured),
-            round(ci[0] * 100, 2) if ci else None, round(ci[1] * 100, 2) if ci else None,
-            measured >= min_sample))
+        out.append(
+            LeagueRow(
+                opd,
+                within,
+                measured,
+                _pct(within, measured),
+                round(ci[0] * 100, 2) if ci else None,
+                round(ci[1] * 100, 2) if ci else None,
+                measured >= min_sample,
+            )
+        )
     return sorted(out, key=lambda r: (not r.ranked, -(r.ci_low_pct or 0.0), -(r.rate_pct or 0.0), r.opd))
 
 
@@ -91,8 +98,14 @@ DEFAULT_RAG_AMBER = 0.90  # value reaches 90 % of target
 LOWER_IS_BETTER_UNITS = frozenset({"days"})
 
 
-def rag_state(value: float | None, target: float | None, *, lower_is_better: bool = False,
-              green: float = DEFAULT_RAG_GREEN, amber: float = DEFAULT_RAG_AMBER) -> str | None:
+def rag_state(
+    value: float | None,
+    target: float | None,
+    *,
+    lower_is_better: bool = False,
+    green: float = DEFAULT_RAG_GREEN,
+    amber: float = DEFAULT_RAG_AMBER,
+) -> str | None:
     """Red, amber or green of a value against its target; None when either is missing.
 
     Higher-is-better: green from `green` x target, amber from `amber` x target. Lower-is-better (days):
@@ -117,6 +130,7 @@ def rag_state(value: float | None, target: float | None, *, lower_is_better: boo
 
 # --- arithmetic shared with the queries -------------------------------------------------------------
 
+
 def percentile(values, q: float) -> float | None:
     """Linear interpolation between ranks (PostgreSQL's percentile_cont, NumPy's default); q in 0..1."""
     ordered = sorted(values)
@@ -138,13 +152,15 @@ pct = _pct
 
 DEFINITIONS = {
     "first_response": "The first `responded` status of a complaint; its time runs from creation to that status.",
-    "sla_rate": ("Of the complaints created in the period: those answered within their SLA, divided by those "
-                 "answered plus those whose deadline passed unanswered. Open complaints not yet due are left out."),
+    "sla_rate": (
+        "Of the complaints created in the period: those answered within their SLA, divided by those "
+        "answered plus those whose deadline passed unanswered. Open complaints not yet due are left out."
+    ),
     "percentile": "Linear interpolation between ranks (PostgreSQL percentile_cont, NumPy's default).",
     "sla_state": "Open complaints awaiting their first response: on track below 50 % of their SLA time used, at "
-                 "risk from 50 %, critical from 75 %, breached at 100 %. An answered complaint has left the SLA "
-                 "clock (the SLA rate counts it).",
+    "risk from 50 %, critical from 75 %, breached at 100 %. An answered complaint has left the SLA "
+    "clock (the SLA rate counts it).",
     "response_time": "112: from the report (the call starting to ring) to the first unit's arrival. An arrival "
-                     "stamped before its report is a clock error: counted apart, left out of the times.",
+    "stamped before its report is a clock error: counted apart, left out of the times.",
     "rag": "E-government: green when the latest value reaches its target, amber from 90 % of it, red below.",
 }

@@ -1,9 +1,10 @@
 """How a complaint's or an incident's current state follows from its events, in whatever order they came."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 CLOSED_COMPLAINT_STATUSES = frozenset({"resolved", "rejected"})
 
@@ -29,15 +30,24 @@ class ComplaintState:
     is_open: bool
 
 
-def complaint_state(created_at: dt.datetime, opd_at_creation: str | None,
-                    events: Iterable[StatusEvent]) -> ComplaintState:
+def complaint_state(
+    created_at: dt.datetime, opd_at_creation: str | None, events: Iterable[StatusEvent]
+) -> ComplaintState:
     """Current state from the creation and every status event, ordered by when they happened.
 
     The first response is the earliest `responded`; a complaint is closed when its latest status is
     resolved or rejected, and a later `reopened` opens it again.
     """
-    received = ComplaintState(status="received", status_at=created_at, opd=opd_at_creation, first_response_at=None,
-                              first_response_channel=None, resolved_at=None, reopened_count=0, is_open=True)
+    received = ComplaintState(
+        status="received",
+        status_at=created_at,
+        opd=opd_at_creation,
+        first_response_at=None,
+        first_response_channel=None,
+        resolved_at=None,
+        reopened_count=0,
+        is_open=True,
+    )
     return advance_complaint(received, events)
 
 
@@ -58,8 +68,9 @@ def advance_complaint(state: ComplaintState, later_events: Iterable[StatusEvent]
             first_response_at, first_response_channel = event.occurred_at, event.reply_channel
         if event.status == "reopened":
             reopened += 1
-        resolved_at = event.occurred_at if event.status == "resolved" else (
-            None if event.status == "reopened" else resolved_at)
+        resolved_at = (
+            event.occurred_at if event.status == "resolved" else (None if event.status == "reopened" else resolved_at)
+        )
     return ComplaintState(
         status=status,
         status_at=status_at,

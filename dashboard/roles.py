@@ -1,8 +1,9 @@
 """Who may do what: the roles, their permissions, and the rules for user names and passwords.
 
-Plain Python, no Flask: the web gate (data_sources/auth.py) and the command line (data_sources/users_cli.py)
+Plain Python, no Flask: the web gate (callbacks/access.py) and the command line (cli/users.py)
 both ask here.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,8 @@ def check_name(raw: str) -> str:
     if not NAME_RE.match(name):
         raise CredentialError(
             f"user name {raw!r} is not valid: 2 to 64 characters, lower-case letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit")
+            "starting with a letter or digit"
+        )
     return name
 
 

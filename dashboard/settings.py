@@ -1,4 +1,5 @@
 """One settings object, read from the environment (and an optional .env file) once."""
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,7 @@ class Settings:
     consumer_group: str = "pantau-ingest"
     consumer_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     batch_size: int = 500
-    # Must stay well under the Redis client's socket timeout; see data_sources.redis_connection.
+    # Must stay well under the Redis client's socket timeout; see data_sources.stream.connection.
     block_ms: int = 2000
     # Entries pending this long on another consumer are taken over (XAUTOCLAIM).
     claim_idle_ms: int = 30_000
@@ -107,7 +108,7 @@ class Settings:
     def deadletter_key(self) -> str:
         return f"{self.stream_prefix}:deadletter"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)
 
 
@@ -158,10 +159,16 @@ _ENV = {
     "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
-_FLOATS = {"sla_default_hours": (0.1, 24 * 90), "egov_rag_green": (0.0, 10.0), "egov_rag_amber": (0.0, 10.0),
-           "stream_retention_hours": (0.0, 8760.0), "stream_trim_interval_s": (1.0, 86_400.0),
-           "session_hours": (0.1, 8760.0), "login_lockout_minutes": (0.1, 1440.0),
-           "embed_refresh_s": (1.0, 86_400.0)}
+_FLOATS = {
+    "sla_default_hours": (0.1, 24 * 90),
+    "egov_rag_green": (0.0, 10.0),
+    "egov_rag_amber": (0.0, 10.0),
+    "stream_retention_hours": (0.0, 8760.0),
+    "stream_trim_interval_s": (1.0, 86_400.0),
+    "session_hours": (0.1, 8760.0),
+    "login_lockout_minutes": (0.1, 1440.0),
+    "embed_refresh_s": (1.0, 86_400.0),
+}
 # whole numbers and their bounds
 _INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
 
@@ -174,6 +181,8 @@ def _float(name: str, raw: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
 ENVIRONMENT_VARIABLES = tuple(_ENV)
 _ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$")
 
@@ -184,7 +193,9 @@ def parse_origins(raw: str) -> tuple[str, ...]:
     origins = tuple(o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o)
     for origin in origins:
         if not _ORIGIN_RE.match(origin):
-            raise SettingsError(f"PANTAU_EMBED_ORIGINS: {origin[:80]!r} is not an origin like https://ppid.surabaya.go.id")
+            raise SettingsError(
+                f"PANTAU_EMBED_ORIGINS: {origin[:80]!r} is not an origin like https://ppid.surabaya.go.id"
+            )
     return origins
 
 
@@ -245,7 +256,9 @@ def validate(settings: Settings) -> None:
             f"PANTAU_STREAM_PREFIX may hold letters, digits, '_', '-' and '.', 1 to 64 of them; got {settings.stream_prefix!r}"
         )
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(f"PANTAU_REDIS_URL must start with redis://, rediss:// or unix://; got {settings.redis_url!r}")
+        raise SettingsError(
+            f"PANTAU_REDIS_URL must start with redis://, rediss:// or unix://; got {settings.redis_url!r}"
+        )
     if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
         raise SettingsError(
             f"PANTAU_DATABASE_URL must be a SQLAlchemy URL for PostgreSQL or SQLite; got {settings.database_url.split('://')[0]!r}"
@@ -270,10 +283,12 @@ def validate(settings: Settings) -> None:
             raise SettingsError(f"{env} names {str(path)!r}, which does not exist")
     if settings.session_cookie_secure not in ("auto", "true", "false"):
         raise SettingsError(
-            f"PANTAU_SESSION_COOKIE_SECURE must be auto, true or false; got {settings.session_cookie_secure!r}")
+            f"PANTAU_SESSION_COOKIE_SECURE must be auto, true or false; got {settings.session_cookie_secure!r}"
+        )
     if settings.wall_token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{16,256}", settings.wall_token):
-        raise SettingsError("PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' "
-                            "(e.g. `openssl rand -hex 16`)")
+        raise SettingsError(
+            "PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' (e.g. `openssl rand -hex 16`)"
+        )
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
 

@@ -4,6 +4,7 @@ Pure functions. In calendar mode a complaint is due `sla_hours` after its creati
 clock runs only inside office hours (WIB) on days that are neither weekend days without office hours nor
 national holidays or cuti bersama (dashboard/holidays.py): 24 SLA hours are 24 working hours.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,7 +38,7 @@ class WorkingCalendar:
             return None
         start = dt.datetime.combine(day, hours[0], WIB)
         end = dt.datetime.combine(day, hours[1], WIB)
-        return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def parse_office_hours(text: str) -> tuple[tuple[dt.time, dt.time] | None, ...]:
@@ -142,13 +143,15 @@ class SlaPolicy:
             return 1.0 if now >= due_at else 0.0
         return used / total
 
-    def threshold_times(self, created_at: dt.datetime, due_at: dt.datetime,
-                        fractions: tuple[float, ...]) -> tuple[dt.datetime, ...]:
+    def threshold_times(
+        self, created_at: dt.datetime, due_at: dt.datetime, fractions: tuple[float, ...]
+    ) -> tuple[dt.datetime, ...]:
         """When the clock reaches each fraction of its time: the browser switches state at these moments."""
         if self.mode == "working":
             total = working_seconds_between(created_at, due_at, self.calendar)
-            return tuple(add_working_time(created_at, total * f, self.calendar) if f > 0 else created_at
-                         for f in fractions)
+            return tuple(
+                add_working_time(created_at, total * f, self.calendar) if f > 0 else created_at for f in fractions
+            )
         span = due_at - created_at
         return tuple(created_at + span * f for f in fractions)
 
@@ -163,7 +166,12 @@ def policy_from_settings(settings) -> SlaPolicy:
         by_category = parse_hours_by_category(by_category)
     calendar = None
     if mode == "working":
-        calendar = WorkingCalendar(parse_office_hours(getattr(settings, "office_hours", None) or DEFAULT_OFFICE_HOURS),
-                                   days_off_for(settings))
-    return SlaPolicy(mode=mode, default_hours=float(getattr(settings, "sla_default_hours", None) or DEFAULT_SLA_HOURS),
-                     hours_by_category=dict(by_category), calendar=calendar)
+        calendar = WorkingCalendar(
+            parse_office_hours(getattr(settings, "office_hours", None) or DEFAULT_OFFICE_HOURS), days_off_for(settings)
+        )
+    return SlaPolicy(
+        mode=mode,
+        default_hours=float(getattr(settings, "sla_default_hours", None) or DEFAULT_SLA_HOURS),
+        hours_by_category=dict(by_category),
+        calendar=calendar,
+    )

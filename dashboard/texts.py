@@ -2,6 +2,7 @@
 
 Read them through dashboard.i18n (t, label), which picks the language and fills in the values.
 """
+
 from __future__ import annotations
 
 # key: (Bahasa Indonesia, English)
@@ -41,8 +42,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "stream.incidents": ("Insiden 112", "112 incidents"),
     "stream.egov": ("E-gov", "E-gov"),
     # maps
-    "map.schematic": ("Peta skematis: batas kecamatan perkiraan, bukan batas resmi",
-                      "Schematic map: approximate kecamatan boundaries, not the official ones"),
+    "map.schematic": (
+        "Peta skematis: batas kecamatan perkiraan, bukan batas resmi",
+        "Schematic map: approximate kecamatan boundaries, not the official ones",
+    ),
     "map.no_data": ("Tidak ada data", "No data"),
     "map.fire_post": ("Pos pemadam kebakaran", "Fire post"),
     "map.priority": ("Prioritas {n}", "Priority {n}"),
@@ -130,7 +133,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.export.xlsx": ("Excel", "Excel"),
     "briefing.previous": ("periode sebelumnya {n}", "previous period {n}"),
     "briefing.no_change": ("sama dengan periode sebelumnya", "same as the previous period"),
-    "briefing.error": ("Data tidak dapat dimuat. Coba lagi sebentar.", "The data could not be loaded. Try again shortly."),
+    "briefing.error": (
+        "Data tidak dapat dimuat. Coba lagi sebentar.",
+        "The data could not be loaded. Try again shortly.",
+    ),
     "briefing.empty": ("Tidak ada data untuk filter ini", "No data for these filters"),
     "briefing.tile.received": ("Aduan masuk", "Complaints received"),
     "briefing.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
@@ -144,21 +150,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.hours": ("{n} jam", "{n} h"),
     "briefing.minutes": ("{n} mnt", "{n} min"),
     "briefing.panel.league": ("Peringkat OPD: tanggapan ≤ 1x24 jam", "OPD league: answered ≤ 1x24 h"),
-    "briefing.panel.league_note": ("Diurutkan menurut batas bawah interval Wilson 95%; OPD dengan kurang dari {n} aduan terukur tidak diberi peringkat. Klik nama OPD untuk menyaring tampilan.",
-                                   "Ranked by the lower bound of the 95% Wilson interval; OPDs with fewer than {n} measured complaints are not ranked. Click a department to filter the view."),
+    "briefing.panel.league_note": (
+        "Diurutkan menurut batas bawah interval Wilson 95%; OPD dengan kurang dari {n} aduan terukur tidak diberi peringkat. Klik nama OPD untuk menyaring tampilan.",
+        "Ranked by the lower bound of the 95% Wilson interval; OPDs with fewer than {n} measured complaints are not ranked. Click a department to filter the view.",
+    ),
     "briefing.panel.segments": ("Waktu respons 112 per tahap", "112 response time by segment"),
-    "briefing.panel.segments_note": ("p50 dan p90 (NFPA 1710 mengukur persentil ke-90); angka kota: rata-rata {n} menit.",
-                                     "p50 and p90 (NFPA 1710 measures the 90th percentile); the city's figure: a mean of {n} min."),
+    "briefing.panel.segments_note": (
+        "p50 dan p90 (NFPA 1710 mengukur persentil ke-90); angka kota: rata-rata {n} menit.",
+        "p50 and p90 (NFPA 1710 measures the 90th percentile); the city's figure: a mean of {n} min.",
+    ),
     "briefing.panel.incident_categories": ("Respons 112 per kategori", "112 response by category"),
     "briefing.panel.trend": ("Tren", "Trends"),
     "briefing.panel.map": ("Aduan per kecamatan", "Complaints by district"),
-    "briefing.panel.map_hint": ("Klik kecamatan untuk menyaring seluruh tampilan", "Click a district to filter the whole view"),
+    "briefing.panel.map_hint": (
+        "Klik kecamatan untuk menyaring seluruh tampilan",
+        "Click a district to filter the whole view",
+    ),
     "briefing.panel.egov": ("Indikator e-government terhadap target", "E-government indicators against target"),
-    "briefing.panel.complaints": ("Daftar aduan (data pribadi, khusus petugas)", "Complaint list (personal data, officers only)"),
-    "briefing.panel.complaints_truncated": ("Menampilkan {n} aduan terbaru; persempit filter untuk melihat lainnya.",
-                                            "Showing the newest {n} complaints; narrow the filters to see others."),
+    "briefing.panel.complaints": (
+        "Daftar aduan (data pribadi, khusus petugas)",
+        "Complaint list (personal data, officers only)",
+    ),
+    "briefing.panel.complaints_truncated": (
+        "Menampilkan {n} aduan terbaru; persempit filter untuk melihat lainnya.",
+        "Showing the newest {n} complaints; narrow the filters to see others.",
+    ),
     "briefing.panel.history": ("Riwayat aduan", "Complaint history"),
-    "briefing.panel.history_hint": ("Pilih aduan di daftar untuk melihat riwayat lengkapnya.", "Select a complaint in the list to see its full history."),
+    "briefing.panel.history_hint": (
+        "Pilih aduan di daftar untuk melihat riwayat lengkapnya.",
+        "Select a complaint in the list to see its full history.",
+    ),
     "briefing.panel.history_missing": ("Aduan tidak ditemukan.", "Complaint not found."),
     "briefing.trend.received": ("Aduan masuk", "Complaints received"),
     "briefing.trend.sla_pct": ("% ditanggapi ≤ SLA", "% answered within SLA"),
@@ -232,9 +253,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.grid.of": ("dari", "of"),
     "briefing.grid.to": ("sampai", "to"),
     "briefing.grid.page_size": ("Baris per halaman:", "Rows per page:"),
-    "briefing.egov.note": ("Nilai terakhir per OPD; warna: hijau tercapai, kuning ≥ 90% target, merah di bawahnya. Arahkan kursor untuk melihat target.",
-                           "Latest value per OPD; green: on target, amber: ≥ 90% of it, red: below. Hover for the target."),
-    # login and logout (data_sources/auth_routes.py, layouts/login.py)
+    "briefing.egov.note": (
+        "Nilai terakhir per OPD; warna: hijau tercapai, kuning ≥ 90% target, merah di bawahnya. Arahkan kursor untuk melihat target.",
+        "Latest value per OPD; green: on target, amber: ≥ 90% of it, red: below. Hover for the target.",
+    ),
+    # login and logout (web/login.py, layouts/login.py)
     "login.title": ("Masuk", "Log in"),
     "login.heading": ("Masuk dengan akun Anda", "Log in with your account"),
     "login.org": ("Pemerintah Kota Surabaya", "Surabaya City Government"),
@@ -242,16 +265,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.password": ("Kata sandi", "Password"),
     "login.submit": ("Masuk", "Log in"),
     "login.failed": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
-    "login.locked": ("Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
-                     "Too many failed attempts. Try again in {minutes} min."),
+    "login.locked": (
+        "Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
+        "Too many failed attempts. Try again in {minutes} min.",
+    ),
     "login.expired": ("Formulir sudah kedaluwarsa. Silakan coba lagi.", "The form has expired. Please try again."),
-    "login.unavailable": ("Layanan masuk sedang tidak tersedia. Coba lagi sebentar lagi.",
-                          "Logging in is unavailable right now. Please try again shortly."),
+    "login.unavailable": (
+        "Layanan masuk sedang tidak tersedia. Coba lagi sebentar lagi.",
+        "Logging in is unavailable right now. Please try again shortly.",
+    ),
     "login.logged_out": ("Anda telah keluar.", "You have logged out."),
-    "login.wall_link_invalid": ("Tautan layar dinding ini tidak berlaku. Masuk dengan akun Anda.",
-                                "This wall screen link is not valid. Log in with your account."),
-    "login.help": ("Belum punya akun? Hubungi admin Media Center.",
-                   "No account yet? Ask the Media Center administrator."),
+    "login.wall_link_invalid": (
+        "Tautan layar dinding ini tidak berlaku. Masuk dengan akun Anda.",
+        "This wall screen link is not valid. Log in with your account.",
+    ),
+    "login.help": (
+        "Belum punya akun? Hubungi admin Media Center.",
+        "No account yet? Ask the Media Center administrator.",
+    ),
     "login.switch_language": ("English", "Bahasa Indonesia"),
     "login.logout": ("Keluar", "Log out"),
     "login.logout_question": ("Keluar dari Pantau Surabaya sebagai {name}?", "Log out of Pantau Surabaya as {name}?"),
@@ -262,14 +293,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.role.admin": ("Admin", "Admin"),
     # public transparency embeds (/embed/...)
     "embed.gallery.title": ("Widget transparansi Pantau Surabaya", "Pantau Surabaya transparency widgets"),
-    "embed.gallery.intro": ("Widget ini boleh dipasang di situs PPID dan portal resmi Pemerintah Kota Surabaya. "
-                            "Semua angka adalah agregat; jumlah 1 sampai 4 ditampilkan sebagai \"<5\" dan tidak "
-                            "ada data pribadi.",
-                            "These widgets may be embedded on the PPID site and official Surabaya City portals. "
-                            "Every figure is an aggregate; counts from 1 to 4 show as \"<5\" and there is no "
-                            "personal data."),
-    "embed.gallery.params": ("Parameter: lang=id|en, theme=light|dark, period={periods}",
-                             "Parameters: lang=id|en, theme=light|dark, period={periods}"),
+    "embed.gallery.intro": (
+        "Widget ini boleh dipasang di situs PPID dan portal resmi Pemerintah Kota Surabaya. "
+        'Semua angka adalah agregat; jumlah 1 sampai 4 ditampilkan sebagai "<5" dan tidak '
+        "ada data pribadi.",
+        "These widgets may be embedded on the PPID site and official Surabaya City portals. "
+        'Every figure is an aggregate; counts from 1 to 4 show as "<5" and there is no '
+        "personal data.",
+    ),
+    "embed.gallery.params": (
+        "Parameter: lang=id|en, theme=light|dark, period={periods}",
+        "Parameters: lang=id|en, theme=light|dark, period={periods}",
+    ),
     "embed.gallery.snippet": ("Kode untuk disalin", "Snippet to copy"),
     "embed.gallery.open": ("Buka widget", "Open widget"),
     "embed.widget.complaints-month": ("Aduan warga bulan ini", "Citizen complaints this month"),
@@ -278,39 +313,53 @@ TEXTS: dict[str, tuple[str, str]] = {
     "embed.widget.complaints-map": ("Aduan menurut kecamatan", "Complaints by district"),
     "embed.widget.incidents-112": ("Darurat 112 per bulan", "112 emergencies by month"),
     "embed.widget.egov": ("Indikator e-government", "E-government indicators"),
-    "embed.source.complaints": ("Sumber: kanal pengaduan Pemerintah Kota Surabaya, diolah Pantau Surabaya",
-                                "Source: Surabaya City complaint channels, compiled by Pantau Surabaya"),
-    "embed.source.incidents": ("Sumber: Command Center 112 Surabaya, diolah Pantau Surabaya",
-                               "Source: Surabaya 112 Command Center, compiled by Pantau Surabaya"),
-    "embed.source.egov": ("Sumber: laporan perangkat daerah (e-government), diolah Pantau Surabaya",
-                          "Source: department reports (e-government), compiled by Pantau Surabaya"),
+    "embed.source.complaints": (
+        "Sumber: kanal pengaduan Pemerintah Kota Surabaya, diolah Pantau Surabaya",
+        "Source: Surabaya City complaint channels, compiled by Pantau Surabaya",
+    ),
+    "embed.source.incidents": (
+        "Sumber: Command Center 112 Surabaya, diolah Pantau Surabaya",
+        "Source: Surabaya 112 Command Center, compiled by Pantau Surabaya",
+    ),
+    "embed.source.egov": (
+        "Sumber: laporan perangkat daerah (e-government), diolah Pantau Surabaya",
+        "Source: department reports (e-government), compiled by Pantau Surabaya",
+    ),
     "embed.as_of": ("Data per {time} WIB · periode {period}", "Data as of {time} WIB · period {period}"),
     "embed.received": ("Aduan masuk", "Complaints received"),
     "embed.within": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
     "embed.within_of": ("dari {n} aduan terukur", "of {n} measured"),
     "embed.too_few": ("terlalu sedikit untuk diukur", "too few to measure"),
     "embed.total": ("Jumlah", "Total"),
-    "embed.suppressed_note": ("\"<5\": 1 sampai 4, disamarkan untuk melindungi warga",
-                              "\"<5\": 1 to 4, withheld to protect residents"),
+    "embed.suppressed_note": (
+        '"<5": 1 sampai 4, disamarkan untuk melindungi warga',
+        '"<5": 1 to 4, withheld to protect residents',
+    ),
     "embed.unknown_place": ("Tanpa lokasi", "No location"),
     "embed.share_pct": ("% ditanggapi ≤ 1x24 jam", "% answered ≤ 1x24 h"),
     "embed.reported": ("Laporan 112", "112 reports"),
     "embed.response_p50": ("Waktu respons median (menit)", "Median response time (min)"),
-    "embed.sensitive_note": ("Kategori sensitif hanya sebagai jumlah bulanan sekota",
-                             "Sensitive categories only as city-wide monthly counts"),
+    "embed.sensitive_note": (
+        "Kategori sensitif hanya sebagai jumlah bulanan sekota",
+        "Sensitive categories only as city-wide monthly counts",
+    ),
     "embed.egov.value": ("Nilai", "Value"),
     "embed.egov.target": ("Target", "Target"),
     "embed.egov.period": ("Periode", "Period"),
     "embed.egov.empty": ("Belum ada indikator", "No indicators yet"),
     "embed.error.title": ("Widget tidak dapat ditampilkan", "The widget cannot be shown"),
-    "embed.error.unavailable": ("Data sedang tidak tersedia; coba lagi nanti.",
-                                "The data is unavailable right now; please try again later."),
+    "embed.error.unavailable": (
+        "Data sedang tidak tersedia; coba lagi nanti.",
+        "The data is unavailable right now; please try again later.",
+    ),
     "embed.period.this_month": ("bulan ini", "this month"),
     "embed.period.last_month": ("bulan lalu", "last month"),
     "embed.period.months": ("{n} bulan terakhir", "last {n} months"),
     "embed.period.latest": ("terbaru", "latest"),
-    "embed.gallery.height": ("Tinggi iframe: {narrow} px untuk lebar 300 px, {wide} px untuk lebar 800 px",
-                             "Iframe height: {narrow} px at 300 px wide, {wide} px at 800 px wide"),
+    "embed.gallery.height": (
+        "Tinggi iframe: {narrow} px untuk lebar 300 px, {wide} px untuk lebar 800 px",
+        "Iframe height: {narrow} px at 300 px wide, {wide} px at 800 px wide",
+    ),
     "embed.gallery.copy": ("Salin kode", "Copy snippet"),
     "embed.gallery.copied": ("Tersalin", "Copied"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
@@ -349,13 +398,21 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "other": ("Lainnya", "Other"),
     },
     "channel": {
-        "phone": ("Telepon", "Phone"), "sms": ("SMS", "SMS"), "whatsapp": ("WhatsApp", "WhatsApp"),
-        "email": ("Surel", "E-mail"), "app": ("Aplikasi warga", "Citizen app"), "web": ("Situs web", "Web form"),
-        "twitter": ("X/Twitter", "X/Twitter"), "instagram": ("Instagram", "Instagram"),
-        "facebook": ("Facebook", "Facebook"), "walk_in": ("Datang langsung", "Walk-in"),
+        "phone": ("Telepon", "Phone"),
+        "sms": ("SMS", "SMS"),
+        "whatsapp": ("WhatsApp", "WhatsApp"),
+        "email": ("Surel", "E-mail"),
+        "app": ("Aplikasi warga", "Citizen app"),
+        "web": ("Situs web", "Web form"),
+        "twitter": ("X/Twitter", "X/Twitter"),
+        "instagram": ("Instagram", "Instagram"),
+        "facebook": ("Facebook", "Facebook"),
+        "walk_in": ("Datang langsung", "Walk-in"),
     },
     "egov_domain": {
-        "planning": ("Perencanaan", "Planning"), "staffing": ("Kepegawaian", "Staffing"),
-        "procurement": ("Pengadaan", "Procurement"), "budgeting": ("Penganggaran", "Budgeting"),
+        "planning": ("Perencanaan", "Planning"),
+        "staffing": ("Kepegawaian", "Staffing"),
+        "procurement": ("Pengadaan", "Procurement"),
+        "budgeting": ("Penganggaran", "Budgeting"),
     },
 }

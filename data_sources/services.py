@@ -1,16 +1,17 @@
-"""The shared parts a running app needs (settings, database engine, Redis), built once per app."""
+"""The shared parts a running app needs (settings, database engine, Redis), built once per app and kept
+in its Flask extensions under EXTENSION_KEY (callbacks/access.py current_services reads them)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 
 import redis
-from flask import current_app
 from sqlalchemy.engine import Engine
 
 from dashboard.settings import Settings
-from data_sources.database import engine_for
-from data_sources.redis_connection import connect
+from data_sources.store.database import engine_for
+from data_sources.stream.connection import connect
 
 EXTENSION_KEY = "pantau"
 
@@ -28,8 +29,3 @@ class Services:
     @cached_property
     def redis(self) -> redis.Redis:
         return self._redis or connect(self.settings)
-
-
-def current() -> Services:
-    """The services of the app serving this request (callbacks use this; nothing imports the app)."""
-    return current_app.extensions[EXTENSION_KEY]

@@ -5,23 +5,22 @@ an empty frame per panel; each panel is filled by its own callback (callbacks/br
 load side by side. The printed page (assets/briefing-print.css) keeps the city's header, the date and
 the filters, and drops the controls. The figures and grids themselves are drawn in briefing_panels.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-import flask
 from dash import dcc, html
 
 from dashboard import i18n
 from dashboard.briefing import PERIODS, BriefingView, filter_lines, parse_view, to_search
 from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES, INCIDENT_CATEGORIES
 from dashboard.i18n import t
-from data_sources import services
-from data_sources.auth import AccessDenied, require
-from data_sources.reference import kecamatan
+from dashboard.reference import kecamatan
+from dashboard.settings import Settings
 from layouts import briefing_panels as panels
-
-PERMISSION_PERSONAL = "view_personal"
 
 
 class ids:
@@ -60,111 +59,207 @@ class ids:
     export = "briefing-export"  # pattern-matching: {"type": export, "table": ..., "fmt": "csv"|"xlsx"}
 
 
-GRIDS = {"league": ids.league, "segments": ids.segments, "incident_categories": ids.incident_categories,
-         "egov": ids.egov, "complaints": ids.complaints}
+GRIDS = {
+    "league": ids.league,
+    "segments": ids.segments,
+    "incident_categories": ids.incident_categories,
+    "egov": ids.egov,
+    "complaints": ids.complaints,
+}
 
 
-def _settings():
-    return services.current().settings if flask.has_app_context() else None
-
-
-def may_see_personal() -> bool:
-    """Whether this request's session may see personal data (decides only what the page offers; every
-    callback checks again on its own)."""
-    if not flask.has_request_context():
-        return False
-    try:
-        require(PERMISSION_PERSONAL)
-    except AccessDenied:
-        return False
-    return True
-
-
-def layout(**query) -> html.Div:
-    settings = _settings()
-    now = dt.datetime.now(dt.timezone.utc)
+def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: bool = False) -> html.Div:
+    """The briefing page for the URL's query parameters; `officer` adds the personal-data panels (what the
+    page offers only: every callback checks the role again)."""
+    now = dt.datetime.now(dt.UTC)
     view = parse_view(query, now, i18n.language(getattr(settings, "default_language", None)))
     lang = view.lang
-    officer = may_see_personal()
     other = "en" if lang == "id" else "id"
-    return html.Div(id=ids.page, className="briefing-page", lang=lang, children=[
-        dcc.Location(id=ids.url, refresh=False),
-        dcc.Download(id=ids.download),
-        dcc.Store(id=ids.print_done),
-        html.Header(className="briefing-header", children=[
-            html.Div(className="briefing-brand", children=[
-                html.Div(t("briefing.print.city", lang), className="briefing-city"),
-                html.H1([t("app.title", lang), html.Span(" · "), t("briefing.title", lang)],
-                        className="briefing-title"),
-            ]),
-            html.Div(className="briefing-meta", children=[
-                html.Div(i18n.format_date_long(now, lang), className="briefing-date"),
-                html.Div("", id=ids.data_time, className="briefing-data-time"),
-            ]),
-            html.Div(className="briefing-actions no-print", children=[
-                html.A(t("briefing.language", lang), id=ids.lang_link, className="btn btn-outline-secondary btn-sm",
-                       href="/briefing" + to_search(view, lang=other)),
-                html.Button(t("briefing.print", lang), id=ids.print_button, className="btn btn-primary btn-sm"),
-            ]),
-        ]),
-        html.Div(html.Ul([html.Li(line) for line in _filter_text(view, lang)]), id=ids.print_filters,
-                 className="briefing-print-filters"),
-        filter_bar(view, lang),
-        html.Div(t("briefing.filter.invalid", lang, errors="; ".join(view.errors)), id=ids.errors,
-                 className="alert alert-warning no-print", hidden=not view.errors),
-        html.Main(className="briefing-body", children=[
-            html.Section(id=ids.tiles, className="briefing-tiles", children=panels.tiles(None, lang)),
-            html.Div(className="briefing-row", children=[
-                _panel("league", t("briefing.panel.league", lang), [
-                    panels.grid(ids.league, "league", lang, auto_height=True),
-                    html.P(t("briefing.panel.league_note", lang, n=getattr(settings, "kpi_min_sample", 30)),
-                           id=ids.league_note, className="briefing-note"),
-                ], lang, wide=True),
-            ]),
-            html.Div(className="briefing-row", children=[
-                _panel("segments", t("briefing.panel.segments", lang), [
-                    panels.grid(ids.segments, "segments", lang, auto_height=True),
-                    html.P(t("briefing.panel.segments_note", lang, n=i18n.format_number(7.4, lang, 1)),
-                           className="briefing-note"),
-                    html.Div(className="briefing-panel-head", children=[
-                        html.H3(t("briefing.panel.incident_categories", lang), className="briefing-subtitle"),
-                        export_buttons("incident_categories", lang),
-                    ]),
-                    panels.grid(ids.incident_categories, "incident_categories", lang, auto_height=True),
-                ], lang),
-                _panel("map", t("briefing.panel.map", lang), [
-                    html.P(t("briefing.panel.map_hint", lang), className="briefing-note no-print"),
-                    html.Div(className="briefing-map", children=[
-                        html.Div(map_graph(panels.empty_figure(), "empty"), id=ids.map),
-                        html.Img(className="briefing-map-print", alt=t("briefing.panel.map", lang)),
-                    ]),
-                ], lang, export=False),
-            ]),
-            html.Div(className="briefing-row", children=[
-                _panel("trend", t("briefing.panel.trend", lang), [
-                    html.P("", id=ids.trend_note, className="briefing-note"),
-                    dcc.Graph(id=ids.trend, className="briefing-trend", figure=panels.empty_figure(),
-                              config={"displayModeBar": False}),
-                ], lang, wide=True, export=False),
-            ]),
-            html.Div(className="briefing-row", children=[
-                _panel("egov", t("briefing.panel.egov", lang), [
-                    dcc.Graph(id=ids.egov_trend, className="briefing-egov-trend", figure=panels.empty_figure(),
-                              config={"displayModeBar": False}),
-                    html.P(t("briefing.egov.note", lang), className="briefing-note"),
-                    panels.grid(ids.egov, "egov", lang, auto_height=True),
-                ], lang, wide=True),
-            ]),
-            *([officer_section(lang)] if officer else []),
-        ]),
-    ])
+    return html.Div(
+        id=ids.page,
+        className="briefing-page",
+        lang=lang,
+        children=[
+            dcc.Location(id=ids.url, refresh=False),
+            dcc.Download(id=ids.download),
+            dcc.Store(id=ids.print_done),
+            html.Header(
+                className="briefing-header",
+                children=[
+                    html.Div(
+                        className="briefing-brand",
+                        children=[
+                            html.Div(t("briefing.print.city", lang), className="briefing-city"),
+                            html.H1(
+                                [t("app.title", lang), html.Span(" · "), t("briefing.title", lang)],
+                                className="briefing-title",
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="briefing-meta",
+                        children=[
+                            html.Div(i18n.format_date_long(now, lang), className="briefing-date"),
+                            html.Div("", id=ids.data_time, className="briefing-data-time"),
+                        ],
+                    ),
+                    html.Div(
+                        className="briefing-actions no-print",
+                        children=[
+                            html.A(
+                                t("briefing.language", lang),
+                                id=ids.lang_link,
+                                className="btn btn-outline-secondary btn-sm",
+                                href="/briefing" + to_search(view, lang=other),
+                            ),
+                            html.Button(
+                                t("briefing.print", lang), id=ids.print_button, className="btn btn-primary btn-sm"
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(
+                html.Ul([html.Li(line) for line in _filter_text(view, lang)]),
+                id=ids.print_filters,
+                className="briefing-print-filters",
+            ),
+            filter_bar(view, lang),
+            html.Div(
+                t("briefing.filter.invalid", lang, errors="; ".join(view.errors)),
+                id=ids.errors,
+                className="alert alert-warning no-print",
+                hidden=not view.errors,
+            ),
+            html.Main(
+                className="briefing-body",
+                children=[
+                    html.Section(id=ids.tiles, className="briefing-tiles", children=panels.tiles(None, lang)),
+                    html.Div(
+                        className="briefing-row",
+                        children=[
+                            _panel(
+                                "league",
+                                t("briefing.panel.league", lang),
+                                [
+                                    panels.grid(ids.league, "league", lang, auto_height=True),
+                                    html.P(
+                                        t(
+                                            "briefing.panel.league_note",
+                                            lang,
+                                            n=getattr(settings, "kpi_min_sample", 30),
+                                        ),
+                                        id=ids.league_note,
+                                        className="briefing-note",
+                                    ),
+                                ],
+                                lang,
+                                wide=True,
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="briefing-row",
+                        children=[
+                            _panel(
+                                "segments",
+                                t("briefing.panel.segments", lang),
+                                [
+                                    panels.grid(ids.segments, "segments", lang, auto_height=True),
+                                    html.P(
+                                        t("briefing.panel.segments_note", lang, n=i18n.format_number(7.4, lang, 1)),
+                                        className="briefing-note",
+                                    ),
+                                    html.Div(
+                                        className="briefing-panel-head",
+                                        children=[
+                                            html.H3(
+                                                t("briefing.panel.incident_categories", lang),
+                                                className="briefing-subtitle",
+                                            ),
+                                            export_buttons("incident_categories", lang),
+                                        ],
+                                    ),
+                                    panels.grid(ids.incident_categories, "incident_categories", lang, auto_height=True),
+                                ],
+                                lang,
+                            ),
+                            _panel(
+                                "map",
+                                t("briefing.panel.map", lang),
+                                [
+                                    html.P(t("briefing.panel.map_hint", lang), className="briefing-note no-print"),
+                                    html.Div(
+                                        className="briefing-map",
+                                        children=[
+                                            html.Div(map_graph(panels.empty_figure(), "empty"), id=ids.map),
+                                            html.Img(className="briefing-map-print", alt=t("briefing.panel.map", lang)),
+                                        ],
+                                    ),
+                                ],
+                                lang,
+                                export=False,
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="briefing-row",
+                        children=[
+                            _panel(
+                                "trend",
+                                t("briefing.panel.trend", lang),
+                                [
+                                    html.P("", id=ids.trend_note, className="briefing-note"),
+                                    dcc.Graph(
+                                        id=ids.trend,
+                                        className="briefing-trend",
+                                        figure=panels.empty_figure(),
+                                        config={"displayModeBar": False},
+                                    ),
+                                ],
+                                lang,
+                                wide=True,
+                                export=False,
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="briefing-row",
+                        children=[
+                            _panel(
+                                "egov",
+                                t("briefing.panel.egov", lang),
+                                [
+                                    dcc.Graph(
+                                        id=ids.egov_trend,
+                                        className="briefing-egov-trend",
+                                        figure=panels.empty_figure(),
+                                        config={"displayModeBar": False},
+                                    ),
+                                    html.P(t("briefing.egov.note", lang), className="briefing-note"),
+                                    panels.grid(ids.egov, "egov", lang, auto_height=True),
+                                ],
+                                lang,
+                                wide=True,
+                            ),
+                        ],
+                    ),
+                    *([officer_section(lang)] if officer else []),
+                ],
+            ),
+        ],
+    )
 
 
 def map_graph(figure: dict, key: str) -> dcc.Graph:
     # A new graph per map update: Plotly's in-place update of a map re-applies its style object, and
     # MapLibre then re-adds the sources it has already ("Map error"); a fresh mount costs the same.
-    return dcc.Graph(id={"type": ids.map_graph, "key": key}, className="briefing-map-graph", figure=figure,
-                     config={"displayModeBar": False, "scrollZoom": False})
+    return dcc.Graph(
+        id={"type": ids.map_graph, "key": key},
+        className="briefing-map-graph",
+        figure=figure,
+        config={"displayModeBar": False, "scrollZoom": False},
+    )
 
 
 def _filter_text(view: BriefingView, lang: str) -> list[str]:
@@ -172,19 +267,33 @@ def _filter_text(view: BriefingView, lang: str) -> list[str]:
 
 
 def export_buttons(table: str, lang: str) -> html.Div:
-    return html.Div([html.Button(t(f"briefing.export.{fmt}", lang), id={"type": ids.export, "table": table, "fmt": fmt},
-                                 className="btn btn-outline-secondary btn-sm") for fmt in ("csv", "xlsx")],
-                    className="briefing-exports no-print")
+    return html.Div(
+        [
+            html.Button(
+                t(f"briefing.export.{fmt}", lang),
+                id={"type": ids.export, "table": table, "fmt": fmt},
+                className="btn btn-outline-secondary btn-sm",
+            )
+            for fmt in ("csv", "xlsx")
+        ],
+        className="briefing-exports no-print",
+    )
 
 
 def _panel(name: str, title: str, body: list, lang: str, *, wide: bool = False, export: bool = True) -> html.Section:
-    return html.Section(className=f"briefing-panel is-{name}{' is-wide' if wide else ''}", children=[
-        html.Div(className="briefing-panel-head", children=[
-            html.H2(title, className="briefing-panel-title"),
-            export_buttons(name, lang) if export else None,
-        ]),
-        *body,
-    ])
+    return html.Section(
+        className=f"briefing-panel is-{name}{' is-wide' if wide else ''}",
+        children=[
+            html.Div(
+                className="briefing-panel-head",
+                children=[
+                    html.H2(title, className="briefing-panel-title"),
+                    export_buttons(name, lang) if export else None,
+                ],
+            ),
+            *body,
+        ],
+    )
 
 
 def _options(values, kind: str | None, lang: str) -> list[dict]:
@@ -200,42 +309,108 @@ def filter_bar(view: BriefingView, lang: str) -> html.Section:
     def field(label_key: str, control) -> html.Div:
         return html.Div(className="briefing-field", children=[html.Label(t(label_key, lang)), control])
 
-    return html.Section(className="briefing-filters no-print", children=[
-        field("briefing.filter.period", dcc.RadioItems(
-            id=ids.period, value=view.period, inline=True, className="briefing-periods",
-            options=[{"label": t(f"briefing.period.{p}", lang), "value": p} for p in PERIODS])),
-        html.Div(id=ids.dates_box, hidden=view.period != "custom", className="briefing-field", children=[
-            html.Label(t("briefing.filter.from_to", lang)),
-            dcc.DatePickerRange(id=ids.dates, start_date=f.date_from.isoformat(),
-                                end_date=(f.date_to - dt.timedelta(days=1)).isoformat(), display_format="D MMM YYYY",
-                                first_day_of_week=1, clearable=False),
-        ]),
-        # OPD choices come from the data (a callback fills them); the URL's own values are kept meanwhile
-        field("briefing.filter.opd", dcc.Dropdown(id=ids.opd, multi=True, value=list(f.opd), placeholder=all_text,
-                                                  options=_options(f.opd, None, lang))),
-        field("briefing.filter.kecamatan", dcc.Dropdown(id=ids.kec, multi=True, value=list(f.kecamatan),
-                                                        placeholder=all_text, options=kec_options)),
-        field("briefing.filter.channel", dcc.Dropdown(id=ids.channel, multi=True, value=list(f.channel),
-                                                      placeholder=all_text, options=_options(CHANNELS, "channel", lang))),
-        field("briefing.filter.category", dcc.Dropdown(
-            id=ids.category, multi=True, value=list(f.category), placeholder=all_text,
-            options=_options(sorted(set(COMPLAINT_CATEGORIES) | set(f.category)), "complaint_category", lang))),
-        field("briefing.filter.incident_category", dcc.Dropdown(
-            id=ids.incident, multi=True, value=list(f.incident_category), placeholder=all_text,
-            options=_options(INCIDENT_CATEGORIES, "incident_category", lang))),
-        html.A(t("briefing.filter.reset", lang), id=ids.reset, className="btn btn-link btn-sm briefing-reset",
-               href="/briefing" + ("?lang=en" if lang == "en" else "")),
-    ])
+    return html.Section(
+        className="briefing-filters no-print",
+        children=[
+            field(
+                "briefing.filter.period",
+                dcc.RadioItems(
+                    id=ids.period,
+                    value=view.period,
+                    inline=True,
+                    className="briefing-periods",
+                    options=[{"label": t(f"briefing.period.{p}", lang), "value": p} for p in PERIODS],
+                ),
+            ),
+            html.Div(
+                id=ids.dates_box,
+                hidden=view.period != "custom",
+                className="briefing-field",
+                children=[
+                    html.Label(t("briefing.filter.from_to", lang)),
+                    dcc.DatePickerRange(
+                        id=ids.dates,
+                        start_date=f.date_from.isoformat(),
+                        end_date=(f.date_to - dt.timedelta(days=1)).isoformat(),
+                        display_format="D MMM YYYY",
+                        first_day_of_week=1,
+                        clearable=False,
+                    ),
+                ],
+            ),
+            # OPD choices come from the data (a callback fills them); the URL's own values are kept meanwhile
+            field(
+                "briefing.filter.opd",
+                dcc.Dropdown(
+                    id=ids.opd, multi=True, value=list(f.opd), placeholder=all_text, options=_options(f.opd, None, lang)
+                ),
+            ),
+            field(
+                "briefing.filter.kecamatan",
+                dcc.Dropdown(
+                    id=ids.kec, multi=True, value=list(f.kecamatan), placeholder=all_text, options=kec_options
+                ),
+            ),
+            field(
+                "briefing.filter.channel",
+                dcc.Dropdown(
+                    id=ids.channel,
+                    multi=True,
+                    value=list(f.channel),
+                    placeholder=all_text,
+                    options=_options(CHANNELS, "channel", lang),
+                ),
+            ),
+            field(
+                "briefing.filter.category",
+                dcc.Dropdown(
+                    id=ids.category,
+                    multi=True,
+                    value=list(f.category),
+                    placeholder=all_text,
+                    options=_options(sorted(set(COMPLAINT_CATEGORIES) | set(f.category)), "complaint_category", lang),
+                ),
+            ),
+            field(
+                "briefing.filter.incident_category",
+                dcc.Dropdown(
+                    id=ids.incident,
+                    multi=True,
+                    value=list(f.incident_category),
+                    placeholder=all_text,
+                    options=_options(INCIDENT_CATEGORIES, "incident_category", lang),
+                ),
+            ),
+            html.A(
+                t("briefing.filter.reset", lang),
+                id=ids.reset,
+                className="btn btn-link btn-sm briefing-reset",
+                href="/briefing" + ("?lang=en" if lang == "en" else ""),
+            ),
+        ],
+    )
 
 
 def officer_section(lang: str) -> html.Div:
-    return html.Div(className="briefing-row is-officer is-stacked", children=[
-        _panel("complaints", t("briefing.panel.complaints", lang), [
-            html.P("", id=ids.complaints_note, className="briefing-note"),
-            panels.grid(ids.complaints, "complaints", lang, auto_height=False),
-        ], lang, wide=True),
-        html.Section(className="briefing-panel is-history is-wide", children=[
-            html.H2(t("briefing.panel.history", lang), className="briefing-panel-title"),
-            html.Div(t("briefing.panel.history_hint", lang), id=ids.history, className="briefing-history"),
-        ]),
-    ])
+    return html.Div(
+        className="briefing-row is-officer is-stacked",
+        children=[
+            _panel(
+                "complaints",
+                t("briefing.panel.complaints", lang),
+                [
+                    html.P("", id=ids.complaints_note, className="briefing-note"),
+                    panels.grid(ids.complaints, "complaints", lang, auto_height=False),
+                ],
+                lang,
+                wide=True,
+            ),
+            html.Section(
+                className="briefing-panel is-history is-wide",
+                children=[
+                    html.H2(t("briefing.panel.history", lang), className="briefing-panel-title"),
+                    html.Div(t("briefing.panel.history_hint", lang), id=ids.history, className="briefing-history"),
+                ],
+            ),
+        ],
+    )

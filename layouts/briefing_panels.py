@@ -4,11 +4,13 @@ kecamatan map and a complaint's history. Pure functions (data in, components or 
 Grids get raw numbers and format them in the browser (assets/dashAgGridFunctions.js) with the language's
 separators, so sorting stays numeric; figures use plotly's `separators` for the same look.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import dash_ag_grid as dag
 from dash import html
@@ -29,12 +31,14 @@ def _num(value, lang: str, decimals: int = 0) -> str:
 
 # --- headline tiles ------------------------------------------------------------------------------------
 
+
 def _delta(current, previous, lang: str, decimals: int, *, good_when: str | None, unit: str = "") -> html.Div:
     """'▲ 12 (+8,5%) · periode sebelumnya 140', green or red by whether up is good for this figure."""
     d = change(current, previous)
     if d["delta"] is None:
-        return html.Div(t("briefing.previous", lang, n=_num(previous, lang, decimals) + unit),
-                        className="briefing-delta")
+        return html.Div(
+            t("briefing.previous", lang, n=_num(previous, lang, decimals) + unit), className="briefing-delta"
+        )
     if d["delta"] == 0:
         return html.Div(t("briefing.no_change", lang), className="briefing-delta")
     arrow = "▲" if d["delta"] > 0 else "▼"
@@ -43,22 +47,39 @@ def _delta(current, previous, lang: str, decimals: int, *, good_when: str | None
     text = f"{arrow} {sign}{format_number(abs(d['delta']), lang, decimals)}{unit}"
     if d["pct"] is not None and not unit:
         text += f" ({sign}{format_number(abs(d['pct']), lang, 1)}%)"
-    return html.Div([html.Span(text, className=f"briefing-change{tone}"), " · ",
-                     t("briefing.previous", lang, n=_num(previous, lang, decimals) + unit)],
-                    className="briefing-delta")
+    return html.Div(
+        [
+            html.Span(text, className=f"briefing-change{tone}"),
+            " · ",
+            t("briefing.previous", lang, n=_num(previous, lang, decimals) + unit),
+        ],
+        className="briefing-delta",
+    )
 
 
 def _tile(title: str, value, detail, delta, modifier: str) -> html.Div:
-    return html.Div(className=f"briefing-tile {modifier}", children=[
-        html.Div(title, className="briefing-tile-title"), html.Div(value, className="briefing-tile-value"),
-        html.Div(detail, className="briefing-tile-detail"), delta])
+    return html.Div(
+        className=f"briefing-tile {modifier}",
+        children=[
+            html.Div(title, className="briefing-tile-title"),
+            html.Div(value, className="briefing-tile-value"),
+            html.Div(detail, className="briefing-tile-detail"),
+            delta,
+        ],
+    )
 
 
 def _pair(a, b, lang: str, decimals: int, target: float | None = None) -> html.Span:
     def tone(v):
         return "" if target is None or v is None else ("is-good" if v <= target else "is-bad")
-    return html.Span([html.Span(_num(a, lang, decimals), className=tone(a)), html.Span(" · ", className="briefing-sep"),
-                      html.Span(_num(b, lang, decimals), className=tone(b))])
+
+    return html.Span(
+        [
+            html.Span(_num(a, lang, decimals), className=tone(a)),
+            html.Span(" · ", className="briefing-sep"),
+            html.Span(_num(b, lang, decimals), className=tone(b)),
+        ]
+    )
 
 
 def tiles(data: Mapping | None, lang: str) -> list:
@@ -69,35 +90,73 @@ def tiles(data: Mapping | None, lang: str) -> list:
     watch = data["current"].get("sla_watch") or {}
     ci = kpi.wilson_interval(c["answered_within_sla"], c["sla_measured"])
     rate = c["responded_within_sla_pct"]
-    sla_detail = t("briefing.tile.sla_interval", lang, n=_num(c["sla_measured"], lang),
-                   low=_num(ci[0] * 100, lang, 1), high=_num(ci[1] * 100, lang, 1)) if ci else ""
+    sla_detail = (
+        t(
+            "briefing.tile.sla_interval",
+            lang,
+            n=_num(c["sla_measured"], lang),
+            low=_num(ci[0] * 100, lang, 1),
+            high=_num(ci[1] * 100, lang, 1),
+        )
+        if ci
+        else ""
+    )
     hours = t("briefing.hours", lang, n="").strip()
     minutes = t("briefing.minutes", lang, n="").strip()
     within = i.get("within_7_4_min_pct")
     return [
-        _tile(t("briefing.tile.received", lang), _num(c["received"], lang), "",
-              _delta(c["received"], pc["received"], lang, 0, good_when=None), "is-complaints"),
-        _tile(t("briefing.tile.sla_rate", lang), "–" if rate is None else f"{format_number(rate, lang, 1)}%",
-              sla_detail, _delta(rate, pc["responded_within_sla_pct"], lang, 1, good_when="up", unit=" pp"),
-              "is-complaints"),
-        _tile(t("briefing.tile.first_response", lang),
-              [_pair(c["first_response_p50_h"], c["first_response_p90_h"], lang, 1, 24.0), f" {hours}"], "",
-              _delta(c["first_response_p90_h"], pc["first_response_p90_h"], lang, 1, good_when="down",
-                     unit=f" {hours} p90"), "is-complaints"),
-        _tile(t("briefing.tile.open", lang), _num(sum(watch.values()) if watch else None, lang),
-              html.Span(t("briefing.tile.overdue", lang, n=_num(watch.get("breached", 0), lang)),
-                        className="is-bad" if watch.get("breached") else ""), html.Div(), "is-complaints"),
-        _tile(t("briefing.tile.incidents", lang), _num(i["reported"], lang), "",
-              _delta(i["reported"], pi["reported"], lang, 0, good_when=None), "is-incidents"),
-        _tile(t("briefing.tile.response", lang),
-              [_pair(i["response_p50_min"], i["response_p90_min"], lang, 1, kpi.CITY_RESPONSE_MINUTES), f" {minutes}"],
-              "" if within is None else t("briefing.tile.within_city", lang, n=format_number(within, lang, 1)),
-              _delta(i["response_p90_min"], pi["response_p90_min"], lang, 1, good_when="down",
-                     unit=f" {minutes} p90"), "is-incidents"),
+        _tile(
+            t("briefing.tile.received", lang),
+            _num(c["received"], lang),
+            "",
+            _delta(c["received"], pc["received"], lang, 0, good_when=None),
+            "is-complaints",
+        ),
+        _tile(
+            t("briefing.tile.sla_rate", lang),
+            "–" if rate is None else f"{format_number(rate, lang, 1)}%",
+            sla_detail,
+            _delta(rate, pc["responded_within_sla_pct"], lang, 1, good_when="up", unit=" pp"),
+            "is-complaints",
+        ),
+        _tile(
+            t("briefing.tile.first_response", lang),
+            [_pair(c["first_response_p50_h"], c["first_response_p90_h"], lang, 1, 24.0), f" {hours}"],
+            "",
+            _delta(
+                c["first_response_p90_h"], pc["first_response_p90_h"], lang, 1, good_when="down", unit=f" {hours} p90"
+            ),
+            "is-complaints",
+        ),
+        _tile(
+            t("briefing.tile.open", lang),
+            _num(sum(watch.values()) if watch else None, lang),
+            html.Span(
+                t("briefing.tile.overdue", lang, n=_num(watch.get("breached", 0), lang)),
+                className="is-bad" if watch.get("breached") else "",
+            ),
+            html.Div(),
+            "is-complaints",
+        ),
+        _tile(
+            t("briefing.tile.incidents", lang),
+            _num(i["reported"], lang),
+            "",
+            _delta(i["reported"], pi["reported"], lang, 0, good_when=None),
+            "is-incidents",
+        ),
+        _tile(
+            t("briefing.tile.response", lang),
+            [_pair(i["response_p50_min"], i["response_p90_min"], lang, 1, kpi.CITY_RESPONSE_MINUTES), f" {minutes}"],
+            "" if within is None else t("briefing.tile.within_city", lang, n=format_number(within, lang, 1)),
+            _delta(i["response_p90_min"], pi["response_p90_min"], lang, 1, good_when="down", unit=f" {minutes} p90"),
+            "is-incidents",
+        ),
     ]
 
 
 # --- grids -----------------------------------------------------------------------------------------------
+
 
 def column_defs(table: str, lang: str) -> list[dict]:
     lang = i18n.language(lang)
@@ -127,21 +186,45 @@ def column_defs(table: str, lang: str) -> list[dict]:
 
 
 def grid(grid_id: str, table: str, lang: str, *, auto_height: bool) -> dag.AgGrid:
-    options: dict[str, Any] = {"animateRows": False, "tooltipShowDelay": 200, "suppressCellFocus": False, "enableCellTextSelection": True,
-                               "localeText": {"noRowsToShow": t("briefing.empty", lang),
-                                              "loadingOoo": t("status.loading", lang),
-                                              "page": t("briefing.grid.page", lang), "of": t("briefing.grid.of", lang),
-                                              "to": t("briefing.grid.to", lang),
-                                              "pageSizeSelectorLabel": t("briefing.grid.page_size", lang)}}
+    options: dict[str, Any] = {
+        "animateRows": False,
+        "tooltipShowDelay": 200,
+        "suppressCellFocus": False,
+        "enableCellTextSelection": True,
+        "localeText": {
+            "noRowsToShow": t("briefing.empty", lang),
+            "loadingOoo": t("status.loading", lang),
+            "page": t("briefing.grid.page", lang),
+            "of": t("briefing.grid.of", lang),
+            "to": t("briefing.grid.to", lang),
+            "pageSizeSelectorLabel": t("briefing.grid.page_size", lang),
+        },
+    }
     if auto_height:
         options["domLayout"] = "autoHeight"  # every row in the DOM: the printed page shows them all
     else:
-        options.update(pagination=True, paginationPageSize=50, rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True})
-    return dag.AgGrid(id=grid_id, columnDefs=column_defs(table, lang), rowData=None, className="ag-theme-quartz",
-                      defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 64,
-                                     "wrapHeaderText": True, "autoHeaderHeight": True},
-                      columnSize="responsiveSizeToFit", dashGridOptions=options,
-                      style={} if auto_height else {"height": "460px"})
+        options.update(
+            pagination=True,
+            paginationPageSize=50,
+            rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+        )
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=column_defs(table, lang),
+        rowData=None,
+        className="ag-theme-quartz",
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "filter": False,
+            "minWidth": 64,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        columnSize="responsiveSizeToFit",
+        dashGridOptions=options,
+        style={} if auto_height else {"height": "460px"},
+    )
 
 
 def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]]:
@@ -153,16 +236,23 @@ def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]
     texts = json.dumps({"idr": t("wall.unit.idr_billion", lang), "days": t("wall.unit.days", lang)})
     cols: list[dict] = [{"field": "opd", "headerName": t("briefing.col.opd", lang), "pinned": "left", "minWidth": 130}]
     for n, (domain, metric, unit) in enumerate(metrics):
-        cols.append({
-            "field": f"m{n}", "headerName": metric_name(metric, lang),
-            "headerTooltip": f"{i18n.label('egov_domain', domain, lang)} · {metric_name(metric, lang)}",
-            "type": "rightAligned", "wrapHeaderText": True, "autoHeaderHeight": True,
-            "valueFormatter": {"function": f"pantauEgov(params.value, '{unit}', '{i18n.language(lang)}', {texts})"},
-            "tooltipValueGetter": {"function": f"params.data.m{n}_target == null ? null : "
-                                               f"'{t('briefing.col.target', lang)}: ' + "
-                                               f"pantauEgov(params.data.m{n}_target, '{unit}', '{i18n.language(lang)}', {texts})"},
-            "cellClassRules": {f"briefing-rag is-{s}": f"params.data.m{n}_rag == '{s}'" for s in kpi.RAG_STATES},
-        })
+        cols.append(
+            {
+                "field": f"m{n}",
+                "headerName": metric_name(metric, lang),
+                "headerTooltip": f"{i18n.label('egov_domain', domain, lang)} · {metric_name(metric, lang)}",
+                "type": "rightAligned",
+                "wrapHeaderText": True,
+                "autoHeaderHeight": True,
+                "valueFormatter": {"function": f"pantauEgov(params.value, '{unit}', '{i18n.language(lang)}', {texts})"},
+                "tooltipValueGetter": {
+                    "function": f"params.data.m{n}_target == null ? null : "
+                    f"'{t('briefing.col.target', lang)}: ' + "
+                    f"pantauEgov(params.data.m{n}_target, '{unit}', '{i18n.language(lang)}', {texts})"
+                },
+                "cellClassRules": {f"briefing-rag is-{s}": f"params.data.m{n}_rag == '{s}'" for s in kpi.RAG_STATES},
+            }
+        )
     index = {m[:2]: n for n, m in enumerate(metrics)}
     rows: dict[str, dict] = {}
     for r in latest:
@@ -178,20 +268,33 @@ def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]
 
 # --- figures -----------------------------------------------------------------------------------------------
 
+
 def _layout(lang: str, **extra) -> dict:
-    layout = {"font": {"family": FONT, "size": 14, "color": "#111827"}, "paper_bgcolor": "#ffffff",
-              "plot_bgcolor": "#ffffff", "separators": ",." if i18n.language(lang) == "id" else ".,",
-              "margin": {"l": 56, "r": 24, "t": 36, "b": 40}, "hovermode": "x unified",
-              "legend": {"orientation": "h", "y": 1.08, "x": 0}}
+    layout = {
+        "font": {"family": FONT, "size": 14, "color": "#111827"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "separators": ",." if i18n.language(lang) == "id" else ".,",
+        "margin": {"l": 56, "r": 24, "t": 36, "b": 40},
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": 1.08, "x": 0},
+    }
     layout.update(extra)
     return layout
 
 
 def empty_figure(text: str = "") -> dict:
-    return {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
-                                   "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-                                   "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-                                   "annotations": [{"text": text, "showarrow": False, "font": {"size": 16}}] if text else []}}
+    return {
+        "data": [],
+        "layout": {
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "annotations": [{"text": text, "showarrow": False, "font": {"size": 16}}] if text else [],
+        },
+    }
 
 
 def _day_labels(buckets: list[str], lang: str) -> list[str]:
@@ -205,37 +308,125 @@ def trend_figure(trend: Mapping, lang: str) -> dict:
     x = _day_labels([p["bucket"] for p in s], lang)
     axes = {}
     domains = [(0.78, 1.0), (0.53, 0.73), (0.28, 0.48), (0.0, 0.23)]
-    titles = ("briefing.trend.received", "briefing.trend.sla_pct", "briefing.trend.incidents", "briefing.trend.response")
+    titles = (
+        "briefing.trend.received",
+        "briefing.trend.sla_pct",
+        "briefing.trend.incidents",
+        "briefing.trend.response",
+    )
     for n, (dom, key) in enumerate(zip(domains, titles), start=1):
-        axes[f"yaxis{n if n > 1 else ''}"] = {"domain": dom, "title": {"text": ""}, "gridcolor": "#e5e7eb",
-                                                "zeroline": False, "rangemode": "tozero"}
-        axes[f"xaxis{n if n > 1 else ''}"] = {"anchor": f"y{n if n > 1 else ''}", "showticklabels": n == 4,
-                                                "matches": "x" if n > 1 else None, "type": "category"}
-    annotations = [{"text": f"<b>{t(k, lang)}</b>", "xref": "paper", "yref": "paper", "x": 0, "y": d[1] + 0.005,
-                    "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}
-                   for d, k in zip(domains, titles)]
+        axes[f"yaxis{n if n > 1 else ''}"] = {
+            "domain": dom,
+            "title": {"text": ""},
+            "gridcolor": "#e5e7eb",
+            "zeroline": False,
+            "rangemode": "tozero",
+        }
+        axes[f"xaxis{n if n > 1 else ''}"] = {
+            "anchor": f"y{n if n > 1 else ''}",
+            "showticklabels": n == 4,
+            "matches": "x" if n > 1 else None,
+            "type": "category",
+        }
+    annotations = [
+        {
+            "text": f"<b>{t(k, lang)}</b>",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "y": d[1] + 0.005,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 13},
+        }
+        for d, k in zip(domains, titles)
+    ]
     data = [
-        {"type": "bar", "x": x, "y": [p["received"] for p in s], "marker": {"color": BLUE},
-         "name": t("briefing.trend.received", lang), "xaxis": "x", "yaxis": "y", "showlegend": False},
-        {"type": "scatter", "mode": "lines+markers", "x": x, "y": [p["sla_pct"] for p in s], "connectgaps": False,
-         "line": {"color": GREEN, "width": 3}, "name": t("briefing.trend.sla_pct", lang), "xaxis": "x2", "yaxis": "y2",
-         "showlegend": False},
-        {"type": "bar", "x": x, "y": [p["incidents"] for p in s], "marker": {"color": ORANGE},
-         "name": t("briefing.trend.incidents", lang), "xaxis": "x3", "yaxis": "y3", "showlegend": False},
-        {"type": "scatter", "mode": "lines+markers", "x": x, "y": [p["response_p50_min"] for p in s], "name": "p50",
-         "line": {"color": ORANGE, "width": 3}, "xaxis": "x4", "yaxis": "y4"},
-        {"type": "scatter", "mode": "lines", "x": x, "y": [p["response_p90_min"] for p in s], "name": "p90",
-         "line": {"color": ORANGE, "width": 2, "dash": "dot"}, "xaxis": "x4", "yaxis": "y4"},
-        {"type": "scatter", "mode": "lines", "x": [x[0], x[-1]] if x else [], "y": [kpi.CITY_RESPONSE_MINUTES] * 2,
-         "name": t("briefing.trend.city", lang), "line": {"color": GREY, "dash": "dash", "width": 1.5},
-         "xaxis": "x4", "yaxis": "y4", "hoverinfo": "skip"},
+        {
+            "type": "bar",
+            "x": x,
+            "y": [p["received"] for p in s],
+            "marker": {"color": BLUE},
+            "name": t("briefing.trend.received", lang),
+            "xaxis": "x",
+            "yaxis": "y",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": [p["sla_pct"] for p in s],
+            "connectgaps": False,
+            "line": {"color": GREEN, "width": 3},
+            "name": t("briefing.trend.sla_pct", lang),
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "showlegend": False,
+        },
+        {
+            "type": "bar",
+            "x": x,
+            "y": [p["incidents"] for p in s],
+            "marker": {"color": ORANGE},
+            "name": t("briefing.trend.incidents", lang),
+            "xaxis": "x3",
+            "yaxis": "y3",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": [p["response_p50_min"] for p in s],
+            "name": "p50",
+            "line": {"color": ORANGE, "width": 3},
+            "xaxis": "x4",
+            "yaxis": "y4",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": x,
+            "y": [p["response_p90_min"] for p in s],
+            "name": "p90",
+            "line": {"color": ORANGE, "width": 2, "dash": "dot"},
+            "xaxis": "x4",
+            "yaxis": "y4",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [x[0], x[-1]] if x else [],
+            "y": [kpi.CITY_RESPONSE_MINUTES] * 2,
+            "name": t("briefing.trend.city", lang),
+            "line": {"color": GREY, "dash": "dash", "width": 1.5},
+            "xaxis": "x4",
+            "yaxis": "y4",
+            "hoverinfo": "skip",
+        },
     ]
     axes["yaxis2"]["range"] = [0, 100]
     axes["yaxis2"]["rangemode"] = None
-    return {"data": data, "layout": _layout(lang, height=620, annotations=annotations,
-                                            legend={"orientation": "h", "y": 0.235, "x": 1, "xanchor": "right",
-                                                    "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
-                                            margin={"l": 56, "r": 24, "t": 24, "b": 40}, **axes)}
+    return {
+        "data": data,
+        "layout": _layout(
+            lang,
+            height=620,
+            annotations=annotations,
+            legend={
+                "orientation": "h",
+                "y": 0.235,
+                "x": 1,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.8)",
+            },
+            margin={"l": 56, "r": 24, "t": 24, "b": 40},
+            **axes,
+        ),
+    }
 
 
 def egov_trend_figure(egov: Mapping, lang: str) -> dict:
@@ -248,8 +439,17 @@ def egov_trend_figure(egov: Mapping, lang: str) -> dict:
     names = sorted(trends)[:8]
     cols = min(2, len(names))  # four across left the titles overlapping and the periods unreadable
     rows = (len(names) + cols - 1) // cols
-    data, layout = [], _layout(lang, height=200 * rows, hovermode="closest", showlegend=False, annotations=[],
-                               margin={"l": 40, "r": 16, "t": 40, "b": 30})
+    data, layout = (
+        [],
+        _layout(
+            lang,
+            height=200 * rows,
+            hovermode="closest",
+            showlegend=False,
+            annotations=[],
+            margin={"l": 40, "r": 16, "t": 40, "b": 30},
+        ),
+    )
     gap = 0.06
     for n, name in enumerate(names):
         r, c = divmod(n, cols)
@@ -258,43 +458,96 @@ def egov_trend_figure(egov: Mapping, lang: str) -> dict:
         suffix = "" if n == 0 else str(n + 1)
         points = trends[name]
         x = [p["period"] for p in points]
-        data.append({"type": "scatter", "mode": "lines+markers", "x": x, "y": [p["value"] for p in points],
-                     "line": {"color": BLUE, "width": 3}, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                     "name": t("briefing.col.value", lang)})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": [p["value"] for p in points],
+                "line": {"color": BLUE, "width": 3},
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "name": t("briefing.col.value", lang),
+            }
+        )
         if any(p.get("target") is not None for p in points):
-            data.append({"type": "scatter", "mode": "lines", "x": x, "y": [p.get("target") for p in points],
-                         "line": {"color": GREY, "dash": "dash"}, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-                         "name": t("briefing.col.target", lang)})
-        layout[f"xaxis{suffix}"] = {"domain": xd, "anchor": f"y{suffix}", "type": "category", "tickfont": {"size": 11},
-                                    "nticks": 6, "tickangle": 0}
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": x,
+                    "y": [p.get("target") for p in points],
+                    "line": {"color": GREY, "dash": "dash"},
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                    "name": t("briefing.col.target", lang),
+                }
+            )
+        layout[f"xaxis{suffix}"] = {
+            "domain": xd,
+            "anchor": f"y{suffix}",
+            "type": "category",
+            "tickfont": {"size": 11},
+            "nticks": 6,
+            "tickangle": 0,
+        }
         layout[f"yaxis{suffix}"] = {"domain": yd, "anchor": f"x{suffix}", "gridcolor": "#e5e7eb", "rangemode": "tozero"}
         domain, metric = name.split("/", 1)
-        layout["annotations"].append({
-            "text": f"<b>{metric_name(metric, lang)}</b> · {i18n.label('egov_domain', domain, lang)}",
-            "xref": "paper", "yref": "paper", "x": xd[0], "y": yd[1] + 0.02, "xanchor": "left", "yanchor": "bottom",
-            "showarrow": False, "font": {"size": 13}})
+        layout["annotations"].append(
+            {
+                "text": f"<b>{metric_name(metric, lang)}</b> · {i18n.label('egov_domain', domain, lang)}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": xd[0],
+                "y": yd[1] + 0.02,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
     return {"data": data, "layout": layout}
 
 
-def map_figure(by_kecamatan: Mapping[str, int], geojson: Mapping, *, schematic: bool, style: str | None,
-               lang: str, selected: tuple[str, ...] = ()) -> dict:
+def map_figure(
+    by_kecamatan: Mapping[str, int],
+    geojson: Mapping,
+    *,
+    schematic: bool,
+    style: str | None,
+    lang: str,
+    selected: tuple[str, ...] = (),
+) -> dict:
     """Complaints per kecamatan on the light map; the filtered kecamatan outlined."""
     from layouts.map_figures import choropleth_figure
 
     values = {k: v for k, v in by_kecamatan.items() if k != "unknown"}
-    figure = choropleth_figure(values, geojson, title=None, unit=t("briefing.unit.complaints", lang), lang=lang,
-                               schematic=schematic, theme="light", style=style, viewport=(720, 520))
+    figure = choropleth_figure(
+        values,
+        geojson,
+        title=None,
+        unit=t("briefing.unit.complaints", lang),
+        lang=lang,
+        schematic=schematic,
+        theme="light",
+        style=style,
+        viewport=(720, 520),
+    )
     # The outline layer is always there (empty without a selection): a map update that adds or removes a
     # layer makes MapLibre re-add sources it already has ("Map error").
-    chosen = {"type": "FeatureCollection",
-              "features": [f for f in geojson["features"] if str(f["id"]) in set(selected)]}
+    chosen = {
+        "type": "FeatureCollection",
+        "features": [f for f in geojson["features"] if str(f["id"]) in set(selected)],
+    }
     figure["layout"]["map"].setdefault("layers", []).append(
-        {"sourcetype": "geojson", "source": chosen, "type": "line", "color": RED, "line": {"width": 4}})
+        {"sourcetype": "geojson", "source": chosen, "type": "line", "color": RED, "line": {"width": 4}}
+    )
     figure["layout"]["uirevision"] = "briefing-map"
     return figure
 
 
 # --- the officers' history ---------------------------------------------------------------------------------
+
 
 def _when(iso: str | None, lang: str) -> str:
     return i18n.format_datetime(dt.datetime.fromisoformat(iso), lang) if iso else "–"
@@ -304,23 +557,42 @@ def history(data: Mapping | None, lang: str) -> list:
     if data is None:
         return [html.P(t("briefing.panel.history_missing", lang))]
     c, rep = data["complaint"], data.get("reporter") or {}
-    facts = [("briefing.col.complaint_id", c.get("complaint_id")),
-             ("briefing.col.category", i18n.label("complaint_category", c.get("category"), lang)),
-             ("briefing.col.channel", i18n.label("channel", c.get("channel"), lang)),
-             ("briefing.col.opd", c.get("opd") or "–"),
-             ("briefing.col.kecamatan", i18n.kecamatan_name(c.get("kecamatan_code"), lang)),
-             ("briefing.col.status", status_name(c.get("status"), lang)),
-             ("briefing.col.due_at", _when(c.get("due_at"), lang)),
-             ("briefing.history.reporter", " · ".join(str(v) for v in (rep.get("name"), rep.get("phone"), rep.get("email"),
-                                                                      rep.get("nik"), rep.get("address")) if v) or "–")]
+    facts = [
+        ("briefing.col.complaint_id", c.get("complaint_id")),
+        ("briefing.col.category", i18n.label("complaint_category", c.get("category"), lang)),
+        ("briefing.col.channel", i18n.label("channel", c.get("channel"), lang)),
+        ("briefing.col.opd", c.get("opd") or "–"),
+        ("briefing.col.kecamatan", i18n.kecamatan_name(c.get("kecamatan_code"), lang)),
+        ("briefing.col.status", status_name(c.get("status"), lang)),
+        ("briefing.col.due_at", _when(c.get("due_at"), lang)),
+        (
+            "briefing.history.reporter",
+            " · ".join(
+                str(v)
+                for v in (rep.get("name"), rep.get("phone"), rep.get("email"), rep.get("nik"), rep.get("address"))
+                if v
+            )
+            or "–",
+        ),
+    ]
     events = [html.Li([html.B(_when(c.get("created_at"), lang)), " ", t("briefing.history.created", lang)])]
     for e in data.get("events") or []:
-        events.append(html.Li([html.B(_when(e.get("occurred_at"), lang)), " ", status_name(e.get("status"), lang),
-                               f" · {e['opd']}" if e.get("opd") else "",
-                               html.Div(e["note"], className="briefing-note") if e.get("note") else None]))
+        events.append(
+            html.Li(
+                [
+                    html.B(_when(e.get("occurred_at"), lang)),
+                    " ",
+                    status_name(e.get("status"), lang),
+                    f" · {e['opd']}" if e.get("opd") else "",
+                    html.Div(e["note"], className="briefing-note") if e.get("note") else None,
+                ]
+            )
+        )
     return [
-        html.Dl([item for key, value in facts for item in (html.Dt(t(key, lang)), html.Dd(value))],
-                className="briefing-facts"),
+        html.Dl(
+            [item for key, value in facts for item in (html.Dt(t(key, lang)), html.Dd(value))],
+            className="briefing-facts",
+        ),
         html.H3(t("briefing.history.text", lang), className="briefing-subtitle"),
         html.P(rep.get("text") or "–"),
         html.H3(t("briefing.history.events", lang), className="briefing-subtitle"),

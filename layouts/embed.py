@@ -5,10 +5,12 @@ A widget lives in an iframe 300 to 800 px wide: one column, text that wraps, cha
 The theme is set on <html> by the embed app's index (no flash of the wrong colours); the body arrives by
 the widget's one callback. Every body names its period, the time of its data and its source.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import html as html_text
+from dataclasses import dataclass
 from typing import Any
 
 from dash import dcc, html
@@ -19,13 +21,30 @@ from dashboard.embed_widgets import SPAN_PERIODS, WIDGETS, EmbedQuery
 from dashboard.i18n import format_number, label, t
 from layouts.map_figures import THEMES
 
+
+@dataclass(frozen=True)
+class BaseMap:
+    """The kecamatan map the map widget colours: boundaries for the browser, whether they are the schematic
+    ones, and the map style."""
+
+    geojson: dict
+    schematic: bool
+    style: str
+
+
 GRID = "rgba(128, 128, 128, 0.25)"  # reads on the light and the dark theme alike
 MAP_VIEW = (300, 290)  # the city fitted into the narrowest iframe; wider ones show it centred
 REFRESH_MS = 300_000  # a public page's figures are published every few minutes; ask again every five
 # iframe heights (CSS px) that show a whole widget 300 px wide and 800 px wide, measured in Chromium with
 # the demo data (texts wrap more in a narrow column); the snippet proposes the first
-HEIGHTS = {"complaints-month": (330, 230), "sla-trend": (470, 420), "complaints-category": (510, 430),
-           "complaints-map": (600, 540), "incidents-112": (730, 610), "egov": (570, 450)}
+HEIGHTS = {
+    "complaints-month": (330, 230),
+    "sla-trend": (470, 420),
+    "complaints-category": (510, 430),
+    "complaints-map": (600, 540),
+    "incidents-112": (730, 610),
+    "egov": (570, 450),
+}
 
 
 class ids:
@@ -35,14 +54,18 @@ class ids:
 
 
 def layout() -> html.Div:
-    return html.Div(className="embed-root", children=[
-        dcc.Location(id=ids.url, refresh=False),
-        dcc.Interval(id=ids.refresh, interval=REFRESH_MS),
-        html.Div(id=ids.body, className="embed-widget", children=html.Div("…", className="embed-loading")),
-    ])
+    return html.Div(
+        className="embed-root",
+        children=[
+            dcc.Location(id=ids.url, refresh=False),
+            dcc.Interval(id=ids.refresh, interval=REFRESH_MS),
+            html.Div(id=ids.body, className="embed-widget", children=html.Div("…", className="embed-loading")),
+        ],
+    )
 
 
 # --- widget bodies ------------------------------------------------------------------------------------
+
 
 def _month_name(month: str, lang: str) -> str:
     year, m = int(month[:4]), int(month[5:])
@@ -51,8 +74,10 @@ def _month_name(month: str, lang: str) -> str:
 
 def _period_text(query: EmbedQuery, months: list[str]) -> str:
     if query.period in SPAN_PERIODS:
-        return f"{t('embed.period.months', query.lang, n=SPAN_PERIODS[query.period])} " \
-               f"({_month_name(months[0], query.lang)} – {_month_name(months[-1], query.lang)})"
+        return (
+            f"{t('embed.period.months', query.lang, n=SPAN_PERIODS[query.period])} "
+            f"({_month_name(months[0], query.lang)} – {_month_name(months[-1], query.lang)})"
+        )
     if query.period == "latest":
         return t("embed.period.latest", query.lang)
     return _month_name(months[0], query.lang)
@@ -64,41 +89,66 @@ def _count(value: Any, lang: str) -> str:
 
 def _footer(query: EmbedQuery, data: dict, notes: list[str]) -> html.Footer:
     as_of = dt.datetime.fromisoformat(data["as_of"])
-    lines = [t("embed.as_of", query.lang, time=f"{i18n.format_date(as_of, query.lang)} "
-                                             f"{i18n.format_time(as_of, query.lang)[:5]}",
-               period=_period_text(query, data["months"])),
-             t(WIDGETS[query.widget].source, query.lang), *notes]
+    lines = [
+        t(
+            "embed.as_of",
+            query.lang,
+            time=f"{i18n.format_date(as_of, query.lang)} {i18n.format_time(as_of, query.lang)[:5]}",
+            period=_period_text(query, data["months"]),
+        ),
+        t(WIDGETS[query.widget].source, query.lang),
+        *notes,
+    ]
     return html.Footer(className="embed-footer", children=[html.Div(line) for line in lines])
 
 
-def body(query: EmbedQuery, data: dict) -> list:
-    """The widget's title, figures and footer."""
-    draw = {"complaints-month": _complaints_month, "sla-trend": _sla_trend,
-            "complaints-category": _by_category, "complaints-map": _map, "incidents-112": _incidents,
-            "egov": _egov}[query.widget]
-    main, notes = draw(query, data)
-    return [html.H1(t(f"embed.widget.{query.widget}", query.lang), className="embed-title"),
-            html.Div(className="embed-main", children=main), _footer(query, data, notes)]
+def body(query: EmbedQuery, data: dict, base_map: BaseMap | None = None) -> list:
+    """The widget's title, figures and footer; `base_map` is what the map widget draws on."""
+    if query.widget == "complaints-map":
+        main, notes = _map(query, data, base_map)
+    else:
+        draw = {
+            "complaints-month": _complaints_month,
+            "sla-trend": _sla_trend,
+            "complaints-category": _by_category,
+            "incidents-112": _incidents,
+            "egov": _egov,
+        }[query.widget]
+        main, notes = draw(query, data)
+    return [
+        html.H1(t(f"embed.widget.{query.widget}", query.lang), className="embed-title"),
+        html.Div(className="embed-main", children=main),
+        _footer(query, data, notes),
+    ]
 
 
 def error_body(message: str, lang: str) -> list:
-    return [html.H1(t("embed.error.title", lang), className="embed-title"),
-            html.P(message, className="embed-error")]
+    return [html.H1(t("embed.error.title", lang), className="embed-title"), html.P(message, className="embed-error")]
 
 
 def _complaints_month(query: EmbedQuery, data: dict):
     lang = query.lang
     pct = data["within_pct"]
-    share = html.Div(className="embed-figure", children=[
-        html.Div(f"{format_number(pct, lang, 1)}%" if pct is not None else "–", className="embed-number"),
-        html.Div(t("embed.within", lang), className="embed-label"),
-        html.Div(t("embed.within_of", lang, n=_count(data["measured"], lang)) if pct is not None
-                 else t("embed.too_few", lang), className="embed-detail"),
-    ])
-    received = html.Div(className="embed-figure", children=[
-        html.Div(_count(data["received"], lang), className="embed-number"),
-        html.Div(t("embed.received", lang), className="embed-label"),
-    ])
+    share = html.Div(
+        className="embed-figure",
+        children=[
+            html.Div(f"{format_number(pct, lang, 1)}%" if pct is not None else "–", className="embed-number"),
+            html.Div(t("embed.within", lang), className="embed-label"),
+            html.Div(
+                t("embed.within_of", lang, n=_count(data["measured"], lang))
+                if pct is not None
+                else t("embed.too_few", lang),
+                className="embed-detail",
+            ),
+        ],
+    )
+    received = html.Div(
+        className="embed-figure",
+        children=[
+            html.Div(_count(data["received"], lang), className="embed-number"),
+            html.Div(t("embed.received", lang), className="embed-label"),
+        ],
+    )
     notes = [t("embed.suppressed_note", lang)] if SUPPRESSED in (data["received"], data["measured"]) else []
     return [html.Div(className="embed-figures", children=[received, share])], notes
 
@@ -109,21 +159,29 @@ def _colours(theme: str) -> dict:
 
 def _chart_layout(query: EmbedQuery, **extra) -> dict:
     colours = _colours(query.theme)
-    layout = {"paper_bgcolor": colours["paper"], "plot_bgcolor": colours["paper"],
-              "font": {"color": colours["text"], "size": 13},
-              "separators": ",." if query.lang == "id" else ".,",
-              "margin": {"l": 44, "r": 12, "t": 8, "b": 40}, "showlegend": False,
-              "xaxis": {"fixedrange": True, "showgrid": False, "automargin": True},
-              "yaxis": {"fixedrange": True, "gridcolor": GRID, "rangemode": "tozero", "automargin": True}}
+    layout = {
+        "paper_bgcolor": colours["paper"],
+        "plot_bgcolor": colours["paper"],
+        "font": {"color": colours["text"], "size": 13},
+        "separators": ",." if query.lang == "id" else ".,",
+        "margin": {"l": 44, "r": 12, "t": 8, "b": 40},
+        "showlegend": False,
+        "xaxis": {"fixedrange": True, "showgrid": False, "automargin": True},
+        "yaxis": {"fixedrange": True, "gridcolor": GRID, "rangemode": "tozero", "automargin": True},
+    }
     layout.update(extra)
     return layout
 
 
 def _graph(figure: dict, name: str) -> dcc.Graph:
     # responsive: Plotly follows the iframe's width and the height embed.css gives the graph
-    return dcc.Graph(id=f"embed-graph-{name}", figure=figure, responsive=True,
-                     className=f"embed-graph embed-graph-{name}",
-                     config={"displayModeBar": False, "scrollZoom": False, "responsive": True})
+    return dcc.Graph(
+        id=f"embed-graph-{name}",
+        figure=figure,
+        responsive=True,
+        className=f"embed-graph embed-graph-{name}",
+        config={"displayModeBar": False, "scrollZoom": False, "responsive": True},
+    )
 
 
 def _sla_trend(query: EmbedQuery, data: dict):
@@ -131,11 +189,23 @@ def _sla_trend(query: EmbedQuery, data: dict):
     x = [_month_name(r["month"], lang) for r in rows]
     y = [r["within_pct"] for r in rows]
     text = [f"{format_number(v, lang, 1)}%" if v is not None else t("embed.too_few", lang) for v in y]
-    figure = {"data": [{"type": "scatter", "mode": "lines+markers", "x": x, "y": y, "text": text,
-                        "hovertemplate": "%{x}: %{text}<extra></extra>", "connectgaps": False,
-                        "line": {"color": _colours(query.theme)["scale"][-3], "width": 3}}],
-              "layout": _chart_layout(query, yaxis={"range": [0, 100], "ticksuffix": "%", "fixedrange": True,
-                                                    "gridcolor": GRID})}
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": y,
+                "text": text,
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+                "connectgaps": False,
+                "line": {"color": _colours(query.theme)["scale"][-3], "width": 3},
+            }
+        ],
+        "layout": _chart_layout(
+            query, yaxis={"range": [0, 100], "ticksuffix": "%", "fixedrange": True, "gridcolor": GRID}
+        ),
+    }
     return [html.Div(t("embed.share_pct", lang), className="embed-label"), _graph(figure, "sla")], []
 
 
@@ -144,12 +214,21 @@ def _bars(items: list[tuple[str, Any]], lang: str) -> html.Ul:
     rows = []
     for name, value in items:
         width = 0 if value == SUPPRESSED else 100 * int(value) / top
-        rows.append(html.Li(className="embed-bar-row", children=[
-            html.Span(name, className="embed-bar-name"),
-            html.Span(className="embed-bar-track", children=html.Span(
-                className="embed-bar", style={"width": f"{max(width, 0.5 if value else 0):.1f}%"})),
-            html.Span(_count(value, lang), className="embed-bar-value"),
-        ]))
+        rows.append(
+            html.Li(
+                className="embed-bar-row",
+                children=[
+                    html.Span(name, className="embed-bar-name"),
+                    html.Span(
+                        className="embed-bar-track",
+                        children=html.Span(
+                            className="embed-bar", style={"width": f"{max(width, 0.5 if value else 0):.1f}%"}
+                        ),
+                    ),
+                    html.Span(_count(value, lang), className="embed-bar-value"),
+                ],
+            )
+        )
     return html.Ul(rows, className="embed-bars")
 
 
@@ -165,22 +244,29 @@ def _by_category(query: EmbedQuery, data: dict):
     return [total, _bars(items, lang)], notes
 
 
-def _map(query: EmbedQuery, data: dict):
-    from data_sources import geo, services
+def _map(query: EmbedQuery, data: dict, base_map: BaseMap):
     from layouts.map_figures import choropleth_figure, fit_view
 
     lang = query.lang
-    settings = services.current().settings
-    boundaries = geo.boundaries_for(settings, "kecamatan")
     cells = data["cells"]
     values = {k: (None if v == SUPPRESSED else int(v)) for k, v in cells.items() if k != "unknown"}
-    figure = choropleth_figure(values, geo.browser_geojson(boundaries), title=None,
-                               unit="", lang=lang, schematic=boundaries.schematic, theme=query.theme,
-                               style=settings.map_style, viewport=MAP_VIEW)
+    figure = choropleth_figure(
+        values,
+        base_map.geojson,
+        title=None,
+        unit="",
+        lang=lang,
+        schematic=base_map.schematic,
+        theme=query.theme,
+        style=base_map.style,
+        viewport=MAP_VIEW,
+    )
     for trace in figure["data"]:  # a withheld count is "<5" on hover, not "no data"
         if trace.get("showscale") is False:
-            trace["customdata"] = [[n, SUPPRESSED if cells.get(c) == SUPPRESSED else nd]
-                                   for c, (n, nd) in zip(trace["locations"], trace["customdata"])]
+            trace["customdata"] = [
+                [n, SUPPRESSED if cells.get(c) == SUPPRESSED else nd]
+                for c, (n, nd) in zip(trace["locations"], trace["customdata"])
+            ]
     # narrow iframes: the colour bar under the map, the schematic note in the footer where it wraps
     layout = figure["layout"]
     layout["annotations"] = []
@@ -189,10 +275,20 @@ def _map(query: EmbedQuery, data: dict):
     layout["font"]["size"] = 12
     for trace in figure["data"]:
         if "colorbar" in trace:
-            trace["colorbar"].update(orientation="h", x=0.5, xanchor="center", y=0, yanchor="top", len=0.9,
-                                     thickness=10, xpad=0, ypad=8, title={"text": ""},
-                                     tickfont={"size": 12, "color": _colours(query.theme)["text"]})
-    notes = [t("map.schematic", lang)] if boundaries.schematic else []
+            trace["colorbar"].update(
+                orientation="h",
+                x=0.5,
+                xanchor="center",
+                y=0,
+                yanchor="top",
+                len=0.9,
+                thickness=10,
+                xpad=0,
+                ypad=8,
+                title={"text": ""},
+                tickfont={"size": 12, "color": _colours(query.theme)["text"]},
+            )
+    notes = [t("map.schematic", lang)] if base_map.schematic else []
     if SUPPRESSED in cells.values():
         notes.append(t("embed.suppressed_note", lang))
     total = f"{t('embed.total', lang)}: {_count(data['total'], lang)}"
@@ -206,25 +302,67 @@ def _incidents(query: EmbedQuery, data: dict):
     colours = _colours(query.theme)
     x = [_month_name(r["month"], lang) for r in rows]
     counts = [None if r["reported"] == SUPPRESSED else r["reported"] for r in rows]
-    figure = {"data": [
-        {"type": "bar", "x": x, "y": counts, "name": t("embed.reported", lang), "marker": {"color": colours["scale"][2]},
-         "text": [_count(r["reported"], lang) for r in rows], "textposition": "none",
-         "hovertemplate": "%{x}: %{text}<extra></extra>"},
-        {"type": "scatter", "mode": "lines+markers", "x": x, "y": [r["p50_min"] for r in rows], "yaxis": "y2",
-         "name": t("embed.response_p50", lang), "line": {"color": colours["scale"][-2], "width": 3},
-         "connectgaps": False, "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"},
-    ], "layout": _chart_layout(
-        query, showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0},
-        margin={"l": 44, "r": 44, "t": 8, "b": 60},
-        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "fixedrange": True, "showgrid": False,
-                "tickmode": "auto", "ticksuffix": " mnt" if lang == "id" else " min"})}
-    sensitive = html.Table(className="embed-table", children=[
-        html.Thead(html.Tr([html.Th("")] + [html.Th(label("incident_category", c, lang)) for c in
-                                             rows[0]["sensitive"]] if rows else [])),
-        html.Tbody([html.Tr([html.Td(_month_name(r["month"], lang))] +
-                            [html.Td(_count(v, lang)) for v in r["sensitive"].values()])
-                    for r in rows[-3:]]),
-    ])
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "x": x,
+                "y": counts,
+                "name": t("embed.reported", lang),
+                "marker": {"color": colours["scale"][2]},
+                "text": [_count(r["reported"], lang) for r in rows],
+                "textposition": "none",
+                "hovertemplate": "%{x}: %{text}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": [r["p50_min"] for r in rows],
+                "yaxis": "y2",
+                "name": t("embed.response_p50", lang),
+                "line": {"color": colours["scale"][-2], "width": 3},
+                "connectgaps": False,
+                "hovertemplate": "%{x}: %{y:.1f}<extra></extra>",
+            },
+        ],
+        "layout": _chart_layout(
+            query,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.25, "x": 0},
+            margin={"l": 44, "r": 44, "t": 8, "b": 60},
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "fixedrange": True,
+                "showgrid": False,
+                "tickmode": "auto",
+                "ticksuffix": " mnt" if lang == "id" else " min",
+            },
+        ),
+    }
+    sensitive = html.Table(
+        className="embed-table",
+        children=[
+            html.Thead(
+                html.Tr(
+                    [html.Th("")] + [html.Th(label("incident_category", c, lang)) for c in rows[0]["sensitive"]]
+                    if rows
+                    else []
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [html.Td(_month_name(r["month"], lang))]
+                        + [html.Td(_count(v, lang)) for v in r["sensitive"].values()]
+                    )
+                    for r in rows[-3:]
+                ]
+            ),
+        ],
+    )
     notes = [t("embed.sensitive_note", lang)]
     if any(r["reported"] == SUPPRESSED or SUPPRESSED in r["sensitive"].values() for r in rows):
         notes.append(t("embed.suppressed_note", lang))
@@ -242,16 +380,28 @@ def _egov(query: EmbedQuery, data: dict):
         for i in (i for i in indicators if i["domain"] == domain):
             key = f"wall.metric.{i['metric']}"
             name = t(key, lang) if key in i18n.TEXTS else i["metric"].replace("_", " ").capitalize()
-            rows.append(html.Tr([
-                html.Td(name),
-                html.Td(html.Span(i18n.format_metric(i["value"], i["unit"], lang), className=f"embed-rag-{i['rag'] or 'none'}")),
-                html.Td(i18n.format_metric(i["target"], i["unit"], lang)),
-            ]))
-    head = html.Thead(html.Tr([html.Th(""), html.Th(t("embed.egov.value", lang)), html.Th(t("embed.egov.target", lang))]))
+            rows.append(
+                html.Tr(
+                    [
+                        html.Td(name),
+                        html.Td(
+                            html.Span(
+                                i18n.format_metric(i["value"], i["unit"], lang),
+                                className=f"embed-rag-{i['rag'] or 'none'}",
+                            )
+                        ),
+                        html.Td(i18n.format_metric(i["target"], i["unit"], lang)),
+                    ]
+                )
+            )
+    head = html.Thead(
+        html.Tr([html.Th(""), html.Th(t("embed.egov.value", lang)), html.Th(t("embed.egov.target", lang))])
+    )
     return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], []
 
 
 # --- the gallery ----------------------------------------------------------------------------------------
+
 
 def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> str:
     """The page for the portal's webmasters: every widget with its link, a live preview and its snippet."""
@@ -261,8 +411,10 @@ def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> s
         title = t(f"embed.widget.{name}", lang)
         src = f"/embed/{name}?lang={lang}&theme=light"
         narrow, wide = HEIGHTS[name]
-        snippet = (f'<iframe src="{base_url}embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
-                   f'width="100%" height="{narrow}" style="border:0;max-width:800px" loading="lazy"></iframe>')
+        snippet = (
+            f'<iframe src="{base_url}embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
+            f'width="100%" height="{narrow}" style="border:0;max-width:800px" loading="lazy"></iframe>'
+        )
         periods = {"month": "this_month|last_month|YYYY-MM", "span": "6m|12m|24m", "latest": "latest"}[spec.kind]
         parts.append(f"""
 <section class="gallery-item" id="{name}">
@@ -282,5 +434,5 @@ def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> s
 <h1>{esc(t("embed.gallery.title", lang))}</h1>
 <p>{esc(t("embed.gallery.intro", lang))}</p>
 <p><a href="/embed?lang=id">Bahasa Indonesia</a> · <a href="/embed?lang=en">English</a></p>
-{''.join(parts)}
+{"".join(parts)}
 </body></html>"""

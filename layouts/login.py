@@ -3,11 +3,11 @@
 The pages are plain HTML so they work before the Dash app is allowed to load, with the local Bootstrap
 (wall machines may have no internet) and large type for a projector. Every value is escaped by Jinja.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import html
 from jinja2 import Environment
 from markupsafe import Markup
 
@@ -74,22 +74,47 @@ _LOGOUT_FORM = """
 """
 
 
-def _page(lang: str, title: str, heading: str, body: str, switch_query: dict[str, str], *, error: str | None = None,
-          notice: str | None = None, path: str = LOGIN_PATH) -> str:
+def _page(
+    lang: str,
+    title: str,
+    heading: str,
+    body: str,
+    switch_query: dict[str, str],
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    path: str = LOGIN_PATH,
+) -> str:
     other = "en" if lang == "id" else "id"
     switch_url = f"{path}?{urlencode({**switch_query, 'lang': other})}"
     return _env.from_string(_BASE).render(
-        lang=lang, title=title, heading=heading, org=t("login.org", lang), error=error, notice=notice, body=Markup(body),
-        switch_url=switch_url, switch_label=t("login.switch_language", lang), other_lang=other)
+        lang=lang,
+        title=title,
+        heading=heading,
+        org=t("login.org", lang),
+        error=error,
+        notice=notice,
+        body=Markup(body),
+        switch_url=switch_url,
+        switch_label=t("login.switch_language", lang),
+        other_lang=other,
+    )
 
 
-def login_page(lang: str, csrf: str, next_path: str, *, username: str = "", error: str | None = None,
-               notice: str | None = None) -> str:
+def login_page(
+    lang: str, csrf: str, next_path: str, *, username: str = "", error: str | None = None, notice: str | None = None
+) -> str:
     lang = language(lang)
     body = _env.from_string(_LOGIN_FORM).render(
-        csrf=csrf, next=next_path, lang=lang,
-        username_label=t("login.username", lang), password_label=t("login.password", lang),
-        username=username, submit=t("login.submit", lang), help=t("login.help", lang))
+        csrf=csrf,
+        next=next_path,
+        lang=lang,
+        username_label=t("login.username", lang),
+        password_label=t("login.password", lang),
+        username=username,
+        submit=t("login.submit", lang),
+        help=t("login.help", lang),
+    )
     query = {"next": next_path} if next_path != "/" else {}
     return _page(lang, t("login.title", lang), t("login.heading", lang), body, query, error=error, notice=notice)
 
@@ -97,22 +122,6 @@ def login_page(lang: str, csrf: str, next_path: str, *, username: str = "", erro
 def logout_page(lang: str, csrf: str, name: str) -> str:
     lang = language(lang)
     body = _env.from_string(_LOGOUT_FORM).render(
-        csrf=csrf, lang=lang,
-        submit=t("login.logout", lang), cancel=t("login.cancel", lang))
-    return _page(lang, t("login.logout", lang), t("login.logout_question", lang, name=name), body, {},
-                 path=LOGOUT_PATH)
-
-
-def account_menu(lang: str) -> html.Div:
-    """Who is logged in, and a link to log out; empty for a wall screen that opened with its token."""
-    from data_sources.auth import current_user
-
-    lang = language(lang)
-    user = current_user()
-    if user is None:
-        return html.Div(className="pantau-account")
-    return html.Div(className="pantau-account", children=[
-        html.Span(t("login.signed_in_as", lang, name=user.name), className="pantau-account-name"),
-        html.Span(t(f"login.role.{user.role}", lang), className="pantau-account-role"),
-        html.A(t("login.logout", lang), href=f"{LOGOUT_PATH}?lang={lang}", className="pantau-account-logout"),
-    ])
+        csrf=csrf, lang=lang, submit=t("login.logout", lang), cancel=t("login.cancel", lang)
+    )
+    return _page(lang, t("login.logout", lang), t("login.logout_question", lang, name=name), body, {}, path=LOGOUT_PATH)

@@ -8,19 +8,18 @@ elapsed times and feed ages carry epoch milliseconds in data attributes and tick
 URL: `?scene=overview|sla|112|egov` pins a scene, `?rotate=<seconds>` (10..600, else 20) sets the period,
 `?lang=en` speaks English. Anything else falls back to the defaults.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
-import flask
 from dash import dcc, html
 
 from dashboard import i18n
 from dashboard.i18n import format_number, kecamatan_name, label, t
-from data_sources import services
-from data_sources.auth_gate import WALL_PULSE_PATH as PULSE_PATH
 
 SCENES = ("overview", "sla", "112", "egov")
 REFRESH_MS = 500  # the pulse: the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
@@ -30,6 +29,9 @@ DEFAULT_ROTATE_S = 20
 ROTATE_RANGE_S = (10, 600)
 HEALTH_STREAMS = ("complaints", "incidents", "egov")
 EGOV_ON_WALL = 8
+
+
+PULSE_PATH = "/_wall/pulse"  # the wall's data-version check (callbacks/wall.py, pulse; web/gate.py lets it through)
 
 
 class ids:
@@ -52,12 +54,6 @@ class ids:
     health = "wall-health"
 
 
-def _default_language() -> str:
-    if flask.has_app_context():
-        return i18n.language(services.current().settings.default_language)
-    return i18n.DEFAULT_LANGUAGE
-
-
 def scene_of(value: Any) -> str | None:
     """A pinned scene from the URL, or None (rotate) for anything not on the allowlist."""
     return value if isinstance(value, str) and value in SCENES else None
@@ -72,71 +68,107 @@ def rotate_seconds(value: Any) -> int:
     return DEFAULT_ROTATE_S
 
 
-def language_of(value: Any) -> str:
-    return value if isinstance(value, str) and value in i18n.LANGUAGES else _default_language()
+def language_of(value: Any, default: str = i18n.DEFAULT_LANGUAGE) -> str:
+    return value if isinstance(value, str) and value in i18n.LANGUAGES else i18n.language(default)
 
 
 def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
     return {
-        "pin": scene, "scenes": list(SCENES), "rotate_ms": rotate_s * 1000, "refresh_ms": REFRESH_MS,
+        "pin": scene,
+        "scenes": list(SCENES),
+        "rotate_ms": rotate_s * 1000,
+        "refresh_ms": REFRESH_MS,
         "pulse_url": PULSE_PATH,
-        "stale_after_ms": STALE_AFTER_MS, "poll_timeout_ms": POLL_TIMEOUT_MS,
+        "stale_after_ms": STALE_AFTER_MS,
+        "poll_timeout_ms": POLL_TIMEOUT_MS,
         "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
-        "texts": {**i18n.browser_clock_texts(lang), "over": t("wall.sla.overdue", lang),
-                  "over_days": t("wall.sla.overdue_days", lang, n="{n}"),
-                  "newest": t("wall.health.newest", lang, ago="{ago}"),
-                  "states": {s: t(f"wall.sla.state.{s}", lang) for s in ("on_track", "at_risk", "critical", "breached")}},
+        "texts": {
+            **i18n.browser_clock_texts(lang),
+            "over": t("wall.sla.overdue", lang),
+            "over_days": t("wall.sla.overdue_days", lang, n="{n}"),
+            "newest": t("wall.health.newest", lang, ago="{ago}"),
+            "states": {s: t(f"wall.sla.state.{s}", lang) for s in ("on_track", "at_risk", "critical", "breached")},
+        },
     }
 
 
-def layout(**query) -> html.Div:
+def layout(query: Mapping[str, Any], default_language: str = i18n.DEFAULT_LANGUAGE) -> html.Div:
+    """The wall page for the URL's query parameters (callbacks/wall.py's `page` passes them on)."""
     # Dash pages passes the URL's query parameters; each is checked against its allowlist here.
     scene = scene_of(query.get("scene"))
-    lang = language_of(query.get("lang"))
+    lang = language_of(query.get("lang"), default_language)
     config = config_data(scene, rotate_seconds(query.get("rotate")), lang)
     first = scene or SCENES[0]
-    return html.Div(id=ids.page, className=f"wall-page scene-{first}", **{"data-bs-theme": "dark"}, children=[
-        dcc.Location(id=ids.url, refresh=False),
-        dcc.Store(id=ids.config, data=config),
-        dcc.Store(id=ids.poll),
-        dcc.Store(id=ids.known),
-        dcc.Store(id=ids.heartbeat),
-        dcc.Store(id=ids.feed),
-        html.Header(className="wall-header", children=[
-            html.Div(className="wall-brand", children=[
-                html.Div(t("wall.title", lang), className="wall-title"),
-                html.Div(config["scene_titles"][first], id=ids.scene_title, className="wall-scene-title"),
-            ]),
-            html.Div(t("status.loading", lang), id=ids.status, className="wall-status is-loading"),
-            html.Div(className="wall-clock-box", children=[
-                html.Div("--.--.--", id=ids.clock, className="wall-clock"),
-                html.Div("", id=ids.date, className="wall-date"),
-            ]),
-        ]),
-        html.Main(className="wall-main", children=[
-            html.Section(tiles(None, lang).children(), id=ids.tiles, className="wall-tiles"),
-            # No graph until the map comes (a poll after the first figures): Plotly's 4.8 MB script and a
-            # WebGL map hold the browser's only thread for seconds on a wall PC without a GPU, so the
-            # figures and the "live" state go first.
-            html.Section(html.Div(t("status.loading", lang), className="wall-empty"), id=ids.map,
-                         className="wall-panel wall-map-panel"),
-            html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
-            html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
-            html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
-        ]),
-        html.Footer(health_line(None, lang).children(), id=ids.health, className="wall-health"),
-    ])
+    return html.Div(
+        id=ids.page,
+        className=f"wall-page scene-{first}",
+        **{"data-bs-theme": "dark"},
+        children=[
+            dcc.Location(id=ids.url, refresh=False),
+            dcc.Store(id=ids.config, data=config),
+            dcc.Store(id=ids.poll),
+            dcc.Store(id=ids.known),
+            dcc.Store(id=ids.heartbeat),
+            dcc.Store(id=ids.feed),
+            html.Header(
+                className="wall-header",
+                children=[
+                    html.Div(
+                        className="wall-brand",
+                        children=[
+                            html.Div(t("wall.title", lang), className="wall-title"),
+                            html.Div(config["scene_titles"][first], id=ids.scene_title, className="wall-scene-title"),
+                        ],
+                    ),
+                    html.Div(t("status.loading", lang), id=ids.status, className="wall-status is-loading"),
+                    html.Div(
+                        className="wall-clock-box",
+                        children=[
+                            html.Div("--.--.--", id=ids.clock, className="wall-clock"),
+                            html.Div("", id=ids.date, className="wall-date"),
+                        ],
+                    ),
+                ],
+            ),
+            html.Main(
+                className="wall-main",
+                children=[
+                    html.Section(tiles(None, lang).children(), id=ids.tiles, className="wall-tiles"),
+                    # No graph until the map comes (a poll after the first figures): Plotly's 4.8 MB script and a
+                    # WebGL map hold the browser's only thread for seconds on a wall PC without a GPU, so the
+                    # figures and the "live" state go first.
+                    html.Section(
+                        html.Div(t("status.loading", lang), className="wall-empty"),
+                        id=ids.map,
+                        className="wall-panel wall-map-panel",
+                    ),
+                    html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
+                    html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
+                    html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
+                ],
+            ),
+            html.Footer(health_line(None, lang).children(), id=ids.health, className="wall-health"),
+        ],
+    )
 
 
 def map_graph(figure: dict, key: str) -> list:
     # A new graph per map change: Plotly's in-place update of map layers re-adds their sources and fails
     # ("Source ... already exists") when it meets a scene change. A mount costs the browser far more than a
     # patch of text, so callbacks/wall.py sends a changed map at most every MAP_REFRESH.
-    return [dcc.Graph(id=f"wall-map-graph-{key}", className="wall-map", responsive=True, figure=figure,
-                      config={"displayModeBar": False, "scrollZoom": False})]
+    return [
+        dcc.Graph(
+            id=f"wall-map-graph-{key}",
+            className="wall-map",
+            responsive=True,
+            figure=figure,
+            config={"displayModeBar": False, "scrollZoom": False},
+        )
+    ]
 
 
 # --- panels ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Panel:
@@ -144,6 +176,7 @@ class Panel:
 
     `rows` is None when the panel shows its `empty` message instead. The rows sit in `wrap(rows)` after
     the head, at `rows_path` inside the wrapper's children; without a wrapper they follow the head."""
+
     head: list
     rows: list[tuple[str, Any]] | None
     empty: Any = None
@@ -168,11 +201,14 @@ def _num(value: float | int | None, lang: str, decimals: int = 0) -> str:
 
 
 def _tile(key: str, value, detail, modifier: str = "") -> html.Div:
-    return html.Div(className=f"wall-tile {modifier}".strip(), children=[
-        html.Div(key, className="wall-tile-title"),
-        html.Div(value, className="wall-tile-value"),
-        html.Div(detail, className="wall-tile-detail"),
-    ])
+    return html.Div(
+        className=f"wall-tile {modifier}".strip(),
+        children=[
+            html.Div(key, className="wall-tile-title"),
+            html.Div(value, className="wall-tile-value"),
+            html.Div(detail, className="wall-tile-detail"),
+        ],
+    )
 
 
 def tiles(snapshot: Mapping | None, lang: str) -> Panel:
@@ -180,25 +216,58 @@ def tiles(snapshot: Mapping | None, lang: str) -> Panel:
     active = (snapshot or {}).get("active_incidents")
     target = s.get("city_response_min", 7.4)
     p50, p90 = s.get("response_p50_min"), s.get("response_p90_min")
-    response = html.Span([
-        html.Span(_num(p50, lang, 1), className=_against(p50, target)), html.Span(" · ", className="wall-sep"),
-        html.Span(_num(p90, lang, 1), className=_against(p90, target)),
-    ])
+    response = html.Span(
+        [
+            html.Span(_num(p50, lang, 1), className=_against(p50, target)),
+            html.Span(" · ", className="wall-sep"),
+            html.Span(_num(p90, lang, 1), className=_against(p90, target)),
+        ]
+    )
     breached = (s.get("sla_counts") or {}).get("breached", 0)
     rate = s.get("sla_rate_pct")
-    return Panel([], [(f"tile{i}", tile) for i, tile in enumerate([
-        _tile(t("wall.tile.received", lang), _num(s.get("received_today"), lang),
-              t("wall.tile.yesterday_by_now", lang, n=_num(s.get("received_yesterday"), lang)), "is-complaints"),
-        _tile(t("wall.tile.sla_rate", lang), "–" if rate is None else f"{format_number(rate, lang, 1)}%",
-              t("wall.tile.sla_measured", lang, n=_num(s.get("sla_measured"), lang)), "is-complaints"),
-        _tile(t("wall.tile.backlog", lang), _num(s.get("backlog"), lang),
-              html.Span(t("wall.tile.breached", lang, n=_num(breached, lang)), className="is-bad" if breached else ""),
-              "is-complaints"),
-        _tile(t("wall.tile.active", lang), _num(active, lang),
-              t("wall.tile.incidents_today", lang, n=_num(s.get("incidents_today"), lang)), "is-incidents"),
-        _tile(t("wall.tile.response", lang), response,
-              t("wall.tile.response_target", lang, n=format_number(target, lang, 1)), "is-incidents is-wide"),
-    ])])
+    return Panel(
+        [],
+        [
+            (f"tile{i}", tile)
+            for i, tile in enumerate(
+                [
+                    _tile(
+                        t("wall.tile.received", lang),
+                        _num(s.get("received_today"), lang),
+                        t("wall.tile.yesterday_by_now", lang, n=_num(s.get("received_yesterday"), lang)),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.sla_rate", lang),
+                        "–" if rate is None else f"{format_number(rate, lang, 1)}%",
+                        t("wall.tile.sla_measured", lang, n=_num(s.get("sla_measured"), lang)),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.backlog", lang),
+                        _num(s.get("backlog"), lang),
+                        html.Span(
+                            t("wall.tile.breached", lang, n=_num(breached, lang)),
+                            className="is-bad" if breached else "",
+                        ),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.active", lang),
+                        _num(active, lang),
+                        t("wall.tile.incidents_today", lang, n=_num(s.get("incidents_today"), lang)),
+                        "is-incidents",
+                    ),
+                    _tile(
+                        t("wall.tile.response", lang),
+                        response,
+                        t("wall.tile.response_target", lang, n=format_number(target, lang, 1)),
+                        "is-incidents is-wide",
+                    ),
+                ]
+            )
+        ],
+    )
 
 
 def _against(minutes: float | None, target: float) -> str:
@@ -221,42 +290,85 @@ def ticker(snapshot: Mapping | None, lang: str) -> Panel:
         category = inc.get("category")
         priority = inc.get("priority")
         level = priority if priority in (1, 2, 3) else 3
-        rows.append((str(inc.get("incident_id")), html.Li(
-            className=f"wall-incident is-p{level}{'' if inc.get('active') else ' is-closed'}", children=[
-            html.Span(t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
-                      className="wall-priority"),
-            html.Span(label("incident_category", category, lang), className="wall-incident-category"),
-            html.Span(kecamatan_name(inc.get("kecamatan_code"), lang), className="wall-incident-place"),
-            html.Span("", className="wall-elapsed", **{"data-since-ms": str(inc.get("reported_ms") or "")}),
-            html.Span(inc.get("incident_id", ""), className="wall-incident-id"),
-        ])))
+        rows.append(
+            (
+                str(inc.get("incident_id")),
+                html.Li(
+                    className=f"wall-incident is-p{level}{'' if inc.get('active') else ' is-closed'}",
+                    children=[
+                        html.Span(
+                            t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
+                            className="wall-priority",
+                        ),
+                        html.Span(label("incident_category", category, lang), className="wall-incident-category"),
+                        html.Span(kecamatan_name(inc.get("kecamatan_code"), lang), className="wall-incident-place"),
+                        html.Span("", className="wall-elapsed", **{"data-since-ms": str(inc.get("reported_ms") or "")}),
+                        html.Span(inc.get("incident_id", ""), className="wall-incident-id"),
+                    ],
+                ),
+            )
+        )
     return Panel(head, rows, wrap=lambda children: html.Ol(children, className="wall-incidents"))
 
 
 def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
     counts = ((snapshot or {}).get("tiles") or {}).get("sla_counts") or {}
-    head = [html.Div(className="wall-panel-head", children=[
-        html.H2(t("wall.sla.title", lang), className="wall-panel-title"),
-        html.Div(className="wall-sla-counts", children=[
-            html.Span([t(f"wall.sla.state.{s}", lang), " ", html.B(_num(counts.get(s), lang))], className=f"is-{s}")
-            for s in ("breached", "critical", "at_risk", "on_track")]),
-    ])]
+    head = [
+        html.Div(
+            className="wall-panel-head",
+            children=[
+                html.H2(t("wall.sla.title", lang), className="wall-panel-title"),
+                html.Div(
+                    className="wall-sla-counts",
+                    children=[
+                        html.Span(
+                            [t(f"wall.sla.state.{s}", lang), " ", html.B(_num(counts.get(s), lang))],
+                            className=f"is-{s}",
+                        )
+                        for s in ("breached", "critical", "at_risk", "on_track")
+                    ],
+                ),
+            ],
+        )
+    ]
     items = (snapshot or {}).get("sla_board")
     if not items:
         return Panel(head, None, _empty(snapshot, "wall.sla.empty", lang))
-    header = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
-        "wall.sla.left", "wall.sla.number", "wall.sla.category", "wall.sla.place", "wall.sla.opd")]))
-    rows = [(str(c.get("complaint_id")), html.Tr(className="wall-sla-row", **{
-        "data-due-ms": str(c["due_ms"]), "data-at-risk-ms": str(c["at_risk_ms"]),
-        "data-critical-ms": str(c["critical_ms"])}, children=[
-        html.Td("", className="wall-countdown"),
-        html.Td(c.get("complaint_id", ""), className="wall-sla-id"),
-        html.Td(label("complaint_category", c.get("category"), lang)),
-        html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
-        html.Td(c.get("opd") or "–"),
-    ])) for c in items]
-    return Panel(head, rows, rows_path=(1, "props", "children"),
-                 wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"))
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(k, lang))
+                for k in ("wall.sla.left", "wall.sla.number", "wall.sla.category", "wall.sla.place", "wall.sla.opd")
+            ]
+        )
+    )
+    rows = [
+        (
+            str(c.get("complaint_id")),
+            html.Tr(
+                className="wall-sla-row",
+                **{
+                    "data-due-ms": str(c["due_ms"]),
+                    "data-at-risk-ms": str(c["at_risk_ms"]),
+                    "data-critical-ms": str(c["critical_ms"]),
+                },
+                children=[
+                    html.Td("", className="wall-countdown"),
+                    html.Td(c.get("complaint_id", ""), className="wall-sla-id"),
+                    html.Td(label("complaint_category", c.get("category"), lang)),
+                    html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
+                    html.Td(c.get("opd") or "–"),
+                ],
+            ),
+        )
+        for c in items
+    ]
+    return Panel(
+        head,
+        rows,
+        rows_path=(1, "props", "children"),
+        wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"),
+    )
 
 
 def _metric_name(metric: str, lang: str) -> str:
@@ -273,16 +385,31 @@ def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
     for r in items[:EGOV_ON_WALL]:
         rag = r.get("rag") if r.get("rag") in ("green", "amber", "red") else "none"
         target = r.get("target")
-        cards.append((f"{r.get('domain')}/{r.get('metric')}", html.Div(className=f"wall-egov-card is-{rag}", children=[
-            html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
-            html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
-            html.Div(i18n.format_metric(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
-            html.Div([
-                html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
-                html.Span(t("wall.egov.target", lang, n=i18n.format_metric(target, r.get("unit"), lang))
-                          if target is not None else "", className="wall-egov-target"),
-            ], className="wall-egov-foot"),
-        ])))
+        cards.append(
+            (
+                f"{r.get('domain')}/{r.get('metric')}",
+                html.Div(
+                    className=f"wall-egov-card is-{rag}",
+                    children=[
+                        html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
+                        html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
+                        html.Div(i18n.format_metric(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
+                        html.Div(
+                            [
+                                html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
+                                html.Span(
+                                    t("wall.egov.target", lang, n=i18n.format_metric(target, r.get("unit"), lang))
+                                    if target is not None
+                                    else "",
+                                    className="wall-egov-target",
+                                ),
+                            ],
+                            className="wall-egov-foot",
+                        ),
+                    ],
+                ),
+            )
+        )
     return Panel(head, cards, wrap=lambda children: html.Div(children, className="wall-egov-cards"))
 
 
@@ -296,12 +423,35 @@ def health_line(health: Mapping | None, lang: str) -> Panel:
         newest_ms = int(dt.datetime.fromisoformat(newest).timestamp() * 1000) if newest else None
         dead = stream.get("dead_lettered", 0)
         # two lines of their own (name and age; pending and refused), so a growing number never re-flows it
-        parts.append((source, html.Div(className="wall-health-stream", children=[
-            html.Div([html.B(t(f"stream.{source}", lang)), " ",
-                      html.Span(t("wall.health.none", lang) if newest_ms is None else "", className="wall-age",
-                                **({"data-newest-ms": str(newest_ms)} if newest_ms else {}))]),
-            html.Div([t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)), " · ",
-                      html.Span(t("wall.health.dead", lang, n=format_number(dead, lang)),
-                                className="is-bad" if dead else "")]),
-        ])))
+        parts.append(
+            (
+                source,
+                html.Div(
+                    className="wall-health-stream",
+                    children=[
+                        html.Div(
+                            [
+                                html.B(t(f"stream.{source}", lang)),
+                                " ",
+                                html.Span(
+                                    t("wall.health.none", lang) if newest_ms is None else "",
+                                    className="wall-age",
+                                    **({"data-newest-ms": str(newest_ms)} if newest_ms else {}),
+                                ),
+                            ]
+                        ),
+                        html.Div(
+                            [
+                                t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)),
+                                " · ",
+                                html.Span(
+                                    t("wall.health.dead", lang, n=format_number(dead, lang)),
+                                    className="is-bad" if dead else "",
+                                ),
+                            ]
+                        ),
+                    ],
+                ),
+            )
+        )
     return Panel([html.Span(t("health.title", lang), className="wall-health-title")], parts)

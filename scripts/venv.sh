@@ -14,10 +14,12 @@ ensure_venv() {
   fi
   local stamp="$VENV/.installed-$(basename "$requirements")"
   local digest
-  digest="$(cat "$ROOT/requirements.txt" "$ROOT/$requirements" | sha256sum | cut -d' ' -f1)"
+  digest="$(cat "$ROOT/requirements.txt" "$ROOT/$requirements" "$ROOT/requirements.lock" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "== installing $requirements"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$requirements"
+    # the lock as constraints: exactly the versions CI tested, whatever the registry serves today
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$requirements" \
+      -c "$ROOT/requirements.lock"
     echo "$digest" > "$stamp"
   fi
 }

@@ -1,4 +1,5 @@
 """Fixtures: real Redis, real PostgreSQL and SQLite, fresh per test where it matters."""
+
 from __future__ import annotations
 
 import threading
@@ -8,11 +9,21 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.settings import Settings
-from data_sources.database import make_engine, session_factory, upgrade
-from data_sources.ingest import Ingestor
-from data_sources.models import Base
-from data_sources.redis_connection import connect
-from tests.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, shared_redis_url
+from data_sources.store.database import make_engine, session_factory, upgrade
+from data_sources.store.models import Base
+from data_sources.stream.connection import connect
+from data_sources.stream.ingest import Ingestor
+from tests.support.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, shared_redis_url
+
+KINDS = ("unit", "integration", "browser", "chaos")
+
+
+def pytest_collection_modifyitems(items):
+    """Each test is marked with the kind its folder holds (tests/unit, tests/integration, ...)."""
+    for item in items:
+        kind = next((k for k in KINDS if f"/tests/{k}/" in str(item.path)), None)
+        if kind is not None:
+            item.add_marker(getattr(pytest.mark, kind))
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +89,28 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def settings(redis_url, database_url, tmp_path) -> Settings:
     return Settings(
-        redis_url=redis_url, database_url=database_url, stream_prefix=f"test-{uuid.uuid4().hex[:12]}",
-        data_dir=tmp_path, block_ms=100, claim_idle_ms=300, batch_size=200,
+        redis_url=redis_url,
+        database_url=database_url,
+        stream_prefix=f"test-{uuid.uuid4().hex[:12]}",
+        data_dir=tmp_path,
+        block_ms=100,
+        claim_idle_ms=300,
+        batch_size=200,
+        consumer_name=f"test-{uuid.uuid4().hex[:6]}",
+    )
+
+
+@pytest.fixture
+def redis_settings(redis_url, tmp_path) -> Settings:
+    """Settings for a test that needs Redis only: no database parameter, so it runs once, not once per
+    database."""
+    return Settings(
+        redis_url=redis_url,
+        stream_prefix=f"test-{uuid.uuid4().hex[:12]}",
+        data_dir=tmp_path,
+        block_ms=100,
+        claim_idle_ms=300,
+        batch_size=200,
         consumer_name=f"test-{uuid.uuid4().hex[:6]}",
     )
 
@@ -120,9 +151,16 @@ def ingest_until_idle(settings, engine, redis_client):
     return run
 
 
-def make_event(event_id: str, event_type: str, data: dict, occurred_at: str = "2026-11-27T08:15:02+07:00",
-               **envelope) -> dict:
-    event = {"event_id": event_id, "type": event_type, "occurred_at": occurred_at, "source": "test",
-             "schema": 1, "data": data}
+def make_event(
+    event_id: str, event_type: str, data: dict, occurred_at: str = "2026-11-27T08:15:02+07:00", **envelope
+) -> dict:
+    event = {
+        "event_id": event_id,
+        "type": event_type,
+        "occurred_at": occurred_at,
+        "source": "test",
+        "schema": 1,
+        "data": data,
+    }
     event.update(envelope)
     return event

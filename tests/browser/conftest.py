@@ -1,4 +1,5 @@
 """The real app in this process (waitress and an ingestor thread) and Debian's Chromium driving it."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -13,12 +14,12 @@ import redis
 from playwright.sync_api import Browser, Page
 from waitress import create_server
 
+from cli.demo import start_ingestor_thread
 from dashboard.settings import Settings
-from data_sources.database import make_engine, upgrade
-from data_sources.redis_connection import connect
-from data_sources.runtime import start_ingestor_thread
-from tests.auth_helpers import browser_login, create_user, urllib_login
-from tests.services import free_port
+from data_sources.store.database import make_engine, upgrade
+from data_sources.stream.connection import connect
+from tests.support.auth_helpers import browser_login, create_user, urllib_login
+from tests.support.services import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -28,7 +29,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 # urllib's default opener (raw callback requests) are logged in that way.
 BROWSER_USER, BROWSER_PASSWORD = "browser-viewer", "browser tests only"
 BROWSER_SECRET_KEY = f"browser-tests-{uuid.uuid4().hex}"
-_running: list["LiveServer"] = []
+_running: list[LiveServer] = []
 _contexts_waiting_for_a_server: list = []
 
 
@@ -62,11 +63,15 @@ class LiveServer:
 
 
 def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer:
-    from app import create_app
+    from web.factory import create_app
 
     settings = Settings(
-        redis_url=redis_url, database_url=f"sqlite:///{data_dir / 'pantau.db'}", data_dir=data_dir,
-        stream_prefix=f"browser-{uuid.uuid4().hex[:10]}", block_ms=100, consumer_name="browser-test",
+        redis_url=redis_url,
+        database_url=f"sqlite:///{data_dir / 'pantau.db'}",
+        data_dir=data_dir,
+        stream_prefix=f"browser-{uuid.uuid4().hex[:10]}",
+        block_ms=100,
+        consumer_name="browser-test",
         secret_key=BROWSER_SECRET_KEY,
     ).with_overrides(**overrides)
     engine = make_engine(settings.resolved_database_url)

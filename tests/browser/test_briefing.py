@@ -1,20 +1,22 @@
 """The leadership briefing in Chromium: screenshots at a laptop's and a projector's size and of the printed
 page, a click on the map filtering the whole view, the URL reproducing it, and the officer's extra panel."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
 
 from dashboard.briefing import parse_view
 from dashboard.i18n import format_number
-from data_sources import kpi_complaints
-from data_sources.models import EgovReading, PersonalComplaintReporter
-from data_sources.reference import kecamatan_by_code
-from tests.auth_helpers import browser_login, create_user
-from tests.kpi_data import complaint, incident, load
+from dashboard.reference import kecamatan_by_code
+from data_sources.kpi import complaints as kpi_complaints
+from data_sources.store.models import EgovReading, PersonalComplaintReporter
+from tests.support.auth_helpers import browser_login, create_user
+from tests.support.kpi_data import complaint, incident, load
 
 H = dt.timedelta(hours=1)
 OPDS = ("DSDABM", "DINKES", "DLH", "DISHUB", "DKRTH")
@@ -25,38 +27,81 @@ REPORTER = "Bambang Reporter Uji"
 
 @pytest.fixture(scope="module")
 def briefing_server(live_server):
-    now = dt.datetime.now(dt.timezone.utc)
-    complaints = [complaint(f"MC-{i:05d}", now - (i * 0.9 + 0.2) * H, first_response_h=None if i % 9 == 0 else 0.5 + i % 30,
-                            resolved_h=None if i % 4 else 40, opd=OPDS[i % len(OPDS)],
-                            channel=("whatsapp", "app", "phone", "twitter")[i % 4],
-                            category=("jalan_rusak", "sampah", "banjir_genangan")[i % 3],
-                            kecamatan=KECAMATAN[i % len(KECAMATAN)]) for i in range(900)]
-    incidents = [incident(f"I-{i:05d}", now - (i * 1.7 + 0.3) * H, response_min=3 + (i % 11) * 0.8,
-                          answer_s=3 + i % 25, dispatch_min=1 + (i % 5) * 0.4, scene_min=25 + i % 30,
-                          category=("fire", "flood", "traffic_accident", "medical")[i % 4],
-                          kecamatan=KECAMATAN[i % len(KECAMATAN)]) for i in range(400)]
+    now = dt.datetime.now(dt.UTC)
+    complaints = [
+        complaint(
+            f"MC-{i:05d}",
+            now - (i * 0.9 + 0.2) * H,
+            first_response_h=None if i % 9 == 0 else 0.5 + i % 30,
+            resolved_h=None if i % 4 else 40,
+            opd=OPDS[i % len(OPDS)],
+            channel=("whatsapp", "app", "phone", "twitter")[i % 4],
+            category=("jalan_rusak", "sampah", "banjir_genangan")[i % 3],
+            kecamatan=KECAMATAN[i % len(KECAMATAN)],
+        )
+        for i in range(900)
+    ]
+    incidents = [
+        incident(
+            f"I-{i:05d}",
+            now - (i * 1.7 + 0.3) * H,
+            response_min=3 + (i % 11) * 0.8,
+            answer_s=3 + i % 25,
+            dispatch_min=1 + (i % 5) * 0.4,
+            scene_min=25 + i % 30,
+            category=("fire", "flood", "traffic_accident", "medical")[i % 4],
+            kecamatan=KECAMATAN[i % len(KECAMATAN)],
+        )
+        for i in range(400)
+    ]
     load(live_server.engine, complaints, incidents)
     with live_server.engine.begin() as conn:
-        conn.execute(insert(PersonalComplaintReporter.__table__), [dict(
-            complaint_id="MC-00001", name=REPORTER, phone="+628123450000", email=None, nik=None, address=None,
-            text="Jalan berlubang di depan sekolah")])
-        conn.execute(insert(EgovReading.__table__), [
-            dict(domain=domain, metric=metric, opd=opd, period=f"2026-{m:02d}", value=value * (0.9 + 0.02 * j + 0.005 * m),
-                 target=target, unit=unit, occurred_at=now, event_id=f"e-{metric}-{opd}-{m}")
-            for domain, metric, value, target, unit in (
-                ("budgeting", "apbd_realization_pct", 80.0, 85.0, "pct"),
-                ("staffing", "ekinerja_submission_pct", 95.0, 95.0, "pct"),
-                ("procurement", "tender_count", 6.0, 5.0, "count"),
-                ("planning", "musrenbang_realized_pct", 70.0, 75.0, "pct"))
-            for j, opd in enumerate(OPDS) for m in range(1, 12)])
+        conn.execute(
+            insert(PersonalComplaintReporter.__table__),
+            [
+                dict(
+                    complaint_id="MC-00001",
+                    name=REPORTER,
+                    phone="+628123450000",
+                    email=None,
+                    nik=None,
+                    address=None,
+                    text="Jalan berlubang di depan sekolah",
+                )
+            ],
+        )
+        conn.execute(
+            insert(EgovReading.__table__),
+            [
+                dict(
+                    domain=domain,
+                    metric=metric,
+                    opd=opd,
+                    period=f"2026-{m:02d}",
+                    value=value * (0.9 + 0.02 * j + 0.005 * m),
+                    target=target,
+                    unit=unit,
+                    occurred_at=now,
+                    event_id=f"e-{metric}-{opd}-{m}",
+                )
+                for domain, metric, value, target, unit in (
+                    ("budgeting", "apbd_realization_pct", 80.0, 85.0, "pct"),
+                    ("staffing", "ekinerja_submission_pct", 95.0, 95.0, "pct"),
+                    ("procurement", "tender_count", 6.0, 5.0, "count"),
+                    ("planning", "musrenbang_realized_pct", 70.0, 75.0, "pct"),
+                )
+                for j, opd in enumerate(OPDS)
+                for m in range(1, 12)
+            ],
+        )
     create_user(live_server.engine, OFFICER, "officer", PASSWORD)
     return live_server
 
 
 def _engine_received(server, query: dict) -> int:
-    view = parse_view(query, dt.datetime.now(dt.timezone.utc))
+    view = parse_view(query, dt.datetime.now(dt.UTC))
     with server.engine.connect() as conn:
-        return kpi_complaints.period_figures(conn, view.filter, dt.datetime.now(dt.timezone.utc))["received"]
+        return kpi_complaints.period_figures(conn, view.filter, dt.datetime.now(dt.UTC))["received"]
 
 
 @pytest.fixture
@@ -149,8 +194,7 @@ def test_map_click_filters_everything_and_the_link_reproduces_it(briefing_server
     page.mouse.click(point[0], point[1])
     page.wait_for_function(f"window.location.search.includes('kec={code}')", timeout=15_000)
     expected = format_number(_engine_received(briefing_server, {"period": "7d", "kec": code}), "id")
-    page.wait_for_function(
-        f"document.querySelector('.briefing-tile-value').innerText === {expected!r}", timeout=15_000)
+    page.wait_for_function(f"document.querySelector('.briefing-tile-value').innerText === {expected!r}", timeout=15_000)
     assert place.name in page.locator("#briefing-kec").inner_text()
     link = page.evaluate("window.location.pathname + window.location.search")
     again = _open(open_page, briefing_server, link, 1366, 768)
@@ -168,7 +212,7 @@ def test_viewer_in_english_sees_no_officer_panel(briefing_server, open_page, con
     # an export button hands the browser a file holding the grid's rows
     with page.expect_download(timeout=30_000) as download:
         page.locator("#briefing-league").locator("xpath=ancestor::section[1]").get_by_role("button", name="CSV").click()
-    body = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    body = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert download.value.suggested_filename.startswith("pantau-briefing-league-")
     assert body[0].startswith("Rank,Department,Received") and any(line.split(",")[1] == "DINKES" for line in body[1:])
     # the Indonesian switch keeps the filters

@@ -1,5 +1,6 @@
 """The public embeds in headless Chromium: framed by an allowed portal origin, refused by another, no CSP
 violation, and screenshots of every widget at 320 and 800 px, light and dark."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +14,10 @@ from waitress import create_server
 
 from dashboard.embed_widgets import WIDGETS
 from dashboard.settings import Settings
-from data_sources.database import make_engine, upgrade
-from data_sources.redis_connection import connect
-from tests.embed_data import leaks, personal_values, seed
-from tests.services import free_port
+from data_sources.store.database import make_engine, upgrade
+from data_sources.stream.connection import connect
+from tests.support.embed_data import leaks, personal_values, seed
+from tests.support.services import free_port
 
 # every frame of every page reports CSP violations into window.__csp
 CSP_WATCH = """
@@ -29,7 +30,7 @@ document.addEventListener('securitypolicyviolation',
 class _Portal(BaseHTTPRequestHandler):
     page = b""
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.page)))
@@ -42,8 +43,10 @@ class _Portal(BaseHTTPRequestHandler):
 
 def _portal(port: int, widget_url: str) -> ThreadingHTTPServer:
     """A tiny stand-in for the PPID portal on another 127.0.0.1 port, with the gallery's snippet in it."""
-    page = (f'<!DOCTYPE html><html><body><h1>PPID</h1><iframe id="w" src="{widget_url}" width="600" height="300" '
-            f'onload="this.dataset.loaded=1"></iframe></body></html>').encode()
+    page = (
+        f'<!DOCTYPE html><html><body><h1>PPID</h1><iframe id="w" src="{widget_url}" width="600" height="300" '
+        f'onload="this.dataset.loaded=1"></iframe></body></html>'
+    ).encode()
     handler = type("Portal", (_Portal,), {"page": page})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -52,23 +55,33 @@ def _portal(port: int, widget_url: str) -> ThreadingHTTPServer:
 
 @pytest.fixture(scope="module")
 def embeds(redis_url, tmp_path_factory):
-    from app import create_app
+    from web.factory import create_app
 
     tmp = tmp_path_factory.mktemp("embed-browser")
     allowed_port, refused_port, app_port = free_port(), free_port(), free_port()
-    settings = Settings(redis_url=redis_url, database_url=f"sqlite:///{tmp / 'pantau.db'}", data_dir=tmp,
-                        stream_prefix=f"embed-b-{uuid.uuid4().hex[:8]}", block_ms=100,
-                        embed_origins=(f"http://127.0.0.1:{allowed_port}",), embed_rate_limit=(100_000, 60))
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=f"sqlite:///{tmp / 'pantau.db'}",
+        data_dir=tmp,
+        stream_prefix=f"embed-b-{uuid.uuid4().hex[:8]}",
+        block_ms=100,
+        embed_origins=(f"http://127.0.0.1:{allowed_port}",),
+        embed_rate_limit=(100_000, 60),
+    )
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    seed(settings, engine, dt.datetime.now(dt.timezone.utc))
+    seed(settings, engine, dt.datetime.now(dt.UTC))
     web = create_server(create_app(settings, engine=engine).server, host="127.0.0.1", port=app_port, threads=8)
     threading.Thread(target=web.run, daemon=True).start()
     base = f"http://127.0.0.1:{app_port}"
     widget = f"{base}/embed/complaints-month?lang=en"
     portals = [_portal(allowed_port, widget), _portal(refused_port, widget)]
-    yield {"base": base, "allowed": f"http://127.0.0.1:{allowed_port}/", "refused": f"http://127.0.0.1:{refused_port}/",
-           "personal": personal_values(engine)}
+    yield {
+        "base": base,
+        "allowed": f"http://127.0.0.1:{allowed_port}/",
+        "refused": f"http://127.0.0.1:{refused_port}/",
+        "personal": personal_values(engine),
+    }
     for portal in portals:
         portal.shutdown()
     web.close()
@@ -99,8 +112,9 @@ def test_an_allowed_portal_shows_the_widget_and_another_origin_is_refused(embeds
 
 
 @pytest.mark.parametrize("widget", list(WIDGETS))
-def test_every_widget_renders_without_csp_violation_at_320_and_800(embeds, open_page, console_errors,
-                                                                  artifacts_dir, widget):
+def test_every_widget_renders_without_csp_violation_at_320_and_800(
+    embeds, open_page, console_errors, artifacts_dir, widget
+):
     for width in (320, 800):
         for theme in ("light", "dark"):
             page = open_page(width, 700)

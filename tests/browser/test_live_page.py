@@ -1,4 +1,5 @@
 """The live page in headless Chromium against the real app, Redis, ingestor and SQLite."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,23 +13,32 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from data_sources.producer import publish
-from data_sources.redis_connection import connect
+from data_sources.stream.connection import connect
+from data_sources.stream.producer import publish
 from tests.conftest import make_event
-from tests.services import RedisProcess
+from tests.support.services import RedisProcess
 
 CLOCK = re.compile(r"^\d\d\.\d\d\.\d\d WIB$")
 
 
 def now_iso(minutes_ago: float = 0) -> str:
-    return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes_ago)).isoformat()
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)).isoformat()
 
 
 def fire(incident_id: str, minutes_ago: float = 0) -> dict:
-    return make_event(f"{incident_id}-reported", "incident.reported", {
-        "incident_id": incident_id, "category": "fire", "priority": 1, "kecamatan": "Tambaksari",
-        "caller": {"name": "Rahmat Hidayat", "phone": "081311112222"}, "description": "Asap tebal dari gudang",
-    }, occurred_at=now_iso(minutes_ago))
+    return make_event(
+        f"{incident_id}-reported",
+        "incident.reported",
+        {
+            "incident_id": incident_id,
+            "category": "fire",
+            "priority": 1,
+            "kecamatan": "Tambaksari",
+            "caller": {"name": "Rahmat Hidayat", "phone": "081311112222"},
+            "description": "Asap tebal dari gudang",
+        },
+        occurred_at=now_iso(minutes_ago),
+    )
 
 
 def open_live(page, url: str, query: str = "") -> None:
@@ -38,8 +48,14 @@ def open_live(page, url: str, query: str = "") -> None:
 
 def test_page_renders_in_indonesian_without_console_errors(live_server, page, console_errors):
     open_live(page, live_server.url)
-    for text in ("Pantau Surabaya", "Aduan terbuka", "Insiden 112 aktif", "Kejadian terakhir", "Kejadian terbaru",
-                 "Kesehatan feed"):
+    for text in (
+        "Pantau Surabaya",
+        "Aduan terbuka",
+        "Insiden 112 aktif",
+        "Kejadian terakhir",
+        "Kejadian terbaru",
+        "Kesehatan feed",
+    ):
         expect(page.get_by_text(text, exact=True).first).to_be_visible()
     expect(page.locator("#live-clock")).to_have_text(CLOCK)
     page.wait_for_timeout(2_500)  # a few ticks and refreshes
@@ -74,21 +90,62 @@ def test_english_on_request(live_server, page, console_errors):
 def a_morning_of_events(tag: str) -> list[dict]:
     """Twelve varied events: enough to fill the newest-events table."""
     places = ("Gubeng", "Rungkut", "Sawahan", "Tegalsari", "Kenjeran", "Wiyung", "Benowo", "Mulyorejo")
-    categories = ("jalan_rusak", "sampah", "banjir_genangan", "penerangan_jalan", "administrasi_kependudukan",
-                  "ketertiban_umum", "kesehatan", "perizinan")
-    events = [make_event(f"MC-{tag}-{n}-created", "complaint.created", {
-        "complaint_id": f"MC-{tag}-{n}", "channel": "app", "category": categories[n], "kecamatan": places[n],
-        "reporter": {"name": "Dewi Lestari", "nik": "3578014101950003"}, "text": "Mohon segera ditindak",
-    }, occurred_at=now_iso(minutes_ago=60 * (30 - 4 * n))) for n in range(8)]
-    events.append(make_event(f"MC-{tag}-7-responded", "complaint.status",
-                             {"complaint_id": f"MC-{tag}-7", "status": "responded"}, occurred_at=now_iso(20)))
+    categories = (
+        "jalan_rusak",
+        "sampah",
+        "banjir_genangan",
+        "penerangan_jalan",
+        "administrasi_kependudukan",
+        "ketertiban_umum",
+        "kesehatan",
+        "perizinan",
+    )
+    events = [
+        make_event(
+            f"MC-{tag}-{n}-created",
+            "complaint.created",
+            {
+                "complaint_id": f"MC-{tag}-{n}",
+                "channel": "app",
+                "category": categories[n],
+                "kecamatan": places[n],
+                "reporter": {"name": "Dewi Lestari", "nik": "3578014101950003"},
+                "text": "Mohon segera ditindak",
+            },
+            occurred_at=now_iso(minutes_ago=60 * (30 - 4 * n)),
+        )
+        for n in range(8)
+    ]
+    events.append(
+        make_event(
+            f"MC-{tag}-7-responded",
+            "complaint.status",
+            {"complaint_id": f"MC-{tag}-7", "status": "responded"},
+            occurred_at=now_iso(20),
+        )
+    )
     events.append(fire(f"112-{tag}-A", minutes_ago=6))
-    events.append(make_event(f"112-{tag}-B-reported", "incident.reported", {
-        "incident_id": f"112-{tag}-B", "category": "traffic_accident", "priority": 2, "kecamatan": "Wonokromo",
-    }, occurred_at=now_iso(2)))
-    events.append(make_event(f"kpi-{tag}", "egov.kpi", {"domain": "procurement", "metric": "tender_count",
-                                                        "opd": f"OPD{tag}", "period": "2026-11", "value": 42},
-                             occurred_at=now_iso(1)))
+    events.append(
+        make_event(
+            f"112-{tag}-B-reported",
+            "incident.reported",
+            {
+                "incident_id": f"112-{tag}-B",
+                "category": "traffic_accident",
+                "priority": 2,
+                "kecamatan": "Wonokromo",
+            },
+            occurred_at=now_iso(2),
+        )
+    )
+    events.append(
+        make_event(
+            f"kpi-{tag}",
+            "egov.kpi",
+            {"domain": "procurement", "metric": "tender_count", "opd": f"OPD{tag}", "period": "2026-11", "value": 42},
+            occurred_at=now_iso(1),
+        )
+    )
     return events
 
 
@@ -112,8 +169,11 @@ def test_screenshots(live_server, open_page, artifacts_dir, width, height):
 
 
 def _post_callback(server, payload: dict) -> tuple[int, str]:
-    request = urllib.request.Request(server.url + "_dash-update-component", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server.url + "_dash-update-component",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with server.opener.open(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -121,19 +181,31 @@ def _post_callback(server, payload: dict) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-@pytest.mark.parametrize("search, known", [
-    ({"$gt": 1}, {"version": [1], "lang": "<script>", "until_ms": "9"}),
-    ("?lang=en&lang=" + "x" * 10_000, 12),
-    ("?lang=%00%ff", {"version": 2 ** 80, "lang": "id", "until_ms": 2 ** 80}),
-])
+@pytest.mark.parametrize(
+    "search, known",
+    [
+        ({"$gt": 1}, {"version": [1], "lang": "<script>", "until_ms": "9"}),
+        ("?lang=en&lang=" + "x" * 10_000, 12),
+        ("?lang=%00%ff", {"version": 2**80, "lang": "id", "until_ms": 2**80}),
+    ],
+)
 def test_forged_refresh_payloads_neither_crash_nor_leak(live_server, search, known):
     output = "..live-body.children...live-known.data...live-feed.data...live-heartbeat.data.."
     payload = {
         "output": output,
-        "outputs": [{"id": i, "property": p} for i, p in (
-            ("live-body", "children"), ("live-known", "data"), ("live-feed", "data"), ("live-heartbeat", "data"))],
-        "inputs": [{"id": "live-refresh", "property": "n_intervals", "value": "DROP TABLE"},
-                   {"id": "live-url", "property": "search", "value": search}],
+        "outputs": [
+            {"id": i, "property": p}
+            for i, p in (
+                ("live-body", "children"),
+                ("live-known", "data"),
+                ("live-feed", "data"),
+                ("live-heartbeat", "data"),
+            )
+        ],
+        "inputs": [
+            {"id": "live-refresh", "property": "n_intervals", "value": "DROP TABLE"},
+            {"id": "live-url", "property": "search", "value": search},
+        ],
         "state": [{"id": "live-known", "property": "data", "value": known}],
         "changedPropIds": ["live-refresh.n_intervals"],
     }

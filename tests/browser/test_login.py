@@ -1,5 +1,6 @@
 """The login form in headless Chromium against the real app: a person logs in, fails, and is sent back to
 the form when their session ends."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from data_sources import users
-from tests.auth_helpers import create_user
+from data_sources.store import users
+from tests.support.auth_helpers import create_user
 
 PASSWORD = "sandi rapat pimpinan"
 
@@ -33,8 +34,7 @@ def officer(live_server):
     return "kabag.humas"
 
 
-def test_login_through_the_form_reaches_the_live_page(live_server, officer, fresh_page, console_errors,
-                                                      artifacts_dir):
+def test_login_through_the_form_reaches_the_live_page(live_server, officer, fresh_page, console_errors, artifacts_dir):
     page = fresh_page()
     page.goto(live_server.url)
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
@@ -112,8 +112,9 @@ def test_logout_from_the_link(live_server, fresh_page):
     expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
 
 
-def test_wall_token_opens_the_wall_screen_and_nothing_else(start_server, redis_url, fresh_page, console_errors,
-                                                           artifacts_dir):
+def test_wall_token_opens_the_wall_screen_and_nothing_else(
+    start_server, redis_url, fresh_page, console_errors, artifacts_dir
+):
     token = "media-center-wall-0123456789"
     server = start_server(redis_url, wall_token=token)
     page = fresh_page(1920, 1080)

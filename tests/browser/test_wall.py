@@ -1,4 +1,5 @@
 """The Media Center wall in headless Chromium against the real app, Redis, ingestor and SQLite."""
+
 from __future__ import annotations
 
 import re
@@ -8,12 +9,12 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from data_sources import wall_feed
-from data_sources.producer import publish
-from data_sources.redis_connection import connect
+from data_sources.stream.connection import connect
+from data_sources.stream.producer import publish
+from data_sources.views import wall as wall_feed
 from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
 from tests.conftest import make_event
-from tests.services import RedisProcess
+from tests.support.services import RedisProcess
 
 CLOCK = re.compile(r"^\d\d\.\d\d\.\d\d WIB$")
 SCENES = ("overview", "sla", "112", "egov")
@@ -29,13 +30,35 @@ def morning(live_server):
     client = connect(live_server.settings)
     for event in a_morning_of_events("wall"):
         publish(client, live_server.settings, event)
-    publish(client, live_server.settings, make_event("kpi-wall-city", "egov.kpi", {
-        "domain": "budgeting", "metric": "apbd_realization_pct", "opd": "ALL", "period": "2026-11", "value": 71.5,
-        "target": 80.0, "unit": "pct"}, occurred_at=now_iso(1)))
+    publish(
+        client,
+        live_server.settings,
+        make_event(
+            "kpi-wall-city",
+            "egov.kpi",
+            {
+                "domain": "budgeting",
+                "metric": "apbd_realization_pct",
+                "opd": "ALL",
+                "period": "2026-11",
+                "value": 71.5,
+                "target": 80.0,
+                "unit": "pct",
+            },
+            occurred_at=now_iso(1),
+        ),
+    )
     # still open three days on: overdue by two, at the top of the SLA board
-    publish(client, live_server.settings, make_event("MC-WALL-LATE-created", "complaint.created", {
-        "complaint_id": "MC-WALL-LATE", "channel": "app", "category": "sampah", "kecamatan": "Gubeng"},
-        occurred_at=now_iso(3 * 24 * 60 + 30)))
+    publish(
+        client,
+        live_server.settings,
+        make_event(
+            "MC-WALL-LATE-created",
+            "complaint.created",
+            {"complaint_id": "MC-WALL-LATE", "channel": "app", "category": "sampah", "kecamatan": "Gubeng"},
+            occurred_at=now_iso(3 * 24 * 60 + 30),
+        ),
+    )
     return live_server
 
 
@@ -82,8 +105,16 @@ def test_a_published_incident_appears_and_priority_one_brings_112_forward(mornin
     expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-overview\b"))
     client = connect(morning.settings)
     minor = f"112-{uuid.uuid4().hex[:8]}"
-    publish(client, morning.settings, make_event(f"{minor}-reported", "incident.reported", {
-        "incident_id": minor, "category": "flood", "priority": 3, "kecamatan": "Rungkut"}, occurred_at=now_iso()))
+    publish(
+        client,
+        morning.settings,
+        make_event(
+            f"{minor}-reported",
+            "incident.reported",
+            {"incident_id": minor, "category": "flood", "priority": 3, "kecamatan": "Rungkut"},
+            occurred_at=now_iso(),
+        ),
+    )
     started = time.monotonic()
     row = page.locator(".wall-incident", has_text=minor)
     expect(row).to_be_attached(timeout=10_000)
@@ -154,13 +185,33 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
     places = ("Gubeng", "Rungkut", "Sawahan", "Tegalsari", "Kenjeran", "Wiyung")
     for n in range(48):
         tag = uuid.uuid4().hex[:6]
-        publish(client, morning.settings, make_event(f"112-DOM-{tag}-reported", "incident.reported", {
-            "incident_id": f"112-DOM-{tag}", "category": ("flood", "traffic_accident", "medical")[n % 3],
-            "priority": 2 + n % 2, "kecamatan": places[n % len(places)],
-            "lat": -7.26 - n * 0.001, "lon": 112.74 + n * 0.001}, occurred_at=now_iso()))
-        publish(client, morning.settings, make_event(f"MC-DOM-{tag}-created", "complaint.created", {
-            "complaint_id": f"MC-DOM-{tag}", "channel": "app", "category": "sampah", "kecamatan": places[n % 6]},
-            occurred_at=now_iso(60 * 23 + n)))  # due within the hour: onto the SLA board
+        publish(
+            client,
+            morning.settings,
+            make_event(
+                f"112-DOM-{tag}-reported",
+                "incident.reported",
+                {
+                    "incident_id": f"112-DOM-{tag}",
+                    "category": ("flood", "traffic_accident", "medical")[n % 3],
+                    "priority": 2 + n % 2,
+                    "kecamatan": places[n % len(places)],
+                    "lat": -7.26 - n * 0.001,
+                    "lon": 112.74 + n * 0.001,
+                },
+                occurred_at=now_iso(),
+            ),
+        )
+        publish(
+            client,
+            morning.settings,
+            make_event(
+                f"MC-DOM-{tag}-created",
+                "complaint.created",
+                {"complaint_id": f"MC-DOM-{tag}", "channel": "app", "category": "sampah", "kecamatan": places[n % 6]},
+                occurred_at=now_iso(60 * 23 + n),
+            ),
+        )  # due within the hour: onto the SLA board
         page.wait_for_timeout(500)
         if n % 6 == 5:
             samples.append(page.evaluate(COUNT_NODES))

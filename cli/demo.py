@@ -1,0 +1,101 @@
+"""Running the parts together: the ingestor as a thread, and the all-in-one demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+
+from dashboard.settings import Settings
+from data_sources.store.database import engine_for, session_factory, upgrade
+from data_sources.stream.checks import startup_warnings
+from data_sources.stream.connection import connect, describe
+from data_sources.stream.ingest import Ingestor
+
+log = logging.getLogger(__name__)
+
+
+def start_ingestor_thread(settings: Settings, stop: threading.Event, engine=None) -> threading.Thread:
+    engine = engine or engine_for(settings)
+    ingestor = Ingestor(settings, connect(settings), session_factory(engine))
+    thread = threading.Thread(target=ingestor.run, args=(stop,), name="ingestor", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_simulator_thread(
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    seed: int,
+    backfill_days: float,
+    rate: float | None,
+    invalid_share: float = 0.0,
+) -> threading.Thread:
+    from data_sources.simulator.traffic import Simulator, publish_events, run_live
+
+    def work() -> None:
+        client = connect(settings)
+        simulator = Simulator(seed=seed, invalid_share=invalid_share)
+        if backfill_days > 0:
+            started = time.monotonic()
+            history = simulator.backfill(backfill_days, dt.datetime.now(dt.UTC))
+            publish_events(client, settings, history)
+            log.info(
+                "simulator: published %d events of %.1f days of history in %.1f s",
+                len(history),
+                backfill_days,
+                time.monotonic() - started,
+            )
+        run_live(client, settings, simulator, rate, stop)
+
+    thread = threading.Thread(target=work, name="simulator", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float) -> None:
+    """Embedded Redis, SQLite, ingestor, simulator and the web server in one process; Ctrl-C stops all."""
+    from waitress import create_server
+
+    from cli.users import demo_login
+    from web.factory import create_app
+
+    engine = engine_for(settings)
+    upgrade(engine)
+    login_line = demo_login(settings, engine)
+    # starts the embedded Redis before the threads race to do it, and says what is misconfigured
+    startup_warnings(connect(settings), engine, embedded_redis=settings.redis_url is None)
+    stop = threading.Event()
+    threads = [
+        start_ingestor_thread(settings, stop, engine),
+        start_simulator_thread(settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002),
+    ]
+    web = create_server(
+        create_app(settings, engine=engine).server, host=settings.host, port=settings.port, threads=8, ident="pantau"
+    )
+    url = f"http://{settings.host}:{settings.port}/"
+    print(
+        f"\nPantau Surabaya demo is running: open {url}\n  {login_line}\n"
+        f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
+        f"  Ctrl-C stops everything.\n",
+        flush=True,
+    )
+
+    def _interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` and service managers stop it as cleanly as Ctrl-C
+    try:
+        web.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping...", flush=True)
+        stop.set()
+        web.close()
+        for thread in threads:
+            thread.join(timeout=10)
+        engine.dispose()

@@ -1,0 +1,34 @@
+"""The headline figures of a period: complaints and 112 incidents in one document (`kpi --json`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Connection
+
+from dashboard.filters import KpiFilter
+from data_sources.kpi import complaints as kpi_complaints
+from data_sources.kpi import incidents as kpi_incidents
+
+
+def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
+    """Every headline figure of the period as one nested object (the `kpi --json` document).
+
+    Dotted names (complaints.received, incidents.response_p50_min, ...) are paths into it.
+    """
+    complaints = kpi_complaints.period_figures(conn, f, now)
+    by_kecamatan = complaints.pop("by_kecamatan")
+    return {
+        "period": {
+            "from": f.as_dict()["from"],
+            "to": f.as_dict()["to"],
+            "timezone": "Asia/Jakarta",
+            "to_is_exclusive": True,
+            "now": now.isoformat(),
+        },
+        "filters": f.as_dict(),
+        "complaints": complaints,
+        "complaints_by_kecamatan": by_kecamatan,
+        "sla_watch": kpi_complaints.open_sla_states(conn, f, now, settings=settings, limit=0)["counts"],
+        "incidents": kpi_incidents.period_figures(conn, f, now),
+    }

@@ -1,0 +1,195 @@
+"""SQL building blocks of the KPI queries, the same numbers on PostgreSQL and SQLite, and the headline.
+
+Durations are seconds rounded to the millisecond (SQLite's clock resolution) on both databases, so
+that both see identical inputs. Percentiles interpolate linearly between ranks: PostgreSQL's
+percentile_cont; on SQLite the same arithmetic over row_number() and count() windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Float, Integer, and_, case, cast, extract, func, literal, select
+from sqlalchemy.engine import Connection
+
+from dashboard.filters import KpiFilter
+
+JULIAN_UNIX_EPOCH = 2440587.5
+
+
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def seconds_between(conn: Connection, later, earlier):
+    """later - earlier in seconds, rounded to the millisecond, as a float on both databases."""
+    if is_postgres(conn):
+        return cast(func.round(extract("epoch", later - earlier), 3), Float)
+    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
+
+
+def epoch_seconds(conn: Connection, column):
+    """Seconds since 1970 of a stored time (for comparing shares of an SLA span in SQL)."""
+    if is_postgres(conn):
+        return cast(extract("epoch", column), Float)
+    return (func.julianday(column) - JULIAN_UNIX_EPOCH) * 86400.0
+
+
+def utc_param(conn: Connection, value: dt.datetime):
+    """A time bound as the column type stores it (naive UTC text on SQLite, timestamptz on PostgreSQL)."""
+    from data_sources.store.models import UTCDateTime
+
+    return literal(value, UTCDateTime())
+
+
+def percentiles(conn: Connection, value, where, qs: tuple[float, ...], group_by=()) -> dict:
+    """{group key (tuple): [percentile per q]} of `value` over the rows of `where`, non-null values only.
+
+    `value` is a column expression over one table (the FROM follows from it); `group_by` are columns.
+    """
+    if len(group_by) > 1:
+        raise ValueError("percentiles: at most one grouping column")
+    key = group_by[0] if group_by else None
+    found = percentile_sets(conn, [("v", value, where, key)], qs)["v"]
+    return {((k,) if group_by else ()): v for k, v in found.items()}
+
+
+def percentile_sets(conn: Connection, specs, qs: tuple[float, ...]) -> dict:
+    stmt, decode = percentile_sets_statement(conn, specs, qs)
+    return decode(conn.execute(stmt))
+
+
+def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
+    """(statement, decode(result) -> percentile_sets' dict): built once, executed as often as wanted."""
+    """Several percentile sets in one statement (one round trip): {name: {group key: [percentile per q]}}.
+
+    `specs` are (name, value, where, group key or None): the percentiles `qs` of `value` over the rows of
+    `where` (non-null values only), per distinct group key, or once (key None) without one. PostgreSQL:
+    percentile_cont per set, the sets joined by UNION ALL; SQLite: the same interpolation over
+    row_number() and count() windows partitioned by (set, key).
+    """
+    from sqlalchemy import String, null, union_all
+
+    parts = []
+    for name, value, where, key in specs:
+        conds = list(where) + [value.isnot(None)]
+        k = cast(key, String) if key is not None else cast(null(), String)
+        parts.append((literal(name, String()).label("s"), k.label("k"), value.label("v"), conds, key))
+    if is_postgres(conn):
+        # One SELECT: the sets without a group key as aggregates over the rows of their shared conditions
+        # (the same objects in every set's `where`), each with FILTER (the rest); each grouped set as a
+        # scalar subquery returning its groups as a JSON array.
+        plain = [p for p in parts if p[4] is None]
+        grouped = [p for p in parts if p[4] is not None]
+        shared = [c for c in plain[0][3] if all(any(c is d for d in p[3]) for p in plain[1:])] if plain else []
+        cols = []
+        for s_, k, v, conds, key in plain:
+            rest = [c for c in conds if not any(c is d for d in shared)]
+            for q in qs:
+                agg = func.percentile_cont(q).within_group(v.element)
+                cols.append(agg.filter(and_(*rest)) if rest else agg)
+        for s_, k, v, conds, key in grouped:
+            per_group = (
+                select(k, *[func.percentile_cont(q).within_group(v.element).label(f"p{i}") for i, q in enumerate(qs)])
+                .where(*conds)
+                .group_by(key)
+                .subquery()
+            )
+            cols.append(select(func.json_agg(func.json_build_array(*per_group.c))).scalar_subquery())
+        stmt = select(*cols).where(*shared)
+
+        def to_rows(result):
+            values = result.one()
+            rows = []
+            for j, (s_, *_rest) in enumerate(plain):
+                rows.append((s_.element.value, None, *values[j * len(qs) : (j + 1) * len(qs)]))
+            for j, (s_, *_rest) in enumerate(grouped):
+                rows += [(s_.element.value, *g) for g in (values[len(plain) * len(qs) + j] or [])]
+            return rows
+    else:
+        ranked_parts = [
+            select(
+                s_,
+                k,
+                v,
+                (func.row_number().over(partition_by=key, order_by=v.element) - 1).label("rn"),
+                func.count().over(partition_by=key).label("n"),
+            ).where(*conds)
+            for s_, k, v, conds, key in parts
+        ]
+        ranked = (ranked_parts[0] if len(ranked_parts) == 1 else union_all(*ranked_parts)).subquery()
+        picks = []
+        for i, q in enumerate(qs):
+            pos = (ranked.c.n - 1) * q
+            low = cast(pos, Integer)
+            picks += [
+                func.max(case((ranked.c.rn == low, ranked.c.v))).label(f"lo{i}"),
+                func.max(case((ranked.c.rn == low + 1, ranked.c.v))).label(f"hi{i}"),
+                func.max(pos - low).label(f"fr{i}"),
+            ]
+            # NB: pos - low is the same float8 arithmetic percentile_cont does.
+        inner = select(ranked.c.s, ranked.c.k, *picks).group_by(ranked.c.s, ranked.c.k).subquery()
+        outs = [
+            inner.c[f"lo{i}"]
+            + (func.coalesce(inner.c[f"hi{i}"], inner.c[f"lo{i}"]) - inner.c[f"lo{i}"]) * inner.c[f"fr{i}"]
+            for i in range(len(qs))
+        ]
+        stmt = select(inner.c.s, inner.c.k, *outs)
+
+        def to_rows(result):
+            return result.all()
+
+    names = [name for name, *_ in specs]
+
+    def decode(result) -> dict:
+        out: dict = {name: {} for name in names}
+        for r in to_rows(result):
+            if r[-1] is not None:
+                out[r[0]][r[1]] = [_num(x) for x in r[2:]]
+        return out
+
+    return stmt, decode
+
+
+def combine_groups(rows, n_keys: int) -> tuple[list, dict]:
+    """Totals and per-key sums of counts grouped by several keys: one grouped query instead of one per key.
+
+    `rows` are (key1, .., keyN, value1, ..); returns (totals, [{key value: [sums]} per key]).
+    """
+    totals: list = []
+    per_key: list[dict] = [{} for _ in range(n_keys)]
+    for r in rows:
+        values = [0 if v is None else v for v in r[n_keys:]]
+        totals = values if not totals else [a + b for a, b in zip(totals, values)]
+        for i in range(n_keys):
+            acc = per_key[i].get(r[i])
+            per_key[i][r[i]] = values if acc is None else [a + b for a, b in zip(acc, values)]
+    return totals, per_key
+
+
+def _num(x):
+    return None if x is None else float(x)
+
+
+def scaled(value: float | None, divisor: float, digits: int = 4) -> float | None:
+    return None if value is None else round(value / divisor, digits)
+
+
+def period_bounds(column, f: KpiFilter) -> list:
+    conds = []
+    if f.start_utc is not None:
+        conds.append(column >= f.start_utc)
+    if f.end_utc is not None:
+        conds.append(column < f.end_utc)
+    return conds
+
+
+def in_values(column, values: tuple[str, ...], unknown: str | None = None):
+    """column IN values; the token `unknown` (where allowed) matches NULL."""
+    known = [v for v in values if v != unknown]
+    conds = [column.in_(known)] if known else []
+    if unknown is not None and unknown in values:
+        conds.append(column.is_(None))
+    from sqlalchemy import or_
+
+    return or_(*conds) if len(conds) > 1 else conds[0]

@@ -1,0 +1,69 @@
+"""Every Redis key and channel Pantau uses, in one place. All start with PANTAU_STREAM_PREFIX, so two
+deployments can share one Redis and an operator can find (or delete) all of one with a single pattern.
+
+The functions take the settings (only `stream_prefix` is read) so that a caller never writes a key by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+# The streams the ingestor reads, one per source (../shared/EVENTS.md).
+SOURCES = ("complaints", "incidents", "egov")
+
+
+class _HasPrefix(Protocol):
+    stream_prefix: str
+
+
+def stream_key(settings: _HasPrefix, source: str) -> str:
+    return f"{settings.stream_prefix}:{source}"
+
+
+def deadletter_key(settings: _HasPrefix) -> str:
+    return f"{settings.stream_prefix}:deadletter"
+
+
+def health_key(settings: _HasPrefix) -> str:
+    """A hash of the ingestor's counters (read, stored, dead-lettered, ...)."""
+    return f"{settings.stream_prefix}:health"
+
+
+def data_version_key(settings: _HasPrefix) -> str:
+    """The counter bumped after every commit of the ingestor."""
+    return f"{settings.stream_prefix}:data_version"
+
+
+def data_epoch_key(settings: _HasPrefix) -> str:
+    """Drawn anew when Redis comes back empty, so a restarted counter never matches an old version."""
+    return f"{settings.stream_prefix}:data_epoch"
+
+
+def changes_channel(settings: _HasPrefix) -> str:
+    """Pub/sub channel: a message after every commit (the wall benchmark listens to it)."""
+    return f"{settings.stream_prefix}:changes"
+
+
+def kpi_entry_key(settings: _HasPrefix, name: str, digest: str, version: str) -> str:
+    return f"{settings.stream_prefix}:kpi:{name}:{digest}:{version}"
+
+
+def live_snapshot_key(settings: _HasPrefix) -> str:
+    return f"{settings.stream_prefix}:live:snapshot"
+
+
+def embed_published_key(settings: _HasPrefix) -> str:
+    """The embeds' published figures (republished every PANTAU_EMBED_REFRESH_S)."""
+    return f"{settings.stream_prefix}:embed:published"
+
+
+def embed_rate_key(settings: _HasPrefix, client_digest: str) -> str:
+    return f"{settings.stream_prefix}:embed:rate:{client_digest}"
+
+
+def login_failures_by_name_key(settings: _HasPrefix, name_digest: str) -> str:
+    return f"{settings.stream_prefix}:login-failures:name:{name_digest}"
+
+
+def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:
+    return f"{settings.stream_prefix}:login-failures:ip:{address[:64]}"

@@ -1,0 +1,205 @@
+"""The briefing's panel data: the KPI engine's figures for one filter, each panel computed once per
+(filter, data version, clock minute) for every viewer through the KpiCache.
+
+Panels are separate cache entries so that the page's parallel callbacks do not wait for each other: the
+headline (which also feeds the 112 segments and the map), the OPD league, the trends and the
+e-government panel. Everything here is aggregates: no personal_* table is read (see briefing_personal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.engine import Connection
+
+from dashboard import kpi
+from dashboard.briefing import previous_filter
+from dashboard.filters import KpiFilter
+from data_sources.kpi import complaints as kpi_complaints
+from data_sources.kpi import egov as kpi_egov
+from data_sources.kpi import incidents as kpi_incidents
+from data_sources.kpi.cache import KpiCache, clock_bucket
+from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
+from data_sources.kpi.headline import headline
+from data_sources.kpi.incidents import I, incident_where
+from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, seconds_between
+
+CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
+WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
+EGOV_TREND_PERIODS = 12
+UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
+PANELS = ("headline", "previous", "league", "trend", "egov", "opds")
+
+
+def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute: Callable[[], Any]) -> Any:
+    if panel not in PANELS:
+        raise ValueError(panel)
+    key = f"{f.key()}&bucket={clock_bucket(now, CLOCK_BUCKET_S)}"
+    return cache.get_or_compute(f"briefing.{panel}", key, compute)
+
+
+def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
+    """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
+    return headline(conn, f, now, settings)
+
+
+def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+    """The complaint and 112 figures of the period of equal length before `f`'s: a cache entry of its own,
+    computed beside the headline's rather than after it."""
+    prev = previous_filter(f)
+    before = kpi_complaints.period_figures(conn, prev, now)
+    before.pop("by_kecamatan", None)
+    return {
+        "complaints": before,
+        "incidents": kpi_incidents.period_figures(conn, prev, now, groups=False),
+        "filters": prev.as_dict(),
+    }
+
+
+def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> list[dict]:
+    """kpi_complaints.opd_league, each OPD with its complaints received, first-response p50/p90 (hours) and
+    its backlog: complaints open now (any creation date, same value filters) and those past their deadline
+    unanswered."""
+    min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
+    opd = func.coalesce(C.opd, UNASSIGNED)
+    where = complaint_where(f)
+    answered, _, _ = sla_parts(now)
+    league = kpi_complaints.opd_league(conn, f, now, min_sample)
+    response = seconds_between(conn, C.first_response_at, C.created_at)
+    times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
+    received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
+    awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
+    backlog = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            select(opd, func.count(), func.count().filter(awaiting))
+            .where(*complaint_where(f, with_period=False), C.is_open.is_(True))
+            .group_by(opd)
+        ).all()
+    }
+    # Complaints not yet given to a department are shown, last and unranked: "unassigned" is no OPD.
+    league = [r for r in league if r["opd"] != UNASSIGNED] + [
+        {**r, "ranked": False} for r in league if r["opd"] == UNASSIGNED
+    ]
+    out, rank = [], 0
+    for row in league:
+        if row["ranked"]:
+            rank += 1
+        p = times.get(row["opd"], [None, None])
+        open_now, overdue = backlog.get(row["opd"], (0, 0))
+        out.append(
+            {
+                **row,
+                "rank": rank if row["ranked"] else None,
+                "received": int(received.get(row["opd"], 0)),
+                "first_response_p50_h": scaled(p[0], 3600),
+                "first_response_p90_h": scaled(p[1], 3600),
+                "open": open_now,
+                "overdue_open": overdue,
+            }
+        )
+    return out
+
+
+def _bucket(conn, column, weekly: bool):
+    """The WIB day (or the Monday of its week) of a stored UTC time, as YYYY-MM-DD text."""
+    if is_postgres(conn):
+        local = func.timezone("Asia/Jakarta", column)
+        return func.to_char(func.date_trunc("week" if weekly else "day", local), "YYYY-MM-DD")
+    if weekly:
+        return func.date(column, "+7 hours", "weekday 0", "-6 days")
+    return func.date(column, "+7 hours")
+
+
+def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+    """Per day (per week beyond WEEKLY_FROM_DAYS): complaints received, SLA rate, first-response p50 (h),
+    112 reports and response p50/p90 (min), by the same rules as the period figures."""
+    weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
+    answered, within, overdue = sla_parts(now)
+    day = _bucket(conn, C.created_at, weekly)
+    cwhere = complaint_where(f)
+    counts = conn.execute(
+        select(
+            day,
+            func.count(),
+            func.count().filter(within),
+            func.count().filter(answered) + func.count().filter(overdue),
+        )
+        .where(*cwhere)
+        .group_by(day)
+    ).all()
+    response = seconds_between(conn, C.first_response_at, C.created_at)
+    first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
+    iday = _bucket(conn, I.reported_at, weekly)
+    iwhere = incident_where(f)
+    iresp = seconds_between(conn, I.first_arrived_at, I.reported_at)
+    reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
+    ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)], QS)["r"]
+    complaints = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts}
+    buckets = _all_buckets(f, weekly)
+    series = []
+    for b in buckets:
+        received, w, measured = complaints.get(b, (0, 0, 0))
+        fp = first.get(b, [None, None])
+        rp = ipct.get(b, [None, None])
+        series.append(
+            {
+                "bucket": b,
+                "received": received,
+                "within": w,
+                "sla_measured": measured,
+                "sla_pct": kpi.pct(w, measured),
+                "first_response_p50_h": scaled(fp[0], 3600),
+                "incidents": int(reported.get(b, 0)),
+                "response_p50_min": scaled(rp[0], 60),
+                "response_p90_min": scaled(rp[1], 60),
+            }
+        )
+    return {"weekly": weekly, "series": series}
+
+
+def _all_buckets(f: KpiFilter, weekly: bool) -> list[str]:
+    """Every day (or week) of the period, so a day without complaints shows as zero, not as a gap."""
+    day = f.date_from - dt.timedelta(days=f.date_from.weekday()) if weekly else f.date_from
+    step = dt.timedelta(days=7 if weekly else 1)
+    out = []
+    while day < f.date_to:
+        out.append(day.isoformat())
+        day += step
+    return out
+
+
+def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
+    """kpi_egov.latest per OPD (the OPD filter applies; the city row stays) and each city metric's trend."""
+    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings)
+    trends = {}
+    for r in latest:
+        if r["opd"] == kpi_egov.CITY:
+            trends[f"{r['domain']}/{r['metric']}"] = kpi_egov.trend(
+                conn, r["domain"], r["metric"], kpi_egov.CITY, EGOV_TREND_PERIODS
+            )
+    return {"latest": latest, "trends": trends}
+
+
+_OPDS_SKIP_SCAN = text("""
+    WITH RECURSIVE o(opd) AS (
+        (SELECT opd FROM complaints WHERE opd IS NOT NULL ORDER BY opd LIMIT 1)
+        UNION ALL
+        SELECT (SELECT c.opd FROM complaints c WHERE c.opd > o.opd ORDER BY c.opd LIMIT 1) FROM o WHERE o.opd IS NOT NULL
+    ) SELECT opd FROM o WHERE opd IS NOT NULL""")
+
+
+def opd_codes(conn: Connection) -> list[str]:
+    """Department codes seen in complaints and e-government readings: the OPD filter's choices.
+
+    PostgreSQL reads a DISTINCT by scanning the whole index; the recursive query jumps from one code to
+    the next in ix_complaints_opd_created instead (a few dozen probes). SQLite skip-scans on its own."""
+    if is_postgres(conn):
+        found = {r[0] for r in conn.execute(_OPDS_SKIP_SCAN)}
+    else:
+        found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
+    found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
+    return sorted(found)

@@ -1,0 +1,206 @@
+"""The gate: one before_request that every request of the Flask server passes.
+
+Open to anyone: /login, /logout, static files (/assets/, /_dash-component-suites/, /_favicon.ico) and
+everything under /embed (the public embeds: anonymous, aggregates only, no cookie). Everything else needs
+a logged-in user. Without one, a page is redirected to /login?next=<where it was going>, and a Dash request
+(/_dash-update-component, /_dash-layout, /_dash-dependencies, any /_...) gets 401 JSON: a callback's answer
+must never be a login page, and assets/auth.js reloads the page so the browser lands on the login.
+
+The wall token (PANTAU_WALL_TOKEN): /wall?token=T, compared in constant time, gives a session that may see
+the wall page, its pulse (/_wall/pulse) and the wall's callbacks only: every output of its /_dash-update-component requests must
+be a `wall-*` component, or the page router asked for /wall. A wrong token counts as a failed login of the
+client's address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from urllib.parse import urlencode
+
+import flask
+import redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from callbacks.access import current_services, current_user
+from web.login_throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/embed"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/")
+# Paths whose responses must never carry or refresh the session cookie (anonymous by design).
+COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
+WALL_PATHS = frozenset({"/wall", "/wall/"})
+WALL_PULSE_PATH = "/_wall/pulse"  # the wall's data-version check (callbacks/wall.py, pulse)
+WALL_ID_PREFIX = "wall-"
+# What a wall-only session may fetch besides the wall page and its callbacks: the app shell (an empty page
+# container and the callback graph: no data).
+WALL_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
+PAGES_ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
+_SESSION_WALL = "wall"
+
+
+def is_public(path: str) -> bool:
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return False  # no "/embed/../wall" slipping past on a prefix
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def is_cookieless(path: str) -> bool:
+    return path == "/embed" or (path.startswith(COOKIELESS_PREFIXES) and is_public(path))
+
+
+def client_address() -> str:
+    # request.remote_addr is the client's own once ProxyFix (PANTAU_PROXY_COUNT) has read X-Forwarded-For
+    return flask.request.remote_addr or "unknown"
+
+
+# --- the wall token --------------------------------------------------------------------------------
+
+
+def _token_fingerprint(token: str) -> str:
+    # what the (readable, signed) session cookie holds: changing the token ends every wall session
+    return hmac.new(b"pantau wall token", token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _wall_session_ok(wall_token: str | None) -> bool:
+    held = flask.session.get(_SESSION_WALL)
+    return (
+        wall_token is not None and isinstance(held, str) and hmac.compare_digest(held, _token_fingerprint(wall_token))
+    )
+
+
+def _token_matches(given: str, wall_token: str | None) -> bool:
+    return wall_token is not None and hmac.compare_digest(given.encode(), wall_token.encode())
+
+
+def start_wall_session(wall_token: str) -> None:
+    flask.session.clear()
+    flask.session.permanent = True
+    flask.session[_SESSION_WALL] = _token_fingerprint(wall_token)
+
+
+def output_ids(output: str) -> list[str]:
+    """Component ids of a callback key as Dash builds it: 'id.prop' or '..id1.prop1...id2.prop2..'."""
+    parts = output[2:-2].split("...") if output.startswith("..") and output.endswith("..") else [output]
+    return [part.rsplit(".", 1)[0] for part in parts]
+
+
+def _flat(items) -> list:
+    if isinstance(items, dict):
+        return [items]
+    if isinstance(items, list):
+        return [leaf for item in items for leaf in _flat(item)]
+    return [items]
+
+
+def wall_callback_allowed(body: object) -> bool:
+    """Whether a /_dash-update-component body only asks for the wall's own outputs (or the /wall page)."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return False
+    ids = output_ids(body["output"])
+    declared = _flat(body.get("outputs", []))
+    if not all(isinstance(o, dict) for o in declared):
+        return False
+    if all(isinstance(i, str) and i.startswith(WALL_ID_PREFIX) for i in ids):
+        return all(isinstance(o.get("id"), str) and o["id"].startswith(WALL_ID_PREFIX) for o in declared)
+    if set(ids) == PAGES_ROUTER_IDS:
+        # the page router renders the layout of the path it is given: only the wall's
+        pathnames = [
+            i.get("value")
+            for i in _flat(body.get("inputs", []))
+            if isinstance(i, dict) and i.get("id") == "_pages_location" and i.get("property") == "pathname"
+        ]
+        return len(pathnames) == 1 and pathnames[0] in WALL_PATHS
+    return False
+
+
+def _wall_request_allowed() -> bool:
+    request = flask.request
+    if request.path in WALL_PATHS or request.path in WALL_SHELL or request.path == WALL_PULSE_PATH:
+        return request.method in ("GET", "HEAD")
+    if request.path == "/_dash-update-component" and request.method == "POST":
+        return wall_callback_allowed(request.get_json(silent=True))
+    return False
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/_")
+
+
+def _json_error(status: int, error: str, **extra):
+    response = flask.jsonify({"error": error, **extra})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login_redirect(**extra):
+    request = flask.request
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]  # a wall token stays out of it
+    query = {"next": f"{request.path}?{urlencode(kept)}" if kept else request.path}
+    lang = request.args.get("lang")
+    if lang in ("id", "en"):
+        query["lang"] = lang
+    query.update(extra)
+    return flask.redirect(f"/login?{urlencode(query)}", code=302)
+
+
+def _login_required():
+    request = flask.request
+    if _is_api(request.path) or request.method not in ("GET", "HEAD"):
+        return _json_error(401, "login_required", login="/login")
+    return login_redirect()
+
+
+def gate():
+    request = flask.request
+    if is_public(request.path):
+        return None
+    app = current_services()
+    wall_token = app.settings.wall_token
+    try:
+        if current_user() is not None:
+            return None
+    except SQLAlchemyError as exc:
+        log.warning("gate: users table unavailable (%s)", type(exc).__name__)
+        if _is_api(request.path):
+            return _json_error(503, "unavailable")
+        return flask.Response(
+            "Pantau Surabaya: database unavailable, retry shortly.",
+            503,
+            {"Retry-After": "5", "Content-Type": "text/plain; charset=utf-8"},
+        )
+    if _wall_session_ok(wall_token):
+        if _wall_request_allowed():
+            return None
+        if _is_api(request.path):
+            return _json_error(403, "forbidden")
+        return login_redirect()
+    token = request.args.get("token")
+    if request.path in WALL_PATHS and request.method == "GET" and token is not None and wall_token is not None:
+        return _try_wall_token(token, wall_token)
+    return _login_required()
+
+
+def _try_wall_token(token: str, wall_token: str):
+    app = current_services()
+    throttle = LoginThrottle(app.redis, app.settings)
+    address = client_address()
+    try:
+        if throttle.locked_for(None, address):
+            return login_redirect(error="locked")
+        if _token_matches(token, wall_token):
+            start_wall_session(wall_token)
+            return None  # the page itself is served; the token stays in the URL, so a reload gets back in
+        throttle.failed(None, address)
+    except redis.RedisError as exc:
+        log.warning("gate: login throttle unavailable (%s)", type(exc).__name__)
+        return login_redirect(error="unavailable")
+    log.warning("gate: wrong wall token from %s", address)
+    return login_redirect(error="wall")
