@@ -226,7 +226,9 @@ def test_every_embed_response_carries_the_csp_and_no_cookie(client, app):
         assert f"frame-ancestors 'self' {ORIGIN}" in csp, r.request.path
         assert "default-src 'self'" in csp and "object-src 'none'" in csp
         assert "Set-Cookie" not in r.headers
-    assert "Content-Security-Policy" not in client.get("/").headers  # the main app is not framed by portals
+    # the main app is not framed by portals: its own policy (web/security_headers.py) frames nowhere
+    main_csp = client.get("/").headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in main_csp and ORIGIN not in main_csp
 
 
 def test_caching_headers_and_one_computation_per_publication(client, app, store):

@@ -60,7 +60,7 @@ def test_ten_walls_cost_one_computation_and_one_map(engine, settings, redis_clie
     caches = [KpiCache(redis_client, settings) for _ in range(10)]
     snaps = [wall_feed.shared_wall_snapshot(redis_client, engine, settings, NOW, cache) for cache in caches]
     assert sum(c.computations for c in caches) == 1 and all(s == snaps[0] for s in snaps)
-    figures = [wall_feed.shared_wall_map(redis_client, settings, snaps[0], "id", cache) for cache in caches]
+    figures = [wall_callbacks.shared_wall_map(redis_client, settings, snaps[0], "id", cache) for cache in caches]
     assert sum(c.computations for c in caches) == 2 and figures[0]["layout"]["map"]["style"]["sources"] == {}
 
 
@@ -219,7 +219,7 @@ def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, kn
     ],
 )
 def test_url_parameters_are_checked(query, pin, rotate_ms):
-    page = wall_layout.layout(**query)
+    page = wall_layout.layout(query)
     config = next(c for c in page.children if getattr(c, "id", None) == wall_layout.ids.config).data
     assert (config["pin"], config["rotate_ms"]) == (pin, rotate_ms)
     assert f"scene-{pin or 'overview'}" in page.className
