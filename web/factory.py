@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
         app._setup_server()
     embed = embed_app.create(server, settings)  # the public embeds: a Dash app of its own at /embed/
 
-    app_csp = security_headers.app_policy(app.csp_hashes())
+    # Dash pages adds its inline scripts (the page title's clientside callback) on the first request, so
+    # the main app's script hashes are read per response (a few microseconds), not once here.
     embed_csp = embed_app.content_security_policy(embed, settings)
-    security_headers.install(server, lambda: app_csp, lambda: embed_csp)
+    security_headers.install(server, lambda: security_headers.app_policy(tuple(app.csp_hashes())), lambda: embed_csp)
     return app

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import flask
@@ -20,7 +21,8 @@ import flask
 EMBED_PREFIX = "/embed"
 
 
-def app_policy(script_hashes: list[str]) -> str:
+@functools.lru_cache(maxsize=8)
+def app_policy(script_hashes: tuple[str, ...]) -> str:
     scripts = " ".join(["'self'", *script_hashes, "'unsafe-eval'"])  # csp_hashes() come quoted
     # Plotly writes <style> elements and MapLibre runs its workers from blob: URLs.
     return (
