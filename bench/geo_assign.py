@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 
 from data_sources.geo import boundaries as geo
+from data_sources.geo import locator as geo_locator
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
 POINTS = 100_000
@@ -34,7 +35,7 @@ def _best(func, repeats: int = REPEATS) -> float:
 
 
 def run(points: int = POINTS, seed: int = 7) -> dict:
-    geo.clear_caches()
+    geo_locator.clear_caches()
     started = time.perf_counter()
     schematic = geo.schematic_boundaries()
     schematic_build = time.perf_counter() - started
@@ -49,9 +50,9 @@ def run(points: int = POINTS, seed: int = 7) -> dict:
     lons = rng.uniform(x0 - 0.03, x1 + 0.03, points)
     lats = rng.uniform(y0 - 0.03, y1 + 0.03, points)
 
-    locator = geo.PolygonLocator(official)
-    with_kelurahan = geo.PolygonLocator(official, official_kelurahan)
-    schematic_locator = geo.PolygonLocator(schematic)
+    locator = geo_locator.PolygonLocator(official)
+    with_kelurahan = geo_locator.PolygonLocator(official, official_kelurahan)
+    schematic_locator = geo_locator.PolygonLocator(schematic)
     city = official.frame.union_all()
     shapely.prepare(city)
 

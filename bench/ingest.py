@@ -15,7 +15,8 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from dashboard.settings import Settings
-from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.simulator.publish import publish_events
+from data_sources.simulator.traffic import Simulator
 from data_sources.store.database import make_engine, session_factory, upgrade
 from data_sources.store.models import Base, ProcessedEvent
 from data_sources.stream.connection import connect

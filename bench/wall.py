@@ -30,7 +30,8 @@ from pathlib import Path
 from bench.common import CpuShares, percentile
 from dashboard.settings import Settings
 from data_sources.redis_keys import changes_channel
-from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.simulator.publish import publish_events
+from data_sources.simulator.traffic import Simulator
 from data_sources.stream.connection import connect
 from data_sources.stream.producer import publish
 from tests.support.services import CHROMIUM, CHROMIUM_ARGS, PostgresDatabase, free_port, port_open

@@ -37,6 +37,7 @@ from data_sources.kpi.cache import cache_for
 from data_sources.views import briefing as briefing_data
 from data_sources.views import briefing_personal
 from layouts import briefing as view_layout
+from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
 from layouts.briefing import ids
 
@@ -283,9 +284,9 @@ def kecamatan_map(search):
     try:
         data = panel_data("headline", view.filter, now)
     except FAILURES:
-        return view_layout.map_graph(panels.empty_figure(i18n.t("briefing.error", view.lang)), key)
+        return view_layout.map_graph(figures.empty_figure(i18n.t("briefing.error", view.lang)), key)
     boundaries = geo.boundaries_for(app.settings, "kecamatan")
-    figure = panels.map_figure(
+    figure = figures.map_figure(
         data["complaints_by_kecamatan"],
         geo.browser_geojson(boundaries),
         schematic=boundaries.schematic,
@@ -312,9 +313,9 @@ def trend(search):
     try:
         data = panel_data("trend", view.filter, now)
     except FAILURES:
-        return panels.empty_figure(i18n.t("briefing.error", view.lang)), ""
+        return figures.empty_figure(i18n.t("briefing.error", view.lang)), ""
     note = i18n.t("briefing.trend.weekly" if data["weekly"] else "briefing.trend.daily", view.lang)
-    return panels.trend_figure(data, view.lang), note
+    return figures.trend_figure(data, view.lang), note
 
 
 def egov(search):
@@ -324,9 +325,9 @@ def egov(search):
     try:
         data = panel_data("egov", KpiFilter(opd=view.filter.opd), now)
     except FAILURES:
-        return dash.no_update, [], panels.empty_figure(i18n.t("briefing.error", view.lang))
+        return dash.no_update, [], figures.empty_figure(i18n.t("briefing.error", view.lang))
     columns, rows = panels.egov_pivot(data["latest"], view.lang)
-    return columns, rows, panels.egov_trend_figure(data, view.lang)
+    return columns, rows, figures.egov_trend_figure(data, view.lang)
 
 
 def complaints(search):

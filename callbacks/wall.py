@@ -52,6 +52,7 @@ from data_sources.services import Services
 from data_sources.stream.health import stream_health
 from data_sources.views.wall import next_refresh_at, shared_wall_snapshot, wall_map_key
 from layouts import wall as view
+from layouts import wall_panels
 from layouts.wall import PULSE_PATH, ids
 from layouts.wall_map import MAP_SCALES, wall_map
 
@@ -157,11 +158,11 @@ def refresh(poll: Any, search: Any, known: Any):
     shown = known.get("shown") if isinstance(known, dict) and known.get("lang") == lang else None
     shown = shown if isinstance(shown, dict) else {}
     panels = {
-        "tiles": view.tiles(snapshot, lang),
-        "ticker": view.ticker(snapshot, lang),
-        "sla": view.sla_board(snapshot, lang),
-        "egov": view.egov_strip(snapshot, lang),
-        "health": view.health_line(health, lang),
+        "tiles": wall_panels.tiles(snapshot, lang),
+        "ticker": wall_panels.ticker(snapshot, lang),
+        "sla": wall_panels.sla_board(snapshot, lang),
+        "egov": wall_panels.egov_strip(snapshot, lang),
+        "health": wall_panels.health_line(health, lang),
     }
     outputs, new_shown = [], {}
     for name in PANELS:
@@ -192,7 +193,7 @@ def digest(component: Any) -> str:
     return hashlib.blake2b(body, digest_size=6).hexdigest()
 
 
-def panel_state(panel: view.Panel) -> dict[str, Any]:
+def panel_state(panel: wall_panels.Panel) -> dict[str, Any]:
     return {
         "head": [digest(part) for part in panel.head],
         "rows": None if panel.rows is None else [[key, digest(row)] for key, row in panel.rows],
@@ -200,7 +201,7 @@ def panel_state(panel: view.Panel) -> dict[str, Any]:
     }
 
 
-def panel_update(panel: view.Panel, shown: Any) -> tuple[Any, dict[str, Any]]:
+def panel_update(panel: wall_panels.Panel, shown: Any) -> tuple[Any, dict[str, Any]]:
     """(what to send for this panel, its new state): no_update, a Patch of the changed parts, or the whole
     panel when the browser's claim does not fit it (first answer, another language, a forged claim)."""
     state = panel_state(panel)

@@ -47,7 +47,8 @@ def ingest(settings: Settings, args) -> int:
 def simulate(settings: Settings, args) -> int:
     import datetime as dt
 
-    from data_sources.simulator.traffic import Simulator, publish_events, run_live
+    from data_sources.simulator.publish import publish_events, run_live
+    from data_sources.simulator.traffic import Simulator
     from data_sources.stream.connection import connect
 
     client = connect(settings)

@@ -20,6 +20,7 @@ from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES, INCIDENT_CATEGORIES
 from dashboard.i18n import t
 from dashboard.reference import kecamatan
 from dashboard.settings import Settings
+from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
 
 
@@ -192,7 +193,7 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                                     html.Div(
                                         className="briefing-map",
                                         children=[
-                                            html.Div(map_graph(panels.empty_figure(), "empty"), id=ids.map),
+                                            html.Div(map_graph(figures.empty_figure(), "empty"), id=ids.map),
                                             html.Img(className="briefing-map-print", alt=t("briefing.panel.map", lang)),
                                         ],
                                     ),
@@ -213,7 +214,7 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                                     dcc.Graph(
                                         id=ids.trend,
                                         className="briefing-trend",
-                                        figure=panels.empty_figure(),
+                                        figure=figures.empty_figure(),
                                         config={"displayModeBar": False},
                                     ),
                                 ],
@@ -233,7 +234,7 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                                     dcc.Graph(
                                         id=ids.egov_trend,
                                         className="briefing-egov-trend",
-                                        figure=panels.empty_figure(),
+                                        figure=figures.empty_figure(),
                                         config={"displayModeBar": False},
                                     ),
                                     html.P(t("briefing.egov.note", lang), className="briefing-note"),

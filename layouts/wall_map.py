@@ -8,7 +8,8 @@ from typing import Any
 
 from dashboard import kecamatan_facts
 from data_sources.geo.boundaries import Boundaries, browser_geojson
-from layouts.map_figures import fit_view, incidents_figure
+from layouts.map_figures import fit_view
+from layouts.map_incidents import incidents_figure
 
 MIN_MAP_TEXT_PX = 20
 MAP_PANEL_PX = (944, 664)  # the map panel of the overview and 112 scenes at 1920x1080 (assets/wall.css)

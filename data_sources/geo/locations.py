@@ -26,10 +26,10 @@ NOT_GIVEN = ResolvedLocation(None, None, "none")
 
 
 def default_locator():
-    """The schematic map's locator (data_sources.geo.boundaries), for callers that have no settings."""
-    from data_sources.geo import boundaries as geo
+    """The schematic map's locator (data_sources.geo.locator), for callers that have no settings."""
+    from data_sources.geo.locator import locator_for
 
-    return geo.locator_for(None)
+    return locator_for(None)
 
 
 def resolve(

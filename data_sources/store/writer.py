@@ -3,71 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import events as ev
-from dashboard.lifecycle import (
-    ComplaintState,
-    IncidentEventFact,
-    StatusEvent,
-    advance_complaint,
-    complaint_state,
-    incident_state,
-)
 from dashboard.sla import SlaPolicy, policy_from_settings
-from data_sources.geo import locations
+from data_sources.store.batch import (
+    Accepted,
+    BatchResult,
+    Refused,
+    dialect_insert,
+    insert_rows,
+)
+from data_sources.store.lifecycles import store_complaints, store_incidents
 from data_sources.store.models import (
     Complaint,
-    ComplaintStatusEvent,
     DeadLetter,
     EgovReading,
     Incident,
-    IncidentEvent,
-    PersonalComplaintNote,
-    PersonalComplaintReporter,
-    PersonalIncidentCaller,
     ProcessedEvent,
 )
 
 # calendar time, 24 hours unless the event says otherwise: the contract's default
 DEFAULT_SLA_POLICY = policy_from_settings(None)
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """A stream entry whose event passed validation."""
-
-    stream: str
-    entry_id: str
-    event: ev.Event
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A stream entry that goes to the dead-letter stream."""
-
-    stream: str
-    entry_id: str
-    raw: str
-    reason: str
-
-
-@dataclass
-class BatchResult:
-    stored: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    duplicates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    refused: list[Refused] = field(default_factory=list)
-
-
-def dialect_insert(session: Session, model):
-    """An INSERT with the dialect's ON CONFLICT clauses, on the model's table (Core, not the ORM)."""
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model.__table__)
 
 
 def subject_of(event: ev.Event) -> str:
@@ -135,12 +94,12 @@ def apply_batch(
 
     fresh = _refuse_recreated(session, fresh, refuse)
     now = _now()
-    _store_complaints(session, fresh, now, locator, sla or DEFAULT_SLA_POLICY)
-    _store_incidents(session, fresh, now, locator)
+    store_complaints(session, fresh, now, locator, sla or DEFAULT_SLA_POLICY)
+    store_incidents(session, fresh, now, locator)
     _store_egov(session, fresh)
 
     if fresh:
-        _insert_rows(
+        insert_rows(
             session,
             ProcessedEvent,
             [
@@ -196,305 +155,6 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
                 keep.append(a)
     refused_ids = {id(a) for a in fresh if a.event.type in creators} - {id(a) for a in keep}
     return [a for a in fresh if id(a) not in refused_ids]
-
-
-def _personal_values(**values) -> dict | None:
-    return values if any(v is not None for v in values.values()) else None
-
-
-def _store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, locator, sla: SlaPolicy) -> None:
-    created = [a.event for a in fresh if a.event.type == "complaint.created"]
-    statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
-    if not created and not statuses:
-        return
-    places = locations.resolve_many(
-        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator
-    )
-    rows, personal = [], []
-    for e, place in zip(created, places):
-        d = e.data
-        hours = sla.hours_for(d.category, d.sla_hours)
-        rows.append(
-            dict(
-                complaint_id=d.complaint_id,
-                created_event_id=e.event_id,
-                channel=d.channel,
-                category=d.category,
-                created_opd=d.opd,
-                opd=d.opd,
-                kecamatan_code=place.kecamatan_code,
-                kelurahan_code=place.kelurahan_code,
-                location_method=place.method,
-                lat=d.lat if place.known else None,
-                lon=d.lon if place.known else None,
-                sla_hours=hours,
-                created_at=e.occurred_at,
-                due_at=sla.due_at(e.occurred_at, hours),
-                status="received",
-                status_at=e.occurred_at,
-                reopened_count=0,
-                is_open=True,
-                updated_at=now,
-            )
-        )
-        r = d.reporter
-        values = _personal_values(
-            name=r.name if r else None,
-            phone=r.phone if r else None,
-            email=r.email if r else None,
-            nik=r.nik if r else None,
-            address=r.address if r else None,
-            text=d.text,
-        )
-        if values:
-            personal.append(dict(complaint_id=d.complaint_id, **values))
-    if rows:
-        _insert_rows(session, Complaint, rows)
-    if personal:
-        _insert_rows(session, PersonalComplaintReporter, personal)
-    if statuses:
-        _insert_rows(
-            session,
-            ComplaintStatusEvent,
-            [
-                dict(
-                    event_id=e.event_id,
-                    complaint_id=e.data.complaint_id,
-                    status=e.data.status,
-                    opd=e.data.opd,
-                    reply_channel=e.data.reply_channel,
-                    occurred_at=e.occurred_at,
-                )
-                for e in statuses
-            ],
-        )
-        notes = [
-            dict(event_id=e.event_id, complaint_id=e.data.complaint_id, note=e.data.note)
-            for e in statuses
-            if e.data.note
-        ]
-        if notes:
-            _insert_rows(session, PersonalComplaintNote, notes)
-    new_events: dict[str, list[StatusEvent]] = defaultdict(list)
-    for seq, e in enumerate(statuses):
-        d = e.data
-        new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
-    reconcile_complaints(
-        session,
-        {e.data.complaint_id for e in created} | set(new_events),
-        now,
-        new_events=new_events,
-        created={e.data.complaint_id for e in created},
-    )
-
-
-LIFECYCLE_COLUMNS = (
-    "status",
-    "status_at",
-    "opd",
-    "first_response_at",
-    "first_response_channel",
-    "resolved_at",
-    "reopened_count",
-    "is_open",
-)
-
-
-def reconcile_complaints(
-    session: Session,
-    complaint_ids: set[str],
-    now: dt.datetime,
-    *,
-    new_events: dict[str, list[StatusEvent]] | None = None,
-    created: set[str] = frozenset(),
-) -> None:
-    """Bring the lifecycle fields of these complaints up to date with their status events.
-
-    Events that happened after everything a stored complaint holds are folded onto its row (the common case:
-    events arrive in order). A complaint created in this batch, one whose events came out of order, or one
-    called without its new events is re-derived from its whole stored history. The rows are locked first
-    (PostgreSQL), so two ingestors touching one complaint take turns and the second sees the first's events.
-    """
-    if not complaint_ids:
-        return
-    new_events = new_events or {}
-    complaint = Complaint.__table__
-    stored = {
-        row.complaint_id: row
-        for row in session.execute(
-            select(
-                complaint.c.complaint_id,
-                complaint.c.created_at,
-                complaint.c.created_opd,
-                *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
-            )
-            .where(complaint.c.complaint_id.in_(sorted(complaint_ids)))
-            .order_by(complaint.c.complaint_id)
-            .with_for_update()
-        )
-    }
-    if not stored:
-        return  # status events of complaints not created yet wait for their creation
-    states: dict[str, ComplaintState] = {}
-    rederive = []
-    for cid, row in stored.items():
-        events = new_events.get(cid)
-        if cid in created or not events or min(e.occurred_at for e in events) <= row.status_at:
-            rederive.append(cid)
-        else:
-            states[cid] = advance_complaint(
-                ComplaintState(**{name: row._mapping[name] for name in LIFECYCLE_COLUMNS}), events
-            )
-    if rederive:
-        history: dict[str, list[StatusEvent]] = defaultdict(list)
-        for row in session.execute(
-            select(
-                ComplaintStatusEvent.complaint_id,
-                ComplaintStatusEvent.id,
-                ComplaintStatusEvent.occurred_at,
-                ComplaintStatusEvent.status,
-                ComplaintStatusEvent.opd,
-                ComplaintStatusEvent.reply_channel,
-            ).where(ComplaintStatusEvent.complaint_id.in_(rederive))
-        ):
-            history[row.complaint_id].append(
-                StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel)
-            )
-        for cid in rederive:
-            states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
-    updates = [
-        dict(complaint_id=cid, **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS}, updated_at=now)
-        for cid, state in states.items()
-        if any(getattr(state, name) != stored[cid]._mapping[name] for name in LIFECYCLE_COLUMNS)
-    ]
-    _update_by_key(session, complaint, "complaint_id", updates)
-
-
-def _store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
-    reported = [a.event for a in fresh if a.event.type == "incident.reported"]
-    lifecycle = [
-        a.event for a in fresh if a.event.type in ("incident.dispatched", "incident.arrived", "incident.closed")
-    ]
-    if not reported and not lifecycle:
-        return
-    places = locations.resolve_many(
-        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator
-    )
-    rows, personal = [], []
-    for e, place in zip(reported, places):
-        d = e.data
-        rows.append(
-            dict(
-                incident_id=d.incident_id,
-                reported_event_id=e.event_id,
-                category=d.category,
-                priority=d.priority,
-                kecamatan_code=place.kecamatan_code,
-                kelurahan_code=place.kelurahan_code,
-                location_method=place.method,
-                lat=d.lat if place.known else None,
-                lon=d.lon if place.known else None,
-                reported_at=e.occurred_at,
-                call_answered_at=d.call_answered_at.astimezone(dt.UTC) if d.call_answered_at else None,
-                status="reported",
-                units_dispatched=0,
-                is_active=True,
-                updated_at=now,
-            )
-        )
-        values = _personal_values(
-            name=d.caller.name if d.caller else None,
-            phone=d.caller.phone if d.caller else None,
-            description=d.description,
-        )
-        if values:
-            personal.append(dict(incident_id=d.incident_id, **values))
-    if rows:
-        _insert_rows(session, Incident, rows)
-    if personal:
-        _insert_rows(session, PersonalIncidentCaller, personal)
-    if lifecycle:
-        _insert_rows(
-            session,
-            IncidentEvent,
-            [
-                dict(
-                    event_id=e.event_id,
-                    incident_id=e.data.incident_id,
-                    kind=e.type.split(".", 1)[1],
-                    unit=getattr(e.data, "unit", None),
-                    agency=getattr(e.data, "agency", None),
-                    outcome=getattr(e.data, "outcome", None),
-                    occurred_at=e.occurred_at,
-                )
-                for e in lifecycle
-            ],
-        )
-    reconcile_incidents(session, {e.data.incident_id for e in reported} | {e.data.incident_id for e in lifecycle}, now)
-
-
-def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.datetime) -> None:
-    """Re-derive dispatch, arrival and closing of these incidents from all their stored events."""
-    if not incident_ids:
-        return
-    # Locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock.
-    present = list(
-        session.scalars(
-            select(Incident.incident_id)
-            .where(Incident.incident_id.in_(sorted(incident_ids)))
-            .order_by(Incident.incident_id)
-            .with_for_update()
-        )
-    )
-    if not present:
-        return  # lifecycle events of incidents not reported yet wait for the report
-    history: dict[str, list[IncidentEventFact]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            IncidentEvent.incident_id,
-            IncidentEvent.id,
-            IncidentEvent.occurred_at,
-            IncidentEvent.kind,
-            IncidentEvent.unit,
-            IncidentEvent.outcome,
-        ).where(IncidentEvent.incident_id.in_(present))
-    ):
-        history[row.incident_id].append(IncidentEventFact(row.occurred_at, row.id, row.kind, row.unit, row.outcome))
-    updates = []
-    for iid in present:
-        state = incident_state(history[iid])
-        updates.append(
-            dict(
-                incident_id=iid,
-                status=state.status,
-                first_dispatched_at=state.first_dispatched_at,
-                first_arrived_at=state.first_arrived_at,
-                closed_at=state.closed_at,
-                outcome=state.outcome,
-                units_dispatched=state.units_dispatched,
-                is_active=state.is_active,
-                updated_at=now,
-            )
-        )
-    _update_by_key(session, Incident.__table__, "incident_id", updates)
-
-
-def _insert_rows(session: Session, model, rows: list[dict]) -> None:
-    """A Core executemany on the model's table (the ORM's bulk path would issue a statement per row here;
-    multi-row VALUES statements cost more to compile than they save, measured on both databases)."""
-    session.execute(insert(model.__table__), rows)
-
-
-def _update_by_key(session: Session, table, key: str, rows: list[dict]) -> None:
-    """One executemany UPDATE ... WHERE key = ?; the rows carry the key and the new values."""
-    if not rows:
-        return
-    statement = (
-        update(table)
-        .where(table.c[key] == bindparam(f"new_{key}"))
-        .values({name: bindparam(f"new_{name}") for name in rows[0] if name != key})
-    )
-    session.execute(statement, [{f"new_{k}": v for k, v in row.items()} for row in rows])
 
 
 def _store_egov(session: Session, fresh: list[Accepted]) -> None:

@@ -27,7 +27,8 @@ from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
 from data_sources import redis_keys
 from data_sources.redis_keys import SOURCES, changes_channel, data_version_key, health_key
-from data_sources.store.writer import Accepted, BatchResult, Refused, apply_batch
+from data_sources.store.batch import Accepted, BatchResult, Refused
+from data_sources.store.writer import apply_batch
 from data_sources.stream.retention import trim_streams
 
 log = logging.getLogger(__name__)
@@ -266,7 +267,7 @@ class Ingestor:
     def locator(self):
         """Points to kecamatan: the official boundaries when configured, else the schematic map."""
         if self._locator is None:
-            from data_sources.geo.boundaries import locator_for
+            from data_sources.geo.locator import locator_for
 
             self._locator = locator_for(self.settings)
         return self._locator

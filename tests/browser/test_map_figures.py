@@ -20,6 +20,7 @@ import pytest
 from dashboard import kecamatan_facts, reference
 from data_sources.geo import boundaries as geo
 from layouts import map_figures as mf
+from layouts import map_incidents as mi
 from tests.support.services import free_port
 
 GEO = Path(__file__).resolve().parents[3] / "shared" / "geo"
@@ -38,7 +39,7 @@ def schematic_geojson():
 
 def _incidents() -> list[dict]:
     kec = reference.kecamatan()
-    categories = list(mf.CATEGORY_STYLE)
+    categories = list(mi.CATEGORY_STYLE)
     return [
         {
             "incident_id": f"INC-{i}",
@@ -68,7 +69,7 @@ def _figures(official_geojson, schematic_geojson):
             yield mf.choropleth_figure(
                 _values(), geojson, title="Aduan", unit="aduan", lang="id", schematic=schematic, theme=theme
             )
-            yield mf.incidents_figure(
+            yield mi.incidents_figure(
                 _incidents(), kecamatan_facts.fire_posts(), geojson, "id", theme=theme, schematic=schematic
             )
 
@@ -97,7 +98,7 @@ def test_the_default_maps_request_nothing_from_the_network(official_geojson, sch
 
 def test_a_configured_tile_style_is_used_as_given(official_geojson):
     url = "https://peta.surabaya.go.id/styles/pantau.json"
-    fig = mf.incidents_figure(_incidents(), [], official_geojson, "id", style=url)
+    fig = mi.incidents_figure(_incidents(), [], official_geojson, "id", style=url)
     assert fig["layout"]["map"]["style"] == url
     assert fig["data"][0]["marker"]["opacity"] < 0.5  # the city's own map shows through
     assert mf.map_style("carto-positron") == "carto-positron"
@@ -143,19 +144,19 @@ def test_the_schematic_map_says_so(schematic_geojson, official_geojson):
     assert "Peta skematis" in notes(
         mf.choropleth_figure({}, schematic_geojson, title=None, unit="", lang="id", schematic=True)
     )
-    assert "Schematic map" in notes(mf.incidents_figure([], [], schematic_geojson, "en", schematic=True))
+    assert "Schematic map" in notes(mi.incidents_figure([], [], schematic_geojson, "en", schematic=True))
     assert "skematis" not in notes(
         mf.choropleth_figure({}, official_geojson, title=None, unit="", lang="id", schematic=False)
     )
 
 
 def test_categories_differ_in_shape_and_colour_and_priority_in_size():
-    shapes = [s for s, _ in mf.CATEGORY_STYLE.values()]
-    colours = [c for _, c in mf.CATEGORY_STYLE.values()]
+    shapes = [s for s, _ in mi.CATEGORY_STYLE.values()]
+    colours = [c for _, c in mi.CATEGORY_STYLE.values()]
     assert len(set(shapes)) == len(shapes) and len(set(colours)) == len(colours)
     okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"}
     assert set(colours) <= okabe_ito
-    assert mf.PRIORITY_RADIUS_M[1] > mf.PRIORITY_RADIUS_M[2] > mf.PRIORITY_RADIUS_M[3]
+    assert mi.PRIORITY_RADIUS_M[1] > mi.PRIORITY_RADIUS_M[2] > mi.PRIORITY_RADIUS_M[3]
 
 
 def test_incidents_figure_draws_each_incident_once_most_urgent_on_top(official_geojson):
@@ -163,7 +164,7 @@ def test_incidents_figure_draws_each_incident_once_most_urgent_on_top(official_g
         {"category": "alien_landing", "priority": 9, "lat": -7.3, "lon": 112.7},
         {"category": "fire", "priority": 1, "lat": None, "lon": None},
     ]
-    fig = mf.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
+    fig = mi.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
     layers = fig["layout"]["map"]["layers"]
     fills = [layer for layer in layers if layer["type"] == "fill" and layer["name"].startswith("incidents")]
 
@@ -181,13 +182,13 @@ def test_incidents_figure_draws_each_incident_once_most_urgent_on_top(official_g
 
 
 def test_incident_hover_texts_are_indonesian(official_geojson):
-    fig = mf.incidents_figure(_incidents()[:2], [], official_geojson, "id")
+    fig = mi.incidents_figure(_incidents()[:2], [], official_geojson, "id")
     hover = fig["data"][-1]["customdata"]
     assert hover[0] == ["Kebakaran", "Prioritas 1 (tertinggi) · Karang Pilang", "Dilaporkan 08.15 WIB"]
     assert hover[1][0] == "Banjir" and hover[1][1].startswith("Prioritas 2 · ")
     area_hover = dict(map(tuple, fig["data"][0]["customdata"]))
     assert area_hover["Karang Pilang"] == "1 insiden aktif" and area_hover["Rungkut"] == "0 insiden aktif"
-    english = mf.incidents_figure(_incidents()[:1], [], official_geojson, "en")
+    english = mi.incidents_figure(_incidents()[:1], [], official_geojson, "en")
     assert english["data"][-1]["customdata"][0] == [
         "Fire",
         "Priority 1 (highest) · Karang Pilang",
@@ -209,7 +210,7 @@ def test_a_prebuilt_dict_is_cheaper_than_a_figure_object(official_geojson):
     """The reason these functions return dicts: printed, with a loose floor for a busy machine."""
     incidents = _incidents() * 16  # about 500 active incidents
     started = time.perf_counter()
-    fig = mf.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
+    fig = mi.incidents_figure(incidents, kecamatan_facts.fire_posts(), official_geojson, "id")
     built = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(20):
@@ -252,7 +253,7 @@ def _page(fig: dict) -> str:
 def test_the_maps_draw_offline_in_chromium(browser, page_server, official_geojson, schematic_geojson):
     root, base = page_server
     figures = {
-        "incidents-dark": mf.incidents_figure(
+        "incidents-dark": mi.incidents_figure(
             _incidents(), kecamatan_facts.fire_posts(), official_geojson, "id", viewport=(960, 720)
         ),
         "choropleth-schematic-light": mf.choropleth_figure(

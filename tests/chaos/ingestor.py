@@ -140,7 +140,7 @@ def _logging() -> None:
 def fork_server() -> None:
     """Import and load once, fork per request: an ingestor is up in milliseconds, not seconds."""
     settings = load_settings()
-    from data_sources.geo.boundaries import locator_for
+    from data_sources.geo.locator import locator_for
 
     locator = locator_for(settings)
     children: set[int] = set()

@@ -17,7 +17,8 @@ from dashboard import reference
 from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES, EVENT_TYPES, INCIDENT_CATEGORIES, InvalidEvent, parse_event
 from dashboard.settings import Settings
 from data_sources import redis_keys
-from data_sources.simulator.traffic import Simulator, publish_events, run_live
+from data_sources.simulator.publish import publish_events, run_live
+from data_sources.simulator.traffic import Simulator
 from data_sources.stream.connection import connect
 
 NOW = dt.datetime(2026, 3, 10, 4, 30, tzinfo=dt.UTC)  # 11:30 WIB on a Tuesday of the rainy season

@@ -9,7 +9,8 @@ import threading
 
 from sqlalchemy import select
 
-from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.simulator.publish import publish_events
+from data_sources.simulator.traffic import Simulator
 from data_sources.store.database import session_factory
 from data_sources.store.models import PERSONAL_TABLES, Base
 from data_sources.stream.connection import connect

@@ -6,6 +6,7 @@ from dash import html
 
 from dashboard.briefing import change
 from data_sources.geo import boundaries as geo
+from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
 
 
@@ -133,11 +134,11 @@ def test_trend_and_map_figures():
         }
         for d in (27, 28, 29, 30)
     ]
-    fig = panels.trend_figure({"weekly": False, "series": series}, "id")
+    fig = figures.trend_figure({"weekly": False, "series": series}, "id")
     assert fig["data"][0]["x"] == ["27 Nov", "28 Nov", "29 Nov", "30 Nov"] and fig["layout"]["separators"] == ",."
     assert fig["data"][-1]["y"] == [7.4, 7.4]
     boundaries = geo.schematic_boundaries()
-    figure = panels.map_figure(
+    figure = figures.map_figure(
         {"35.78.01": 10, "unknown": 4},
         geo.browser_geojson(boundaries),
         schematic=True,

@@ -16,6 +16,7 @@ import shapely
 from cli import boundaries as boundaries_cli
 from dashboard import kecamatan_facts, reference
 from data_sources.geo import boundaries as geo
+from data_sources.geo import locator as geo_locator
 from data_sources.geo.locations import resolve_many
 
 GEO = Path(__file__).resolve().parents[3] / "shared" / "geo"
@@ -114,7 +115,7 @@ def test_a_self_intersecting_polygon_is_repaired_and_used(tmp_path):
     assert report["matched"] == 1 and report["repaired"][0]["problem"].startswith("Self-intersection")
     loaded = geo.load_boundaries(path)
     assert loaded.frame.geometry.is_valid.all()
-    found = geo.PolygonLocator(loaded).locate([x - d / 2, x + d / 2, x], [y, y, y + d / 2])
+    found = geo_locator.PolygonLocator(loaded).locate([x - d / 2, x + d / 2, x], [y, y, y + d / 2])
     assert found == [("35.78.09", None), ("35.78.09", None), None]  # the bowtie's two lobes, not its notch
 
 
@@ -166,17 +167,17 @@ def test_loaded_areas_form_a_clean_coverage(official):
 def test_every_interior_point_falls_in_its_own_kecamatan(official, shapefile):
     lons, lats, codes = _interior_points()
     for boundaries in (official, geo.load_boundaries(shapefile, "KODE_KEC", "NAMOBJ")):
-        assert [f[0] for f in geo.PolygonLocator(boundaries).locate(lons, lats)] == codes
+        assert [f[0] for f in geo_locator.PolygonLocator(boundaries).locate(lons, lats)] == codes
 
 
 def test_every_kelurahan_centre_falls_in_its_own_kelurahan(official, official_kelurahan):
     kel = reference.kelurahan()
-    found = geo.PolygonLocator(official, official_kelurahan).locate([k.lon for k in kel], [k.lat for k in kel])
+    found = geo_locator.PolygonLocator(official, official_kelurahan).locate([k.lon for k in kel], [k.lat for k in kel])
     assert found == [(k.kecamatan_code, k.code) for k in kel]
 
 
 def test_the_schematic_default_assigns_the_same_points_correctly():
-    locator = geo.locator_for(SimpleNamespace())
+    locator = geo_locator.locator_for(SimpleNamespace())
     assert locator.schematic
     lons, lats, codes = _interior_points()
     assert [f[0] for f in locator.locate(lons, lats)] == codes
@@ -186,7 +187,9 @@ def test_the_schematic_default_assigns_the_same_points_correctly():
 
 @pytest.mark.parametrize("which", ["official", "schematic"])
 def test_points_outside_the_city_are_unknown(which, official):
-    locator = geo.PolygonLocator(official) if which == "official" else geo.locator_for(SimpleNamespace())
+    locator = (
+        geo_locator.PolygonLocator(official) if which == "official" else geo_locator.locator_for(SimpleNamespace())
+    )
     lats, lons = zip(*OUTSIDE)
     assert locator.locate(np.array(lons), np.array(lats)) == [None] * len(OUTSIDE)
     assert locator.locate([float("nan")], [-7.3]) == [None]
@@ -194,7 +197,7 @@ def test_points_outside_the_city_are_unknown(which, official):
     assert [r.method for r in results] == ["unknown"] * len(OUTSIDE)
 
 
-class CountingLocator(geo.PolygonLocator):
+class CountingLocator(geo_locator.PolygonLocator):
     calls = 0
 
     def locate(self, lons, lats):
@@ -239,8 +242,8 @@ def test_the_schematic_map_against_the_official_polygons(official):
     x0, y0, x1, y1 = official.frame.total_bounds
     rng = np.random.default_rng(2026)
     lons, lats = rng.uniform(x0, x1, 5000), rng.uniform(y0, y1, 5000)
-    truth, _ = geo.PolygonLocator(official).assign(lons, lats)
-    guess, _ = geo.PolygonLocator(schematic).assign(lons, lats)
+    truth, _ = geo_locator.PolygonLocator(official).assign(lons, lats)
+    guess, _ = geo_locator.PolygonLocator(schematic).assign(lons, lats)
     agree = float(np.mean(truth == guess))
     inside = truth != None  # noqa: E711 - elementwise
     agree_inside = float(np.mean(truth[inside] == guess[inside]))
@@ -273,7 +276,7 @@ def test_settings_are_read_with_defaults_for_what_is_not_there_yet(tmp_path):
         )
     )
     assert conf.boundaries_path == KECAMATAN_FILE and conf.code_field == "kode" and conf.map_style == "offline"
-    locator = geo.locator_for(SimpleNamespace(boundaries_path=str(KECAMATAN_FILE)))
+    locator = geo_locator.locator_for(SimpleNamespace(boundaries_path=str(KECAMATAN_FILE)))
     assert (
         not locator.schematic
         and geo.boundaries_for(SimpleNamespace(boundaries_path=KECAMATAN_FILE), "kelurahan") is None
@@ -292,7 +295,7 @@ def test_population_per_10000_residents(tmp_path):
 def test_fire_posts_lie_in_their_kecamatan(official):
     posts = kecamatan_facts.fire_posts()
     assert len(posts) == 32
-    found = geo.PolygonLocator(official).locate([p["lon"] for p in posts], [p["lat"] for p in posts])
+    found = geo_locator.PolygonLocator(official).locate([p["lon"] for p in posts], [p["lat"] for p in posts])
     agree = sum(f is not None and f[0] == p["kecamatan_code"] for f, p in zip(found, posts))
     assert agree >= 30  # a post on a kecamatan border may sit a few metres across it
 

@@ -1,0 +1,307 @@
+"""The wall's panels, each drawn from the shared snapshot: the tiles, the 112 ticker, the SLA board, the
+e-government strip and the feed's health line. A Panel carries each row's digest, so that the refresh
+callback can send only the rows that changed (callbacks/wall.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dash import html
+
+from dashboard import i18n
+from dashboard.i18n import format_number, kecamatan_name, label, t
+
+HEALTH_STREAMS = ("complaints", "incidents", "egov")
+
+
+EGOV_ON_WALL = 8
+
+
+@dataclass
+class Panel:
+    """A panel as its head and its keyed rows, so that the callback sends only the rows that changed.
+
+    `rows` is None when the panel shows its `empty` message instead. The rows sit in `wrap(rows)` after
+    the head, at `rows_path` inside the wrapper's children; without a wrapper they follow the head."""
+
+    head: list
+    rows: list[tuple[str, Any]] | None
+    empty: Any = None
+    wrap: Callable[[list], Any] | None = None
+    rows_path: tuple = ()
+
+    def children(self) -> list:
+        if self.rows is None:
+            return [*self.head, self.empty]
+        rows = [row for _, row in self.rows]
+        return [*self.head, self.wrap(rows)] if self.wrap else [*self.head, *rows]
+
+    def rows_location(self) -> tuple[list, int]:
+        """(path of the rows' list inside the panel's children, index of the first row in that list)."""
+        if self.wrap is None:
+            return [], len(self.head)
+        return [len(self.head), "props", "children", *self.rows_path], 0
+
+
+def _num(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    return "–" if value is None else format_number(value, lang, decimals)
+
+
+def _tile(key: str, value, detail, modifier: str = "") -> html.Div:
+    return html.Div(
+        className=f"wall-tile {modifier}".strip(),
+        children=[
+            html.Div(key, className="wall-tile-title"),
+            html.Div(value, className="wall-tile-value"),
+            html.Div(detail, className="wall-tile-detail"),
+        ],
+    )
+
+
+def tiles(snapshot: Mapping | None, lang: str) -> Panel:
+    s = (snapshot or {}).get("tiles") or {}
+    active = (snapshot or {}).get("active_incidents")
+    target = s.get("city_response_min", 7.4)
+    p50, p90 = s.get("response_p50_min"), s.get("response_p90_min")
+    response = html.Span(
+        [
+            html.Span(_num(p50, lang, 1), className=_against(p50, target)),
+            html.Span(" · ", className="wall-sep"),
+            html.Span(_num(p90, lang, 1), className=_against(p90, target)),
+        ]
+    )
+    breached = (s.get("sla_counts") or {}).get("breached", 0)
+    rate = s.get("sla_rate_pct")
+    return Panel(
+        [],
+        [
+            (f"tile{i}", tile)
+            for i, tile in enumerate(
+                [
+                    _tile(
+                        t("wall.tile.received", lang),
+                        _num(s.get("received_today"), lang),
+                        t("wall.tile.yesterday_by_now", lang, n=_num(s.get("received_yesterday"), lang)),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.sla_rate", lang),
+                        "–" if rate is None else f"{format_number(rate, lang, 1)}%",
+                        t("wall.tile.sla_measured", lang, n=_num(s.get("sla_measured"), lang)),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.backlog", lang),
+                        _num(s.get("backlog"), lang),
+                        html.Span(
+                            t("wall.tile.breached", lang, n=_num(breached, lang)),
+                            className="is-bad" if breached else "",
+                        ),
+                        "is-complaints",
+                    ),
+                    _tile(
+                        t("wall.tile.active", lang),
+                        _num(active, lang),
+                        t("wall.tile.incidents_today", lang, n=_num(s.get("incidents_today"), lang)),
+                        "is-incidents",
+                    ),
+                    _tile(
+                        t("wall.tile.response", lang),
+                        response,
+                        t("wall.tile.response_target", lang, n=format_number(target, lang, 1)),
+                        "is-incidents is-wide",
+                    ),
+                ]
+            )
+        ],
+    )
+
+
+def _against(minutes: float | None, target: float) -> str:
+    if minutes is None:
+        return ""
+    return "is-good" if minutes <= target else "is-bad"
+
+
+def _empty(snapshot: Mapping | None, key: str, lang: str) -> html.Div:
+    return html.Div(t("status.loading", lang) if snapshot is None else t(key, lang), className="wall-empty")
+
+
+def ticker(snapshot: Mapping | None, lang: str) -> Panel:
+    head = [html.H2(t("wall.incidents.title", lang), className="wall-panel-title")]
+    items = (snapshot or {}).get("newest_incidents")
+    if not items:
+        return Panel(head, None, _empty(snapshot, "wall.incidents.empty", lang))
+    rows = []
+    for inc in items:
+        category = inc.get("category")
+        priority = inc.get("priority")
+        level = priority if priority in (1, 2, 3) else 3
+        rows.append(
+            (
+                str(inc.get("incident_id")),
+                html.Li(
+                    className=f"wall-incident is-p{level}{'' if inc.get('active') else ' is-closed'}",
+                    children=[
+                        html.Span(
+                            t("wall.incidents.p1", lang) if priority == 1 else f"P{_num(priority, lang)}",
+                            className="wall-priority",
+                        ),
+                        html.Span(label("incident_category", category, lang), className="wall-incident-category"),
+                        html.Span(kecamatan_name(inc.get("kecamatan_code"), lang), className="wall-incident-place"),
+                        html.Span("", className="wall-elapsed", **{"data-since-ms": str(inc.get("reported_ms") or "")}),
+                        html.Span(inc.get("incident_id", ""), className="wall-incident-id"),
+                    ],
+                ),
+            )
+        )
+    return Panel(head, rows, wrap=lambda children: html.Ol(children, className="wall-incidents"))
+
+
+def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
+    counts = ((snapshot or {}).get("tiles") or {}).get("sla_counts") or {}
+    head = [
+        html.Div(
+            className="wall-panel-head",
+            children=[
+                html.H2(t("wall.sla.title", lang), className="wall-panel-title"),
+                html.Div(
+                    className="wall-sla-counts",
+                    children=[
+                        html.Span(
+                            [t(f"wall.sla.state.{s}", lang), " ", html.B(_num(counts.get(s), lang))],
+                            className=f"is-{s}",
+                        )
+                        for s in ("breached", "critical", "at_risk", "on_track")
+                    ],
+                ),
+            ],
+        )
+    ]
+    items = (snapshot or {}).get("sla_board")
+    if not items:
+        return Panel(head, None, _empty(snapshot, "wall.sla.empty", lang))
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(k, lang))
+                for k in ("wall.sla.left", "wall.sla.number", "wall.sla.category", "wall.sla.place", "wall.sla.opd")
+            ]
+        )
+    )
+    rows = [
+        (
+            str(c.get("complaint_id")),
+            html.Tr(
+                className="wall-sla-row",
+                **{
+                    "data-due-ms": str(c["due_ms"]),
+                    "data-at-risk-ms": str(c["at_risk_ms"]),
+                    "data-critical-ms": str(c["critical_ms"]),
+                },
+                children=[
+                    html.Td("", className="wall-countdown"),
+                    html.Td(c.get("complaint_id", ""), className="wall-sla-id"),
+                    html.Td(label("complaint_category", c.get("category"), lang)),
+                    html.Td(kecamatan_name(c.get("kecamatan_code"), lang)),
+                    html.Td(c.get("opd") or "–"),
+                ],
+            ),
+        )
+        for c in items
+    ]
+    return Panel(
+        head,
+        rows,
+        rows_path=(1, "props", "children"),
+        wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"),
+    )
+
+
+def _metric_name(metric: str, lang: str) -> str:
+    key = f"wall.metric.{metric}"
+    return t(key, lang) if key in i18n.TEXTS else metric.replace("_", " ").capitalize()
+
+
+def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
+    head = [html.H2(t("wall.scene.egov", lang), className="wall-panel-title")]
+    items = (snapshot or {}).get("egov")
+    if not items:
+        return Panel(head, None, _empty(snapshot, "wall.egov.empty", lang))
+    cards = []
+    for r in items[:EGOV_ON_WALL]:
+        rag = r.get("rag") if r.get("rag") in ("green", "amber", "red") else "none"
+        target = r.get("target")
+        cards.append(
+            (
+                f"{r.get('domain')}/{r.get('metric')}",
+                html.Div(
+                    className=f"wall-egov-card is-{rag}",
+                    children=[
+                        html.Div(label("egov_domain", r.get("domain"), lang), className="wall-egov-domain"),
+                        html.Div(_metric_name(str(r.get("metric")), lang), className="wall-egov-metric"),
+                        html.Div(i18n.format_metric(r.get("value"), r.get("unit"), lang), className="wall-egov-value"),
+                        html.Div(
+                            [
+                                html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
+                                html.Span(
+                                    t("wall.egov.target", lang, n=i18n.format_metric(target, r.get("unit"), lang))
+                                    if target is not None
+                                    else "",
+                                    className="wall-egov-target",
+                                ),
+                            ],
+                            className="wall-egov-foot",
+                        ),
+                    ],
+                ),
+            )
+        )
+    return Panel(head, cards, wrap=lambda children: html.Div(children, className="wall-egov-cards"))
+
+
+def health_line(health: Mapping | None, lang: str) -> Panel:
+    parts: list = []
+    for source in HEALTH_STREAMS:
+        stream = ((health or {}).get("streams") or {}).get(source)
+        if stream is None:
+            continue
+        newest = stream.get("newest_entry_time")
+        newest_ms = int(dt.datetime.fromisoformat(newest).timestamp() * 1000) if newest else None
+        dead = stream.get("dead_lettered", 0)
+        # two lines of their own (name and age; pending and refused), so a growing number never re-flows it
+        parts.append(
+            (
+                source,
+                html.Div(
+                    className="wall-health-stream",
+                    children=[
+                        html.Div(
+                            [
+                                html.B(t(f"stream.{source}", lang)),
+                                " ",
+                                html.Span(
+                                    t("wall.health.none", lang) if newest_ms is None else "",
+                                    className="wall-age",
+                                    **({"data-newest-ms": str(newest_ms)} if newest_ms else {}),
+                                ),
+                            ]
+                        ),
+                        html.Div(
+                            [
+                                t("wall.health.pending", lang, n=format_number(stream.get("pending", 0), lang)),
+                                " · ",
+                                html.Span(
+                                    t("wall.health.dead", lang, n=format_number(dead, lang)),
+                                    className="is-bad" if dead else "",
+                                ),
+                            ]
+                        ),
+                    ],
+                ),
+            )
+        )
+    return Panel([html.Span(t("health.title", lang), className="wall-health-title")], parts)
