@@ -20,7 +20,17 @@ def serve(settings: Settings, args) -> int:
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
     startup_warnings(connect(settings), engine_for(settings), embedded_redis=settings.redis_url is None)
     print(f"Pantau Surabaya at http://{settings.host}:{settings.port}/", flush=True)
-    serve(create_app(settings).server, host=settings.host, port=settings.port, threads=8, ident="pantau")
+    # waitress passes the forwarded headers through untouched (by default it drops them all, and
+    # PANTAU_PROXY_COUNT would never see one): which to believe is decided in the app, by the same rule as
+    # under gunicorn (web/proxy.py), and trusts none of them at 0.
+    serve(
+        create_app(settings).server,
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+        ident="pantau",
+        clear_untrusted_proxy_headers=False,
+    )
     return 0
 
 

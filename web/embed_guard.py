@@ -161,7 +161,7 @@ class Guard:
             try:
                 allowed, retry = self.limiter().hit(
                     request.remote_addr or "unknown"
-                )  # behind proxies: PANTAU_PROXY_COUNT's ProxyFix
+                )  # behind proxies: the client's, read by web/proxy.py (PANTAU_PROXY_COUNT)
             except redis.RedisError:
                 allowed, retry = True, 0  # a Redis outage must not take the public figures down with it
             if not allowed:

@@ -12,7 +12,7 @@ from callbacks import live as live_callbacks
 from callbacks import wall as wall_callbacks
 from dashboard.settings import Settings, load_settings
 from data_sources.services import EXTENSION_KEY, Services
-from web import embed_app, login, security_headers
+from web import embed_app, login, proxy, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
         pages_folder="",  # views are registered below, one module per view, not discovered from a folder
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # PANTAU_PROXY_COUNT: which forwarded headers to believe, decided here for waitress and gunicorn alike
+    server.wsgi_app = proxy.trust_proxies(server.wsgi_app, settings.proxy_count)
     login.init_app(app)  # the login, the session cookie and the gate in front of everything but /embed
     dash.register_page("live", path="/", layout=live_callbacks.page, title="Pantau Surabaya")
     live_callbacks.register()

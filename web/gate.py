@@ -53,7 +53,7 @@ def is_cookieless(path: str) -> bool:
 
 
 def client_address() -> str:
-    # request.remote_addr is the client's own once ProxyFix (PANTAU_PROXY_COUNT) has read X-Forwarded-For
+    # behind proxies, the client's own address: web/proxy.py has read X-Forwarded-For (PANTAU_PROXY_COUNT)
     return flask.request.remote_addr or "unknown"
 
 

@@ -23,7 +23,6 @@ import flask
 import redis
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callbacks.access import AccessDenied, current_services, current_user
 from dashboard.i18n import language, t
@@ -199,9 +198,6 @@ def _access_denied(exc: AccessDenied):
 def init_app(app: dash.Dash) -> None:
     server = app.server
     settings = server.extensions[services.EXTENSION_KEY].settings
-    if settings.proxy_count:
-        n = settings.proxy_count
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     server.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_NAME=SESSION_COOKIE,
