@@ -62,6 +62,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     from waitress import create_server
 
     from cli.users import demo_login
+    from web import proxy
     from web.factory import create_app
 
     engine = engine_for(settings)
@@ -75,7 +76,12 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
         start_simulator_thread(settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002),
     ]
     web = create_server(
-        create_app(settings, engine=engine).server, host=settings.host, port=settings.port, threads=8, ident="pantau"
+        create_app(settings, engine=engine).server,
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+        ident="pantau",
+        **proxy.WAITRESS_OPTIONS,
     )
     url = f"http://{settings.host}:{settings.port}/"
     print(

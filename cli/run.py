@@ -15,21 +15,20 @@ def serve(settings: Settings, args) -> int:
     from data_sources.store.database import engine_for
     from data_sources.stream.checks import startup_warnings
     from data_sources.stream.connection import connect
+    from web import proxy
     from web.factory import create_app
 
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
     startup_warnings(connect(settings), engine_for(settings), embedded_redis=settings.redis_url is None)
     print(f"Pantau Surabaya at http://{settings.host}:{settings.port}/", flush=True)
-    # waitress passes the forwarded headers through untouched (by default it drops them all, and
-    # PANTAU_PROXY_COUNT would never see one): which to believe is decided in the app, by the same rule as
-    # under gunicorn (web/proxy.py), and trusts none of them at 0.
+    # which forwarded headers to believe is decided in the app, by the same rule as under gunicorn
     serve(
         create_app(settings).server,
         host=settings.host,
         port=settings.port,
         threads=8,
         ident="pantau",
-        clear_untrusted_proxy_headers=False,
+        **proxy.WAITRESS_OPTIONS,
     )
     return 0
 

@@ -49,3 +49,8 @@ def trust_proxies(wsgi_app, proxy_count: int):
         n = proxy_count
         return ProxyFix(wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     return DropForwardedHeaders(wsgi_app)
+
+
+# How waitress must run under this rule: pass the forwarded headers through untouched (by default it drops
+# them all, and PANTAU_PROXY_COUNT would never see one); trust_proxies decides which to believe.
+WAITRESS_OPTIONS = {"clear_untrusted_proxy_headers": False}
