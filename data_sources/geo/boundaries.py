@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 
 from dashboard import reference
+from dashboard.settings import Settings
 from data_sources.geo.schematic import METRIC_CRS, schematic_layers
 
 log = logging.getLogger(__name__)
@@ -41,41 +42,6 @@ _CODE_RE = re.compile(r"^[\d.\s]+$")
 
 class BoundaryFileError(ValueError):
     """A boundary file cannot be read or used at all (unreadable, no CRS, unknown field, nothing matched)."""
-
-
-@dataclass(frozen=True)
-class GeoSettings:
-    boundaries_path: Path | None = None
-    code_field: str | None = None
-    name_field: str | None = None
-    kelurahan_path: Path | None = None
-    kelurahan_code_field: str | None = None
-    kelurahan_name_field: str | None = None
-    map_style: str = "offline"  # "offline", a style URL of the city's tile server, or a plotly style name
-    population_path: Path | None = None
-
-
-def geo_settings(settings) -> GeoSettings:
-    """The geodata part of a Settings object; attributes it does not have yet take their defaults."""
-
-    def text(name: str) -> str | None:
-        value = getattr(settings, name, None)
-        return str(value).strip() or None if value is not None else None
-
-    def path(name: str) -> Path | None:
-        value = text(name)
-        return Path(value).expanduser() if value else None
-
-    return GeoSettings(
-        path("boundaries_path"),
-        text("boundaries_code_field"),
-        text("boundaries_name_field"),
-        path("kelurahan_path"),
-        text("kelurahan_code_field"),
-        text("kelurahan_name_field"),
-        text("map_style") or "offline",
-        path("population_path"),
-    )
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: the caches key on the object
@@ -362,20 +328,24 @@ def _schematic(level: str) -> Boundaries:
     return Boundaries(level, kecamatan if level == "kecamatan" else kelurahan, schematic=True, source="schematic")
 
 
-def boundaries_for(settings, level: str = "kecamatan") -> Boundaries | None:
-    """The configured boundaries of a level; the schematic when no file is configured.
+def boundaries_for(settings: Settings | None, level: str = "kecamatan") -> Boundaries | None:
+    """The configured boundaries of a level; the schematic when no file is configured (or no settings given).
 
     With an official kecamatan file and no kelurahan file there is no kelurahan layer (None): an
     approximate kelurahan beside official kecamatan would be mistaken for an official one.
     """
-    conf = geo_settings(settings)
+    official = settings is not None and settings.boundaries_path is not None
     if level == "kecamatan":
-        if conf.boundaries_path is None:
+        if not official:
             return schematic_boundaries("kecamatan")
-        return load_boundaries(conf.boundaries_path, conf.code_field, conf.name_field, "kecamatan")
-    if conf.kelurahan_path is not None:
-        return load_boundaries(conf.kelurahan_path, conf.kelurahan_code_field, conf.kelurahan_name_field, "kelurahan")
-    return schematic_boundaries("kelurahan") if conf.boundaries_path is None else None
+        return load_boundaries(
+            settings.boundaries_path, settings.boundaries_code_field, settings.boundaries_name_field, "kecamatan"
+        )
+    if settings is not None and settings.kelurahan_path is not None:
+        return load_boundaries(
+            settings.kelurahan_path, settings.kelurahan_code_field, settings.kelurahan_name_field, "kelurahan"
+        )
+    return None if official else schematic_boundaries("kelurahan")
 
 
 # --- locating points --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import re
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import orjson
 import plotly.graph_objects as go
@@ -18,6 +17,7 @@ import plotly.offline
 import pytest
 
 from dashboard import kecamatan_facts, reference
+from dashboard.settings import Settings
 from data_sources.geo import boundaries as geo
 from layouts import map_figures as mf
 from layouts import map_incidents as mi
@@ -102,7 +102,7 @@ def test_a_configured_tile_style_is_used_as_given(official_geojson):
     assert fig["layout"]["map"]["style"] == url
     assert fig["data"][0]["marker"]["opacity"] < 0.5  # the city's own map shows through
     assert mf.map_style("carto-positron") == "carto-positron"
-    assert mf.map_style(geo.geo_settings(SimpleNamespace()).map_style)["layers"][0]["type"] == "background"
+    assert mf.map_style(Settings().map_style)["layers"][0]["type"] == "background"
 
 
 def test_choropleth_hover_texts_use_indonesian_numbers(official_geojson):

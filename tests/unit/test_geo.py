@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +14,7 @@ import shapely
 
 from cli import boundaries as boundaries_cli
 from dashboard import kecamatan_facts, reference
+from dashboard.settings import Settings
 from data_sources.geo import boundaries as geo
 from data_sources.geo import locator as geo_locator
 from data_sources.geo.locations import resolve_many
@@ -177,7 +177,7 @@ def test_every_kelurahan_centre_falls_in_its_own_kelurahan(official, official_ke
 
 
 def test_the_schematic_default_assigns_the_same_points_correctly():
-    locator = geo_locator.locator_for(SimpleNamespace())
+    locator = geo_locator.locator_for(Settings())
     assert locator.schematic
     lons, lats, codes = _interior_points()
     assert [f[0] for f in locator.locate(lons, lats)] == codes
@@ -187,9 +187,7 @@ def test_the_schematic_default_assigns_the_same_points_correctly():
 
 @pytest.mark.parametrize("which", ["official", "schematic"])
 def test_points_outside_the_city_are_unknown(which, official):
-    locator = (
-        geo_locator.PolygonLocator(official) if which == "official" else geo_locator.locator_for(SimpleNamespace())
-    )
+    locator = geo_locator.PolygonLocator(official) if which == "official" else geo_locator.locator_for(Settings())
     lats, lons = zip(*OUTSIDE)
     assert locator.locate(np.array(lons), np.array(lats)) == [None] * len(OUTSIDE)
     assert locator.locate([float("nan")], [-7.3]) == [None]
@@ -268,19 +266,16 @@ def test_the_browser_geojson_is_simplified_once_and_keeps_every_kecamatan(offici
     assert np.allclose(coords, np.round(coords, 5))
 
 
-def test_settings_are_read_with_defaults_for_what_is_not_there_yet(tmp_path):
-    assert geo.geo_settings(SimpleNamespace()) == geo.GeoSettings()
-    conf = geo.geo_settings(
-        SimpleNamespace(
-            boundaries_path=str(KECAMATAN_FILE), boundaries_code_field=" kode ", map_style="", population_path=None
-        )
-    )
-    assert conf.boundaries_path == KECAMATAN_FILE and conf.code_field == "kode" and conf.map_style == "offline"
-    locator = geo_locator.locator_for(SimpleNamespace(boundaries_path=str(KECAMATAN_FILE)))
-    assert (
-        not locator.schematic
-        and geo.boundaries_for(SimpleNamespace(boundaries_path=KECAMATAN_FILE), "kelurahan") is None
-    )
+def test_boundaries_follow_the_settings(tmp_path):
+    # no settings, or settings without a boundary file: the schematic map at both levels
+    assert geo.boundaries_for(None).schematic and geo.boundaries_for(Settings(), "kelurahan").schematic
+    official = Settings(boundaries_path=KECAMATAN_FILE, boundaries_code_field="kode")
+    locator = geo_locator.locator_for(official)
+    # official kecamatan without a kelurahan file: no kelurahan layer (an approximate one would pass as official)
+    assert not locator.schematic and geo.boundaries_for(official, "kelurahan") is None
+    assert geo.boundaries_for(
+        Settings(boundaries_path=KECAMATAN_FILE, kelurahan_path=KELURAHAN_FILE), "kelurahan"
+    ).source
 
 
 def test_population_per_10000_residents(tmp_path):
