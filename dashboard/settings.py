@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import socket
@@ -90,6 +91,14 @@ class Settings:
     embed_origins: tuple[str, ...] = ()
     embed_rate_limit: tuple[int, int] = (300, 60)
     embed_refresh_s: float = 60.0
+    # --- added by ops: health checks and Prometheus metrics (issue 18)
+    # /metrics needs `Authorization: Bearer <metrics_token>`; unset, /metrics answers 404.
+    metrics_token: str | None = None
+    # addresses that may scrape /metrics (and the ingestor's port); empty: any address with the token
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    ingest_metrics_port: int = 0  # the ingestor's own /metrics port; 0: none
+    ingest_metrics_host: str = "127.0.0.1"
+    ready_max_lag_s: float = 300.0  # /readyz fails when the oldest unread entry is older than this; 0: not checked
 
     @property
     def resolved_database_url(self) -> str:
@@ -157,6 +166,12 @@ _ENV = {
     "PANTAU_EMBED_ORIGINS": "embed_origins",
     "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
     "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
+    # --- added by ops
+    "PANTAU_METRICS_TOKEN": "metrics_token",
+    "PANTAU_METRICS_ALLOW": "metrics_allow",
+    "PANTAU_INGEST_METRICS_PORT": "ingest_metrics_port",
+    "PANTAU_INGEST_METRICS_HOST": "ingest_metrics_host",
+    "PANTAU_READY_MAX_LAG_S": "ready_max_lag_s",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -168,9 +183,15 @@ _FLOATS = {
     "session_hours": (0.1, 8760.0),
     "login_lockout_minutes": (0.1, 1440.0),
     "embed_refresh_s": (1.0, 86_400.0),
+    "ready_max_lag_s": (0.0, 86_400.0),  # added by ops
 }
 # whole numbers and their bounds
-_INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
+_INTS = {
+    "login_max_failures": (1, 1000),
+    "login_max_failures_per_ip": (1, 100_000),
+    "proxy_count": (0, 5),
+    "ingest_metrics_port": (0, 65_535),  # added by ops
+}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:
@@ -207,6 +228,20 @@ def parse_rate_limit(raw: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def parse_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """PANTAU_METRICS_ALLOW (added by ops): addresses or networks, space- or comma-separated, e.g.
+    `10.20.0.0/16 192.0.2.7`."""
+    networks = []
+    for item in (part for part in re.split(r"[\s,]+", raw) if part):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"PANTAU_METRICS_ALLOW: {item[:80]!r} is not an address or network like 10.20.0.0/16"
+            ) from None
+    return tuple(networks)
+
+
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Settings from `environ` (default os.environ), with an optional .env file underneath it."""
     source: dict[str, str] = {}
@@ -237,6 +272,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = parse_origins(raw)
         elif attr == "embed_rate_limit":
             values[attr] = parse_rate_limit(raw)
+        elif attr == "metrics_allow":
+            values[attr] = parse_networks(raw)
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
@@ -288,6 +325,15 @@ def validate(settings: Settings) -> None:
     if settings.wall_token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{16,256}", settings.wall_token):
         raise SettingsError(
             "PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' (e.g. `openssl rand -hex 16`)"
+        )
+    # --- added by ops
+    if settings.metrics_token is not None and not re.fullmatch(r"[A-Za-z0-9._~+/=-]{16,256}", settings.metrics_token):
+        raise SettingsError(
+            "PANTAU_METRICS_TOKEN must be 16 to 256 letters, digits or ._~+/=- (e.g. `openssl rand -hex 32`)"
+        )
+    if settings.ingest_metrics_port and not settings.metrics_token:
+        raise SettingsError(
+            "PANTAU_INGEST_METRICS_PORT needs PANTAU_METRICS_TOKEN: the ingestor's metrics ask for it too"
         )
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
