@@ -97,7 +97,17 @@ def _wait(proc: subprocess.Popen, ready, what: str, log: Path, timeout: float = 
 
 
 class NginxStack:
-    def __init__(self, folder: Path, redis_url: str, env: dict[str, str], *, ingestor: bool = True, threads: int = 4):
+    def __init__(
+        self,
+        folder: Path,
+        redis_url: str,
+        env: dict[str, str],
+        *,
+        ingestor: bool = True,
+        threads: int = 4,
+        nginx_workers: int = 1,
+    ):
+        self.nginx_workers = nginx_workers
         self.folder = folder
         self.redis_url = redis_url
         self.prefix = f"nginx-{uuid.uuid4().hex[:10]}"
@@ -142,7 +152,9 @@ class NginxStack:
         )
         _wait(gunicorn, lambda: self._direct_ok("/healthz"), "gunicorn", self.folder / "gunicorn.log")
         if self.with_ingestor:
-            ingest_env = {**self.env, "PANTAU_INGEST_METRICS_PORT": str(self.ingest_metrics_port)}
+            ingest_env = dict(self.env)
+            if self.env.get("PANTAU_METRICS_TOKEN"):  # the ingestor's port asks for the same token
+                ingest_env["PANTAU_INGEST_METRICS_PORT"] = str(self.ingest_metrics_port)
             self.ingestor = self._spawn([sys.executable, "app.py", "ingest"], "ingest.log", ingest_env)
             _wait(self.ingestor, self._ingest_groups_ready, "the ingestor", self.folder / "ingest.log")
         site = self.folder / "pantau.conf"
@@ -159,7 +171,7 @@ class NginxStack:
             )
         )
         conf = self.folder / "nginx.conf"
-        conf.write_text(main_config(self.folder, site))
+        conf.write_text(main_config(self.folder, site, self.nginx_workers))
         check = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"nginx -t refused the site:\n{check.stderr}")
