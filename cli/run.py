@@ -44,6 +44,10 @@ def ingest(settings: Settings, args) -> int:
     client = connect(settings)
     startup_warnings(client, engine, embedded_redis=settings.redis_url is None)
     ingestor = Ingestor(settings, client, session_factory(engine))
+    if settings.ingest_metrics_port:
+        from data_sources.stream.metrics_server import start_metrics_server
+
+        start_metrics_server(settings, client)
     stop = threading.Event()
     try:
         ingestor.run(stop, until_idle=args.until_idle)

@@ -7,6 +7,7 @@ Its name is PANTAU_ and the field's name in capitals, unless the field names ano
 """
 
 import difflib
+import ipaddress
 import os
 import re
 import socket
@@ -54,6 +55,19 @@ def parse_rate_limit(raw: str) -> tuple[int, int]:
     if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 86_400:
         raise SettingsError(f"PANTAU_EMBED_RATE_LIMIT must look like 300/60 (requests per seconds); got {raw!r}")
     return int(m.group(1)), int(m.group(2))
+
+
+def parse_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """PANTAU_METRICS_ALLOW: addresses or networks, space- or comma-separated, e.g. `10.20.0.0/16 192.0.2.7`."""
+    networks = []
+    for item in (part for part in re.split(r"[\s,]+", raw) if part):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"PANTAU_METRICS_ALLOW: {item[:80]!r} is not an address or network like 10.20.0.0/16"
+            ) from None
+    return tuple(networks)
 
 
 def _origins(value: Any) -> Any:
@@ -209,6 +223,25 @@ class Settings(BaseSettings):
     embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
     embed_refresh_s: float = Field(60.0, ge=1.0, le=86_400.0)
 
+    # ---- Operations: health checks and Prometheus metrics --------------------------------------------------
+    # /metrics needs `Authorization: Bearer <metrics_token>`; unset, /metrics answers 404.
+    metrics_token: Annotated[
+        str | None,
+        _matching(
+            r"[A-Za-z0-9._~+/=-]{16,256}",
+            "must be 16 to 256 letters, digits or ._~+/=- (e.g. `openssl rand -hex 32`)",
+            shown=None,
+        ),
+    ] = Field(None, repr=False)
+    # addresses or networks that may scrape /metrics (and the ingestor's port); empty: any address with the token
+    metrics_allow: Annotated[
+        tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode, _case(parse_networks)
+    ] = ()
+    ingest_metrics_port: int = Field(0, ge=0, le=65_535)  # the ingestor's own /metrics port; 0: none
+    ingest_metrics_host: str = "127.0.0.1"
+    # /readyz fails when the oldest unread entry is older than this; 0: not checked
+    ready_max_lag_s: float = Field(300.0, ge=0.0, le=86_400.0)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -333,6 +366,10 @@ def validate(settings: Settings) -> None:
     """What one value alone cannot tell: values against each other, files that must exist, the SLA policy."""
     if settings.egov_rag_amber > settings.egov_rag_green:
         raise SettingsError("PANTAU_EGOV_RAG_AMBER must not be above PANTAU_EGOV_RAG_GREEN")
+    if settings.ingest_metrics_port and not settings.metrics_token:
+        raise SettingsError(
+            "PANTAU_INGEST_METRICS_PORT needs PANTAU_METRICS_TOKEN: the ingestor's metrics ask for it too"
+        )
     for name in ("boundaries_path", "kelurahan_path", "population_path", "holidays_path"):
         path = getattr(settings, name)
         if path is not None and not path.exists():

@@ -12,7 +12,7 @@ from callbacks import live as live_callbacks
 from callbacks import wall as wall_callbacks
 from dashboard.settings import Settings, load_settings
 from data_sources.services import EXTENSION_KEY, Services
-from web import embed_app, login, proxy, security_headers
+from web import embed_app, health, login, metrics, proxy, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,4 +53,6 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     # the main app's script hashes are read per response (a few microseconds), not once here.
     embed_csp = embed_app.content_security_policy(embed, settings)
     security_headers.install(server, lambda: security_headers.app_policy(tuple(app.csp_hashes())), lambda: embed_csp)
+    health.init_app(server)  # /healthz, /readyz
+    metrics.init_app(server)  # /metrics, and the timing of every request (last: it sees the final answer)
     return app

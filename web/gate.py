@@ -24,11 +24,14 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.access import current_services, current_user
+from data_sources import metrics
 from web.login_throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/embed"})
+# /healthz, /readyz: the probes (web/health.py); /metrics checks its own bearer token (web/metrics.py)
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/embed"}) | OPS_PATHS
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/")
 # Paths whose responses must never carry or refresh the session cookie (anonymous by design).
 COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
@@ -49,7 +52,7 @@ def is_public(path: str) -> bool:
 
 
 def is_cookieless(path: str) -> bool:
-    return path == "/embed" or (path.startswith(COOKIELESS_PREFIXES) and is_public(path))
+    return path == "/embed" or path in OPS_PATHS or (path.startswith(COOKIELESS_PREFIXES) and is_public(path))
 
 
 def client_address() -> str:
@@ -199,6 +202,7 @@ def _try_wall_token(token: str, wall_token: str):
             start_wall_session(wall_token)
             return None  # the page itself is served; the token stays in the URL, so a reload gets back in
         throttle.failed(None, address)
+        metrics.LOGINS.labels("wall_token_failure").inc()
     except redis.RedisError as exc:
         log.warning("gate: login throttle unavailable (%s)", type(exc).__name__)
         return login_redirect(error="unavailable")

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callbacks.access import AccessDenied, current_services, current_user
 from dashboard.i18n import language, t
 from dashboard.settings import Settings, SettingsError
-from data_sources import services
+from data_sources import metrics, services
 from data_sources.store.users import authenticate
 from layouts.login import LOGIN_PATH, LOGOUT_PATH, login_page, logout_page
 from web.gate import client_address, gate, is_cookieless
@@ -154,17 +154,21 @@ def _do_login():
     try:
         wait = throttle.locked_for(key, address)
         if wait:
+            metrics.LOGINS.labels("locked").inc()
             return again(_locked_message(wait, lang), 429)
         account = authenticate(app.engine, key, password)
         if account is None:
             wait = throttle.failed(key, address)
+            metrics.LOGINS.labels("failure").inc()
             log.warning("login: failed for %r from %s", key[:64], address)
             return again(_locked_message(wait, lang), 429) if wait else again(t("login.failed", lang), 401)
         throttle.succeeded(key)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # without the throttle nobody is let in: a guesser must not profit from a Redis outage
+        metrics.LOGINS.labels("unavailable").inc()
         log.warning("login: unavailable (%s)", type(exc).__name__)
         return again(t("login.unavailable", lang), 503)
+    metrics.LOGINS.labels("success").inc()
     start_session(account)
     log.info("login: %s (%s) from %s", account.name, account.role, address)
     return flask.redirect(next_path, code=303)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from data_sources import redis_keys
+from data_sources import metrics, redis_keys
 from data_sources.stream.version import data_version
 
 LOCK_MS = 10_000
@@ -77,10 +77,14 @@ class KpiCache:
         with self._guard:
             if key in self._local:
                 self._local.move_to_end(key)
+                metrics.KPI_CACHE_HITS.labels(name, "local").inc()
                 return self._local[key]
         raw = self.client.get(key)
         if raw is None:
-            raw = self._compute_once(key, compute)
+            metrics.KPI_CACHE_MISSES.labels(name).inc()
+            raw = self._compute_once(key, lambda: _timed(name, compute))
+        else:
+            metrics.KPI_CACHE_HITS.labels(name, "redis").inc()
         value = orjson.loads(raw)
         with self._guard:
             self._local[key] = value
@@ -110,6 +114,11 @@ class KpiCache:
                 self.computations += 1
                 return orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
             time.sleep(0.02)
+
+
+def _timed(panel: str, compute: Callable[[], object]) -> object:
+    with metrics.KPI_COMPUTE_DURATION.labels(panel).time():
+        return compute()
 
 
 def clock_bucket(now, seconds: int = 60) -> str:

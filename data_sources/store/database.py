@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def _alembic_config(engine: Engine):
+def _alembic_config(engine: Engine | None):
     from alembic.config import Config
 
     config = Config()
@@ -66,12 +67,23 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def schema_is_current(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The migrations' heads, read from the files once per process (a readiness probe asks every second)."""
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory.from_config(_alembic_config(engine)).get_heads())
+    return frozenset(ScriptDirectory.from_config(_alembic_config(None)).get_heads())
+
+
+def current_revisions(connection) -> frozenset[str] | None:
+    """The revisions the database is at; None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def schema_is_current(engine: Engine) -> bool:
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return False
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+        return current_revisions(connection) == head_revisions()

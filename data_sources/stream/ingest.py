@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
 from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
-from data_sources import redis_keys
+from data_sources import metrics, redis_keys
 from data_sources.redis_keys import SOURCES, changes_channel, data_version_key, health_key
 from data_sources.store.batch import Accepted, BatchResult, Refused
 from data_sources.store.writer import apply_batch
@@ -140,17 +140,21 @@ class Ingestor:
                     return
             except redis.ResponseError as exc:
                 if "NOGROUP" in str(exc):
+                    metrics.INGEST_ERRORS.labels("group_missing").inc()
                     log.warning("consumer group missing (Redis restarted empty?): recreating it")
                     groups_ready = False
                     self._read_own_pending = True
                     continue
+                metrics.INGEST_ERRORS.labels("redis_refused").inc()
                 self._pause(stop, backoff, "Redis refused a command", exc)
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 groups_ready = False
                 self._read_own_pending = True
+                metrics.INGEST_ERRORS.labels("redis_unreachable").inc()
                 self._pause(stop, backoff, "Redis unreachable", exc)
             except sa_exc.SQLAlchemyError as exc:
                 self._read_own_pending = True
+                metrics.INGEST_ERRORS.labels("database_unavailable").inc()
                 self._pause(stop, backoff, "database unavailable", exc)
 
     def _pause(self, stop: threading.Event, backoff: Backoff, what: str, exc: Exception) -> None:
@@ -232,6 +236,7 @@ class Ingestor:
     # --- one batch ---------------------------------------------------------------------------
 
     def process(self, entries: list[Entry]) -> BatchResult:
+        started = time.perf_counter()
         accepted: list[Accepted] = []
         refused: list[Refused] = []
         raw_by_entry: dict[tuple[str, str], str] = {}
@@ -257,6 +262,7 @@ class Ingestor:
 
         result = self._store(accepted, refused, raw_by_entry)
         self._acknowledge(entries, result)
+        _count(entries, result, time.perf_counter() - started)
         self.processed_entries += len(entries)
         self.processed_batches += 1
         if self.on_commit is not None:
@@ -345,6 +351,23 @@ class Ingestor:
             pipe.incr(data_version_key(s))
             pipe.publish(changes_channel(s), b"1")
         pipe.execute()
+
+
+def _count(entries: list[Entry], result: BatchResult, seconds: float) -> None:
+    """The batch's Prometheus figures, once it is committed and acknowledged."""
+    read: dict[str, int] = {}
+    for entry in entries:
+        read[entry.stream] = read.get(entry.stream, 0) + 1
+    for source, n in read.items():
+        metrics.EVENTS_READ.labels(source).inc(n)
+    for source, n in result.stored.items():
+        metrics.EVENTS_STORED.labels(source).inc(n)
+    for source, n in result.duplicates.items():
+        metrics.EVENTS_DUPLICATE.labels(source).inc(n)
+    for refused in result.refused:
+        metrics.EVENTS_DEAD_LETTERED.labels(refused.stream).inc()
+    metrics.BATCH_DURATION.observe(seconds)
+    metrics.LAST_BATCH.set(time.time())
 
 
 def _entry_order(entry_id: str) -> tuple[int, int]:
