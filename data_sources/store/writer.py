@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,12 @@ from dashboard.lifecycle import (
     complaint_state,
     incident_state,
 )
-from dashboard.sla import SlaPolicy, policy_from_settings
+from dashboard.ppid import calendar_from_settings
+from dashboard.sla import SlaPolicy, WorkingCalendar, policy_from_settings
 from data_sources.geo import locations
+from data_sources.store.bulk import insert_rows as _insert_rows
+from data_sources.store.bulk import update_by_key as _update_by_key
+from data_sources.store.info_writer import store_info_requests
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -28,6 +32,7 @@ from data_sources.store.models import (
     EgovReading,
     Incident,
     IncidentEvent,
+    InfoRequest,
     PersonalComplaintNote,
     PersonalComplaintReporter,
     PersonalIncidentCaller,
@@ -36,6 +41,8 @@ from data_sources.store.models import (
 
 # calendar time, 24 hours unless the event says otherwise: the contract's default
 DEFAULT_SLA_POLICY = policy_from_settings(None)
+# office hours mon-fri and the shipped holidays: the PPID clocks' default working days
+DEFAULT_WORK_CALENDAR = calendar_from_settings(None)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,8 @@ def subject_of(event: ev.Event) -> str:
         return d.complaint_id
     if event.type.startswith("incident."):
         return d.incident_id
+    if event.type.startswith("info_request."):
+        return d.request_id
     return f"{d.domain}/{d.metric}/{d.opd}/{d.period}"
 
 
@@ -90,6 +99,7 @@ def apply_batch(
     raw_by_entry: dict[tuple[str, str], str] | None = None,
     locator=None,
     sla: SlaPolicy | None = None,
+    work_calendar: WorkingCalendar | None = None,
 ) -> BatchResult:
     """Store a batch; the caller commits. Returns what was stored, duplicated and refused.
 
@@ -138,6 +148,7 @@ def apply_batch(
     _store_complaints(session, fresh, now, locator, sla or DEFAULT_SLA_POLICY)
     _store_incidents(session, fresh, now, locator)
     _store_egov(session, fresh)
+    store_info_requests(session, [a.event for a in fresh], now, work_calendar or DEFAULT_WORK_CALENDAR)
 
     if fresh:
         _insert_rows(
@@ -179,6 +190,7 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     creators = {
         "complaint.created": (Complaint.complaint_id, Complaint.created_event_id, "complaint_id"),
         "incident.reported": (Incident.incident_id, Incident.reported_event_id, "incident_id"),
+        "info_request.created": (InfoRequest.request_id, InfoRequest.created_event_id, "request_id"),
     }
     keep: list[Accepted] = []
     for event_type, (column, creator_column, attr) in creators.items():
@@ -477,24 +489,6 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
             )
         )
     _update_by_key(session, Incident.__table__, "incident_id", updates)
-
-
-def _insert_rows(session: Session, model, rows: list[dict]) -> None:
-    """A Core executemany on the model's table (the ORM's bulk path would issue a statement per row here;
-    multi-row VALUES statements cost more to compile than they save, measured on both databases)."""
-    session.execute(insert(model.__table__), rows)
-
-
-def _update_by_key(session: Session, table, key: str, rows: list[dict]) -> None:
-    """One executemany UPDATE ... WHERE key = ?; the rows carry the key and the new values."""
-    if not rows:
-        return
-    statement = (
-        update(table)
-        .where(table.c[key] == bindparam(f"new_{key}"))
-        .values({name: bindparam(f"new_{name}") for name in rows[0] if name != key})
-    )
-    session.execute(statement, [{f"new_{k}": v for k, v in row.items()} for row in rows])
 
 
 def _store_egov(session: Session, fresh: list[Accepted]) -> None:
