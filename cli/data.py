@@ -33,7 +33,7 @@ def stats(settings: Settings, args) -> int:
     if args.json:
         print(json.dumps(stats, indent=2))
     else:
-        for key in ("complaints", "incidents", "egov_readings", "dead_letters", "pending"):
+        for key in ("complaints", "incidents", "info_requests", "egov_readings", "dead_letters", "pending"):
             print(f"{key:>14}: {stats[key]}")
         for source, s in stats["streams"].items():
             print(f"{source:>14}: length {s['length']}, pending {s['pending']}, last read {s['last_entry_id']}")

@@ -53,7 +53,7 @@ def run(settings, args) -> int:
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
-        for section in ("complaints", "incidents"):
+        for section in ("complaints", "incidents", "info_requests"):
             for key, value in figures[section].items():
                 if not isinstance(value, dict):
                     print(f"{section}.{key}: {value}")

@@ -56,6 +56,18 @@ INCIDENT_CATEGORIES = (
 INCIDENT_OUTCOMES = ("handled", "false_alarm", "transferred", "cancelled")
 EGOV_DOMAINS = ("planning", "staffing", "procurement", "budgeting")
 EGOV_UNITS = ("pct", "idr", "count", "days")
+INFO_CHANNELS = ("web", "email", "letter", "walk_in", "phone", "app")
+INFO_STATUSES = (
+    "acknowledged",
+    "extended",
+    "granted",
+    "partially_granted",
+    "rejected",
+    "not_held",
+    "objection_filed",
+    "objection_answered",
+    "dispute_filed",
+)
 
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 ComplaintStatus = Literal[COMPLAINT_STATUSES]  # type: ignore[valid-type]
@@ -152,6 +164,41 @@ class IncidentClosedData(_Strict):
     outcome: Literal[INCIDENT_OUTCOMES]  # type: ignore[valid-type]
 
 
+class Requester(_Strict):
+    name: ShortText | None = None
+    nik: ShortText | None = None
+    email: ShortText | None = None
+    phone: ShortText | None = None
+    address: Annotated[StrictStr, Field(max_length=1000)] | None = None
+    organisation: ShortText | None = None
+
+
+class InfoRequestCreatedData(_Strict):
+    request_id: Identifier
+    opd: OpdCode
+    channel: Literal[INFO_CHANNELS]  # type: ignore[valid-type]
+    information_kind: Code | None = None
+    requester: Requester | None = None
+    text: FreeText | None = None
+
+
+class InfoRequestStatusData(_Strict):
+    request_id: Identifier
+    status: Literal[INFO_STATUSES]  # type: ignore[valid-type]
+    reason: FreeText | None = None
+    exemption: Code | None = None  # e.g. pasal_17_a (UU KIP art. 17)
+    note: FreeText | None = None
+
+    @model_validator(mode="after")
+    def _statutory_fields(self):
+        # UU KIP: an extension needs a written reason, a refusal names its exemption
+        if self.status == "extended" and not (self.reason or "").strip():
+            raise ValueError("an 'extended' status requires a reason")
+        if self.status == "rejected" and self.exemption is None:
+            raise ValueError("a 'rejected' status requires the exemption it rests on (e.g. pasal_17_a)")
+        return self
+
+
 _PERIOD_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
@@ -230,6 +277,16 @@ class EgovKpiReading(_Envelope):
     data: EgovKpiData
 
 
+class InfoRequestCreated(_Envelope):
+    type: Literal["info_request.created"]
+    data: InfoRequestCreatedData
+
+
+class InfoRequestStatusChanged(_Envelope):
+    type: Literal["info_request.status"]
+    data: InfoRequestStatusData
+
+
 Event = Annotated[
     ComplaintCreated
     | ComplaintStatusChanged
@@ -237,7 +294,9 @@ Event = Annotated[
     | IncidentDispatched
     | IncidentArrived
     | IncidentClosed
-    | EgovKpiReading,
+    | EgovKpiReading
+    | InfoRequestCreated
+    | InfoRequestStatusChanged,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = (
@@ -248,12 +307,15 @@ EVENT_TYPES = (
     "incident.arrived",
     "incident.closed",
     "egov.kpi",
+    "info_request.created",
+    "info_request.status",
 )
 # Which stream carries which types; an event on the wrong stream is refused.
 STREAM_TYPES = {
     "complaints": {"complaint.created", "complaint.status"},
     "incidents": {"incident.reported", "incident.dispatched", "incident.arrived", "incident.closed"},
     "egov": {"egov.kpi"},
+    "info": {"info_request.created", "info_request.status"},
 }
 _EVENT_ADAPTER: TypeAdapter = TypeAdapter(Event)
 
@@ -316,7 +378,7 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Pantau Surabaya event (schema 1)"
     schema["description"] = (
-        "One entry's `event` field on {prefix}:complaints, {prefix}:incidents or {prefix}:egov; "
+        "One entry's `event` field on {prefix}:complaints, {prefix}:incidents, {prefix}:egov or {prefix}:info; "
         f"UTF-8 JSON of at most {MAX_EVENT_BYTES} bytes."
     )
     return schema

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 # The streams the ingestor reads, one per source (../shared/EVENTS.md).
-SOURCES = ("complaints", "incidents", "egov")
+SOURCES = ("complaints", "incidents", "egov", "info")
 
 
 class _HasPrefix(Protocol):

@@ -1,4 +1,4 @@
-"""The headline figures of a period: complaints and 112 incidents in one document (`kpi --json`)."""
+"""The headline figures of a period: complaints, 112 incidents and PPID requests in one document (`kpi --json`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from dashboard.filters import KpiFilter
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import incidents as kpi_incidents
+from data_sources.kpi import info_requests as kpi_info_requests
 
 
 def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
@@ -31,4 +32,5 @@ def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) ->
         "complaints_by_kecamatan": by_kecamatan,
         "sla_watch": kpi_complaints.open_sla_states(conn, f, now, settings=settings, limit=0)["counts"],
         "incidents": kpi_incidents.period_figures(conn, f, now),
+        "info_requests": kpi_info_requests.period_figures(conn, f, now),
     }

@@ -166,12 +166,14 @@ def _corrupt(rng: random.Random, event: dict) -> dict | bytes:
         bad["occurred_at"] = event["occurred_at"][:-6]  # the offset dropped: ambiguous
     elif kind == 3:
         bad["schema"] = _one(rng, (2, "1", 0))
+    elif kind == 4 and ("exemption" in data or "reason" in data):
+        data.pop("exemption", None) or data.pop("reason")  # a refusal without its exemption, an unexplained extension
     elif kind == 4:
-        key = next(k for k in ("priority", "value", "complaint_id", "incident_id") if k in data)
+        key = next(k for k in ("priority", "value", "complaint_id", "incident_id", "request_id") if k in data)
         data[key] = str(data[key]) if key in ("priority", "value") else 12345
     elif kind == 5:
         # the identifying field, required in every type (an optional one dropped would leave it valid)
-        data.pop(next(k for k in ("complaint_id", "incident_id", "domain") if k in data))
+        data.pop(next(k for k in ("complaint_id", "incident_id", "request_id", "domain") if k in data))
     else:
         data["text"] = "spam " * 14_000  # over the 64 KiB limit
     return bad

@@ -116,6 +116,7 @@ UNITS = {
 SOURCES = {
     "complaint": "media-center",
     "incident": "command-center-112",
+    "info_request": "ppid",
     "planning": "e-musrenbang",
     "staffing": "e-kinerja",
     "procurement": "e-procurement",

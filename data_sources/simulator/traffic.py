@@ -59,6 +59,8 @@ from data_sources.simulator.data import (
     UNITS,
     WEEKEND_COMPLAINTS,
 )
+from data_sources.simulator.info_requests import hourly_rate as info_hourly_rate
+from data_sources.simulator.info_requests import info_request_steps
 
 log = logging.getLogger(__name__)
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
@@ -85,6 +87,7 @@ _CATEGORY_CUM = [_cum(c[rainy] for c in COMPLAINT_CATEGORIES.values()) for rainy
 _INCIDENT_CUM = [_cum(c[rainy] for c in INCIDENT_CATEGORIES.values()) for rainy in (0, 1)]
 _PRIORITY_CUM = {name: _cum(c[2]) for name, c in INCIDENT_CATEGORIES.items()}
 _arrival = operator.itemgetter(0)
+_CASE_PREFIX = {"c": "MC", "i": "112", "p": "PPID"}
 _OUTCOMES, _OUTCOME_CUM = ("handled", "false_alarm", "transferred", "cancelled"), (83, 89, 94, 100)
 
 
@@ -205,8 +208,8 @@ class Simulator:
         """Queue the cases of one hour arriving in (start, end], from as many layers as the scale asks for."""
         local = dt.datetime.fromtimestamp(hour * HOUR, WIB)
         hour_of_year, rainy = (local.timetuple().tm_yday - 1) * 24 + local.hour, int(local.month in RAINY_MONTHS)
-        for kind, rate in zip("ci", hourly_rates(hour)):
-            build = self._complaint if kind == "c" else self._incident
+        for kind, rate in zip("cip", (*hourly_rates(hour), info_hourly_rate(hour))):
+            build = {"c": self._complaint, "i": self._incident, "p": self._info_request}[kind]
             for layer in range(math.ceil(scale)):
                 kept = min(1.0, scale - layer)
                 cases = self._bucket(kind, hour, layer, rate)
@@ -216,7 +219,7 @@ class Simulator:
                         break
                     if draw < kept:
                         if items is None:
-                            case_id = f"{'MC' if kind == 'c' else '112'}-{local.year}-{hour_of_year:04d}{index:03d}"
+                            case_id = f"{_CASE_PREFIX[kind]}-{local.year}-{hour_of_year:04d}{index:03d}"
                             rng = random.Random(case_seed)
                             steps = build(rng, case_id + (f"-{layer}" if layer else ""), arrival, rainy)
                             items = case[4] = self._items(rng, steps, True)
@@ -323,6 +326,9 @@ class Simulator:
             status(reopened, "reopened", note_share=1.0)
             status(reopened + rng.lognormvariate(math.log(12 * HOUR), 0.8), "resolved")
         return steps
+
+    def _info_request(self, rng: random.Random, request_id: str, received: int, rainy: int) -> list:
+        return info_request_steps(rng, request_id, received)
 
     def _incident(self, rng: random.Random, incident_id: str, reported: int, rainy: int) -> list:
         category = _pick(rng, tuple(INCIDENT_CATEGORIES), _INCIDENT_CUM[rainy])

@@ -223,6 +223,85 @@ class EgovReading(Base):
     __table_args__ = (UniqueConstraint("domain", "metric", "opd", "period", name="uq_egov_readings_key"),)
 
 
+# --- public-information requests (PPID) ------------------------------------------------------
+
+
+class InfoRequest(Base):
+    """One request to an OPD's PPID; its clocks and outcome are derived from its status events.
+
+    `due_at` holds every stored event; a figure at an earlier `now` takes `extended_due_at` only when
+    `extended_at <= now` (dashboard/ppid.py).
+    """
+
+    __tablename__ = "info_requests"
+    request_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_event_id: Mapped[str] = mapped_column(String(128))
+    opd: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    information_kind: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    original_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    extended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extended_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(20))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    exemption: Mapped[str | None] = mapped_column(String(64))
+    answer_working_days: Mapped[int | None] = mapped_column(Integer)
+    objection_filed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    objection_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    objection_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    dispute_filed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    status_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_info_requests_received_at", "received_at"),
+        Index("ix_info_requests_opd_received", "opd", "received_at"),
+        Index("ix_info_requests_open_due", "is_open", "due_at"),
+    )
+
+
+class InfoRequestStatusEvent(Base):
+    """Every status event of a request, kept even when it arrives before the request (reconciled later)."""
+
+    __tablename__ = "info_request_status_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    request_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    exemption: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PersonalInfoRequester(Base):
+    """Who asked and what they asked for: officers only, never a public response."""
+
+    __tablename__ = "personal_info_requesters"
+    request_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("info_requests.request_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200))
+    nik: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonalInfoRequestNote(Base):
+    """An extension's reason and a status note: free text, so private."""
+
+    __tablename__ = "personal_info_request_notes"
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(128), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 # --- ingestion bookkeeping --------------------------------------------------------------------
 
 

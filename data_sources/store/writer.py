@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import events as ev
-from dashboard.sla import SlaPolicy, policy_from_settings
+from dashboard.ppid import calendar_from_settings
+from dashboard.sla import SlaPolicy, WorkingCalendar, policy_from_settings
 from data_sources.store.batch import (
     Accepted,
     BatchResult,
@@ -16,17 +17,21 @@ from data_sources.store.batch import (
     dialect_insert,
     insert_rows,
 )
+from data_sources.store.info_writer import store_info_requests
 from data_sources.store.lifecycles import store_complaints, store_incidents
 from data_sources.store.models import (
     Complaint,
     DeadLetter,
     EgovReading,
     Incident,
+    InfoRequest,
     ProcessedEvent,
 )
 
 # calendar time, 24 hours unless the event says otherwise: the contract's default
 DEFAULT_SLA_POLICY = policy_from_settings(None)
+# office hours mon-fri and the shipped holidays: the PPID clocks' default working days
+DEFAULT_WORK_CALENDAR = calendar_from_settings(None)
 
 
 def subject_of(event: ev.Event) -> str:
@@ -35,6 +40,8 @@ def subject_of(event: ev.Event) -> str:
         return d.complaint_id
     if event.type.startswith("incident."):
         return d.incident_id
+    if event.type.startswith("info_request."):
+        return d.request_id
     return f"{d.domain}/{d.metric}/{d.opd}/{d.period}"
 
 
@@ -49,6 +56,7 @@ def apply_batch(
     raw_by_entry: dict[tuple[str, str], str] | None = None,
     locator=None,
     sla: SlaPolicy | None = None,
+    work_calendar: WorkingCalendar | None = None,
 ) -> BatchResult:
     """Store a batch; the caller commits. Returns what was stored, duplicated and refused.
 
@@ -97,6 +105,7 @@ def apply_batch(
     store_complaints(session, fresh, now, locator, sla or DEFAULT_SLA_POLICY)
     store_incidents(session, fresh, now, locator)
     _store_egov(session, fresh)
+    store_info_requests(session, [a.event for a in fresh], now, work_calendar or DEFAULT_WORK_CALENDAR)
 
     if fresh:
         insert_rows(
@@ -138,6 +147,7 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     creators = {
         "complaint.created": (Complaint.complaint_id, Complaint.created_event_id, "complaint_id"),
         "incident.reported": (Incident.incident_id, Incident.reported_event_id, "incident_id"),
+        "info_request.created": (InfoRequest.request_id, InfoRequest.created_event_id, "request_id"),
     }
     keep: list[Accepted] = []
     for event_type, (column, creator_column, attr) in creators.items():

@@ -19,6 +19,8 @@ from data_sources.store.models import (
     EgovReading,
     Incident,
     IncidentEvent,
+    InfoRequest,
+    InfoRequestStatusEvent,
 )
 from data_sources.stream.retention import retention_health
 
@@ -38,6 +40,7 @@ def store_counts(engine: Engine) -> dict[str, int]:
         return {
             "complaints": c.scalar(select(func.count()).select_from(Complaint)),
             "incidents": c.scalar(select(func.count()).select_from(Incident)),
+            "info_requests": c.scalar(select(func.count()).select_from(InfoRequest)),
             "egov_readings": c.scalar(select(func.count()).select_from(EgovReading)),
             "dead_letters": c.scalar(select(func.count()).select_from(DeadLetter)),
             # lifecycle events whose complaint or incident has not arrived yet (kept, reconciled later)
@@ -50,6 +53,11 @@ def store_counts(engine: Engine) -> dict[str, int]:
                 select(func.count())
                 .select_from(IncidentEvent)
                 .where(~IncidentEvent.incident_id.in_(select(Incident.incident_id)))
+            ),
+            "awaiting_info_request": c.scalar(
+                select(func.count())
+                .select_from(InfoRequestStatusEvent)
+                .where(~InfoRequestStatusEvent.request_id.in_(select(InfoRequest.request_id)))
             ),
         }
 

@@ -23,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
+from dashboard.ppid import calendar_from_settings
 from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
 from data_sources import metrics, redis_keys
@@ -100,6 +101,7 @@ class Ingestor:
         self._locator = None
         self._last_trim = time.monotonic()
         self.sla_policy = policy_from_settings(settings)
+        self.work_calendar = calendar_from_settings(settings)
         self.processed_entries = 0
         self.processed_batches = 0
 
@@ -281,7 +283,9 @@ class Ingestor:
     def _store(self, accepted, refused, raw_by_entry) -> BatchResult:
         try:
             with self.sessions.begin() as session:
-                return apply_batch(session, accepted, refused, raw_by_entry, self.locator, self.sla_policy)
+                return apply_batch(
+                    session, accepted, refused, raw_by_entry, self.locator, self.sla_policy, self.work_calendar
+                )
         except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
             # One event the database will not take must not block the rest: store them one by one.
             log.warning(
@@ -295,7 +299,9 @@ class Ingestor:
             for _attempt in range(STORE_ATTEMPTS):
                 try:
                     with self.sessions.begin() as session:
-                        one = apply_batch(session, [item], [], raw_by_entry, self.locator, self.sla_policy)
+                        one = apply_batch(
+                            session, [item], [], raw_by_entry, self.locator, self.sla_policy, self.work_calendar
+                        )
                     break
                 except sa_exc.IntegrityError as exc:
                     # Often a race, not a bad event: another ingestor (scaled out, or one that took over

@@ -11,7 +11,7 @@ import redis
 from dashboard.settings import Settings
 from data_sources import redis_keys
 
-STREAM_OF_TYPE_PREFIX = {"complaint": "complaints", "incident": "incidents", "egov": "egov"}
+STREAM_OF_TYPE_PREFIX = {"complaint": "complaints", "incident": "incidents", "egov": "egov", "info_request": "info"}
 
 
 def stream_for(event: dict[str, Any]) -> str:

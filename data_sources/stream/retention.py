@@ -27,10 +27,10 @@ import redis
 
 from dashboard.settings import Settings
 from data_sources import redis_keys
+from data_sources.redis_keys import SOURCES
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("complaints", "incidents", "egov")
 DEFAULT_RETENTION_HOURS = 72.0
 DEFAULT_MAXLEN = 1_000_000
 # At most this many entries are looked at per stream and call to find the max-length cut (bounded work).

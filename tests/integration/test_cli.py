@@ -69,9 +69,10 @@ def test_stats_keys_on_postgresql(redis_url, postgres_database, tmp_path):
     )
     run_app("init-db", env=env)
     stats = json.loads(run_app("stats", "--json", env=env).stdout)
-    for key in ("complaints", "incidents", "egov_readings", "dead_letters", "pending", "streams"):
+    for key in ("complaints", "incidents", "info_requests", "egov_readings", "dead_letters", "pending", "streams"):
         assert key in stats
-    assert set(stats["streams"]) == {"complaints", "incidents", "egov"}
+    assert set(stats["streams"]) == {"complaints", "incidents", "egov", "info"}
+    assert stats["info_requests"] == 0 and stats["awaiting_info_request"] == 0
 
 
 def test_bad_configuration_stops_with_a_clear_message():

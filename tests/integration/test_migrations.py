@@ -26,5 +26,7 @@ def test_personal_data_tables_are_apart():
         "personal_complaint_notes",
         "users",
         "personal_incident_callers",
+        "personal_info_requesters",
+        "personal_info_request_notes",
         "dead_letters",
     } == PRIVATE_TABLES

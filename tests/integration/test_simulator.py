@@ -411,7 +411,9 @@ def test_publish_events_keeps_order_and_sends_raw_entries_to_their_stream(stream
         stream = (
             item.stream
             if isinstance(item, bytes)
-            else {"complaint": "complaints", "incident": "incidents", "egov": "egov"}[item["type"].split(".")[0]]
+            else {"complaint": "complaints", "incident": "incidents", "egov": "egov", "info_request": "info"}[
+                item["type"].split(".")[0]
+            ]
         )
         expected[stream].append(bytes(item) if isinstance(item, bytes) else orjson.dumps(item))
     for stream, payloads in expected.items():
@@ -427,7 +429,7 @@ def test_run_live_publishes_until_the_count(stream_settings):
 
     published = run_live(client, settings, Simulator(seed=13), 2.0, threading.Event(), clock=clock, count=40)
     assert published == 40
-    assert sum(client.xlen(redis_keys.stream_key(settings, s)) for s in ("complaints", "incidents", "egov")) == 40
+    assert sum(client.xlen(redis_keys.stream_key(settings, s)) for s in redis_keys.SOURCES) == 40
     stopped = threading.Event()
     stopped.set()
     assert run_live(client, settings, Simulator(seed=13), 2.0, stopped, clock=clock) == 0
