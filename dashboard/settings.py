@@ -90,6 +90,11 @@ class Settings:
     embed_origins: tuple[str, ...] = ()
     embed_rate_limit: tuple[int, int] = (300, 60)
     embed_refresh_s: float = 60.0
+    # --- added by api: the producers' front door (/api/v1/events, /open311/v2). Rate limit: events per
+    # window of seconds per API key, shared by every worker through Redis; body limit of one request.
+    api_rate_limit: tuple[int, int] = (30_000, 60)
+    api_max_body_bytes: int = 8 * 1024 * 1024
+    open311_jurisdiction: str = "surabaya.go.id"
 
     @property
     def resolved_database_url(self) -> str:
@@ -157,6 +162,10 @@ _ENV = {
     "PANTAU_EMBED_ORIGINS": "embed_origins",
     "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
     "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
+    # --- added by api
+    "PANTAU_API_RATE_LIMIT": "api_rate_limit",
+    "PANTAU_API_MAX_BODY_BYTES": "api_max_body_bytes",
+    "PANTAU_OPEN311_JURISDICTION": "open311_jurisdiction",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -170,7 +179,13 @@ _FLOATS = {
     "embed_refresh_s": (1.0, 86_400.0),
 }
 # whole numbers and their bounds
-_INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
+_INTS = {
+    "login_max_failures": (1, 1000),
+    "login_max_failures_per_ip": (1, 100_000),
+    "proxy_count": (0, 5),
+    # --- added by api: one event is at most 64 KiB, a batch of 500 could be 32 MiB
+    "api_max_body_bytes": (64 * 1024, 64 * 1024 * 1024),
+}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:
@@ -199,11 +214,11 @@ def parse_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
-def parse_rate_limit(raw: str) -> tuple[int, int]:
-    """PANTAU_EMBED_RATE_LIMIT: "requests/seconds", e.g. 300/60."""
+def parse_rate_limit(raw: str, name: str = "PANTAU_EMBED_RATE_LIMIT") -> tuple[int, int]:
+    """PANTAU_EMBED_RATE_LIMIT (and PANTAU_API_RATE_LIMIT): "requests/seconds", e.g. 300/60."""
     m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,6})\s*", raw)
     if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 86_400:
-        raise SettingsError(f"PANTAU_EMBED_RATE_LIMIT must look like 300/60 (requests per seconds); got {raw!r}")
+        raise SettingsError(f"{name} must look like 300/60 (requests per seconds); got {raw!r}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -237,6 +252,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = parse_origins(raw)
         elif attr == "embed_rate_limit":
             values[attr] = parse_rate_limit(raw)
+        elif attr == "api_rate_limit":  # --- added by api
+            values[attr] = parse_rate_limit(raw, env_name)
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
@@ -288,6 +305,11 @@ def validate(settings: Settings) -> None:
     if settings.wall_token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{16,256}", settings.wall_token):
         raise SettingsError(
             "PANTAU_WALL_TOKEN must be 16 to 256 letters, digits, '.', '_', '~' or '-' (e.g. `openssl rand -hex 16`)"
+        )
+    # --- added by api: the jurisdiction_id of Open311 is a domain name (GeoReport v2 suggests the city's site)
+    if not re.fullmatch(r"[a-z0-9.-]{3,100}", settings.open311_jurisdiction):
+        raise SettingsError(
+            f"PANTAU_OPEN311_JURISDICTION must be a domain name like surabaya.go.id; got {settings.open311_jurisdiction!r}"
         )
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"PANTAU_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR; got {settings.log_level!r}")
