@@ -105,3 +105,28 @@ def test_a_form_becomes_a_complaint_with_the_reporter_apart():
     assert data["reporter"] == {"name": "Budi", "phone": "0812", "address": "Jl. Embong Malang 1, Tegalsari"}
     with pytest.raises(open311.Open311Error):
         open311.event_from_form({"service_code": "sampah", "lat": "-7.2"}, "x", dt.datetime.now(dt.UTC), "id")
+
+
+def test_the_city_outline_agrees_with_the_locator():
+    """The front door's in-or-out check (one polygon) refuses exactly what the ingestor would locate nowhere."""
+    import numpy as np
+
+    from dashboard.reference import CITY_BBOX
+    from dashboard.settings import Settings
+    from data_sources.geo.boundaries import locator_for
+    from data_sources.geo.locations import city_outline, outside_city
+
+    rng = np.random.default_rng(7)
+    x0, y0, x1, y1 = CITY_BBOX
+    lons, lats = rng.uniform(x0 - 0.05, x1 + 0.05, 4000), rng.uniform(y0 - 0.05, y1 + 0.05, 4000)
+    settings = Settings()
+    located = [place is not None for place in locator_for(settings).locate(lons, lats)]
+    inside = city_outline(settings).contains(lons, lats).tolist()
+    assert sum(located) > 1000 and inside == located
+    places = [
+        ("Tegalsari", None, None, None),
+        ("Waru", None, None, None),
+        (None, None, -6.2, 106.8),
+        (None, None, None, None),
+    ]
+    assert outside_city(places, city_outline(settings)) == [False, True, True, False]
