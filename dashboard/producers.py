@@ -18,6 +18,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -56,8 +57,12 @@ class Scope:
     source: str
     open311: bool = False
 
+    @cached_property
+    def allowed_types(self) -> frozenset[str]:
+        return frozenset(t for t in ev.EVENT_TYPES if any(type_matches(p, t) for p in self.types))
+
     def allows_type(self, event_type: str) -> bool:
-        return any(type_matches(pattern, event_type) for pattern in self.types)
+        return event_type in self.allowed_types
 
 
 def new_key() -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -133,17 +133,19 @@ def rotate_key(engine: Engine, name: str) -> tuple[ProducerInfo, str]:
         return _info(session.scalars(select(Producer).where(Producer.name == name)).one()), key
 
 
+# Built once: every request of the event API runs it.
+_ACTIVE_BY_DIGEST = select(Producer.name, Producer.types, Producer.source, Producer.open311, Producer.key_digest).where(
+    Producer.key_digest == bindparam("digest"), Producer.revoked_at.is_(None)
+)
+
+
 def verify(engine: Engine, key: object) -> Scope | None:
     """The scope of an active producer holding `key`, else None (unknown, malformed or revoked key)."""
     if not looks_like_key(key):
         return None
     digest = key_digest(key)
     with engine.connect() as conn:
-        row = conn.execute(
-            select(Producer.name, Producer.types, Producer.source, Producer.open311, Producer.key_digest).where(
-                Producer.key_digest == digest, Producer.revoked_at.is_(None)
-            )
-        ).first()
+        row = conn.execute(_ACTIVE_BY_DIGEST, {"digest": digest}).first()
     if row is None or not hmac.compare_digest(row.key_digest, digest):
         return None
     return Scope(row.name, tuple(row.types.split(",")), row.source, bool(row.open311))
