@@ -97,11 +97,23 @@ class Gateway:
                     outside.add(i)
                     reason = rules.outside_city_reason(place)
                     results.append(ItemResult(index, event.event_id, 400, error="outside_city", reason=reason))
-        publish = [
-            (index, STREAM_OF_TYPE_PREFIX[event.type.split(".", 1)[0]], raw)
-            for i, (index, event, raw) in enumerate(valid)
-            if i not in outside
-        ]
+        publish = []
+        for i, (index, event, raw) in enumerate(valid):
+            if i in outside:
+                continue
+            stream = STREAM_OF_TYPE_PREFIX.get(event.type.split(".", 1)[0])
+            if stream is None:  # a type of the contract that no stream carries yet: say so, never guess
+                results.append(
+                    ItemResult(
+                        index,
+                        event.event_id,
+                        400,
+                        error="invalid_event",
+                        reason=f"no stream carries {event.type!r} yet",
+                    )
+                )
+            else:
+                publish.append((index, stream, raw))
         return results, publish
 
     def publish(self, publish: list[tuple[int, str, bytes]], event_ids: dict[int, str]) -> list[ItemResult]:
