@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import embed, geo_assign, ingest, kpi, wall
+from bench import api, embed, geo_assign, ingest, kpi, wall
 from bench.common import write_results
 from tests.support.services import PostgresDatabase, shared_redis_url
 
@@ -36,6 +36,7 @@ def main() -> None:
         figures.update(geo_assign.run())
         figures.update(kpi.run(args.quick, redis_url=redis_url))
         figures.update(embed.run(args.quick, redis_url))
+        figures.update(api.run(args.quick, redis_url))
         with tempfile.TemporaryDirectory() as tmp:
             figures.update(wall.run(args.quick, redis_url, Path(tmp)))
     finally:

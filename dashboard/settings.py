@@ -49,11 +49,11 @@ def parse_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
-def parse_rate_limit(raw: str) -> tuple[int, int]:
-    """PANTAU_EMBED_RATE_LIMIT: "requests/seconds", e.g. 300/60."""
+def parse_rate_limit(raw: str, name: str = "PANTAU_EMBED_RATE_LIMIT") -> tuple[int, int]:
+    """PANTAU_EMBED_RATE_LIMIT and PANTAU_API_RATE_LIMIT: "requests/seconds", e.g. 300/60."""
     m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,6})\s*", raw)
     if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 86_400:
-        raise SettingsError(f"PANTAU_EMBED_RATE_LIMIT must look like 300/60 (requests per seconds); got {raw!r}")
+        raise SettingsError(f"{name} must look like 300/60 (requests per seconds); got {raw!r}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -222,6 +222,16 @@ class Settings(BaseSettings):
     embed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
     embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
     embed_refresh_s: float = Field(60.0, ge=1.0, le=86_400.0)
+
+    # ---- The producers' front door (/api/v1/events, /open311/v2): events per window of seconds per API key,
+    # shared by every worker through Redis; the body limit of one request; the Open311 jurisdiction_id.
+    api_rate_limit: Annotated[
+        tuple[_Requests, _Seconds], NoDecode, _case(lambda raw: parse_rate_limit(raw, "PANTAU_API_RATE_LIMIT"))
+    ] = (30_000, 60)
+    api_max_body_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
+    open311_jurisdiction: Annotated[
+        str, _matching(r"[a-z0-9.-]{3,100}", "must be a domain name like surabaya.go.id")
+    ] = "surabaya.go.id"
 
     # ---- Operations: health checks and Prometheus metrics --------------------------------------------------
     # /metrics needs `Authorization: Bearer <metrics_token>`; unset, /metrics answers 404.

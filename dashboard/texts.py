@@ -362,6 +362,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "embed.gallery.copy": ("Salin kode", "Copy snippet"),
     "embed.gallery.copied": ("Tersalin", "Copied"),
+    "open311.service.description": (
+        "Aduan warga tentang {name} di Kota Surabaya, ditindaklanjuti Media Center Surabaya",
+        "A citizen complaint about {name} in Surabaya, handled by the Surabaya Media Center",
+    ),
+    "open311.attr.kecamatan": (
+        "Kecamatan lokasi aduan (bila tanpa koordinat)",
+        "Kecamatan of the complaint (without coordinates)",
+    ),
+    "open311.notice": ("Aduan diterima; pantau dengan nomor {id}", "Complaint received; follow it as {id}"),
+    "open311.error.api_key": ("api_key tidak ada atau tidak berlaku", "Missing or invalid api_key"),
+    "open311.error.jurisdiction": ("jurisdiction_id {value} tidak dikenal", "jurisdiction_id {value} not found"),
+    "open311.error.service_code": ("service_code {value} tidak dikenal", "service_code {value} not found"),
+    "open311.error.missing": ("{field} wajib diisi", "{field} was not provided"),
+    "open311.error.request": ("Permintaan layanan {value} tidak ditemukan", "Service request {value} not found"),
+    "open311.error.location": ("Isi lat dan long, atau address_string", "Provide lat and long, or address_string"),
+    "open311.error.lat_long": ("lat dan long harus diisi bersama", "lat and long come together"),
+    "open311.error.number": ("{field} harus berupa angka", "{field} must be a number"),
+    "open311.error.too_long": ("{field} lebih dari {limit} karakter", "{field} is longer than {limit} characters"),
+    "open311.error.parameter": ("Parameter {field} tidak valid: {value}", "Invalid {field}: {value}"),
+    "open311.error.refused": ("Aduan ditolak: {reason}", "Request refused: {reason}"),
+    "open311.error.rate": (
+        "Terlalu banyak permintaan; coba lagi dalam {seconds} detik",
+        "Too many requests; retry in {seconds} s",
+    ),
+    "open311.error.unavailable": ("Layanan tidak tersedia; coba lagi nanti", "Service unavailable; retry later"),
+    "open311.error.not_found": ("Sumber daya tidak ditemukan", "No such resource"),
+    "open311.error.form": ("Kirim sebagai application/x-www-form-urlencoded", "Send application/x-www-form-urlencoded"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
 }
 

@@ -67,3 +67,8 @@ def login_failures_by_name_key(settings: _HasPrefix, name_digest: str) -> str:
 
 def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:
     return f"{settings.stream_prefix}:login-failures:ip:{address[:64]}"
+
+
+def api_rate_key(settings: _HasPrefix, producer_digest: str) -> str:
+    """Events published by one API key in the current window (web/api.py)."""
+    return f"{settings.stream_prefix}:api:rate:{producer_digest}"

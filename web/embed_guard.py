@@ -1,10 +1,7 @@
 """What stands in front of every /embed request: rate limit, strict callback payloads, CSP, HTTP caching.
 
-- Rate limit: a fixed window per client address in Redis, shared by every worker and server (one Lua
-  script: INCR, and PEXPIRE on the window's first request; atomic, one round trip). A library such as
-  flask-limiter would do the same with a dependency, its own storage connection and decorators per view;
-  the embeds need one rule on one path prefix, which these twenty lines state plainly. Over the limit:
-  429 with Retry-After.
+- Rate limit: a fixed window per client address in Redis, shared by every worker and server
+  (web/rate_limit.py). Over the limit: 429 with Retry-After.
 - Callback payloads: the embed app has one callback with three inputs. Any body that is not exactly that
   shape (other output, ids, properties, extra state, values of the wrong type or an unknown widget or
   parameter) gets 400 before Dash sees it.
@@ -30,6 +27,7 @@ import redis
 from dashboard.embed_widgets import EmbedParamError, EmbedQuery, make_query, parse_search, widget_of
 from data_sources import redis_keys
 from layouts.embed import ids
+from web.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 PREFIX = "/embed"
@@ -41,14 +39,6 @@ CHANGED = {f"{i}.{p}" for i, p in INPUTS}
 STATIC = ("/embed/_dash-component-suites/", "/embed/assets/", "/embed/_favicon.ico")
 MAX_BODY = 4096
 RESPONSE_CACHE_SIZE = 256
-
-_RATE_SCRIPT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-"""
 
 
 class PayloadError(ValueError):
@@ -94,18 +84,6 @@ def query_of_payload(body: Any, default_lang: str) -> EmbedQuery:
         raise PayloadError(str(exc)) from None
 
 
-class RateLimiter:
-    def __init__(self, client: redis.Redis, settings, limit: int, window_s: int):
-        self.client, self.settings, self.limit, self.window_ms = client, settings, limit, window_s * 1000
-        self._script = client.register_script(_RATE_SCRIPT)
-
-    def hit(self, who: str) -> tuple[bool, int]:
-        """(allowed, seconds until the window ends) for one request of `who`."""
-        digest = hashlib.sha256(who.encode()).hexdigest()[:20]  # no address is stored as it is
-        count, ttl_ms = self._script(keys=[redis_keys.embed_rate_key(self.settings, digest)], args=[self.window_ms])
-        return int(count) <= self.limit, max(1, -(-int(ttl_ms) // 1000))
-
-
 def content_security_policy(origins: tuple[str, ...], script_hashes: list[str]) -> str:
     ancestors = " ".join(("'self'",) + origins)
     scripts = " ".join(["'self'", *script_hashes])  # csp_hashes() come quoted
@@ -145,7 +123,7 @@ class Guard:
     def limiter(self) -> RateLimiter:
         if self._limiter is None:
             limit, window = self.settings.embed_rate_limit
-            self._limiter = RateLimiter(self._get_redis(), self.settings, limit, window)
+            self._limiter = RateLimiter(self._get_redis(), self.settings, limit, window, key=redis_keys.embed_rate_key)
         return self._limiter
 
     def install(self, server: flask.Flask) -> None:

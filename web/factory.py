@@ -12,7 +12,7 @@ from callbacks import live as live_callbacks
 from callbacks import wall as wall_callbacks
 from dashboard.settings import Settings, load_settings
 from data_sources.services import EXTENSION_KEY, Services
-from web import embed_app, health, login, metrics, proxy, security_headers
+from web import api, embed_app, health, login, metrics, open311, proxy, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     # PANTAU_PROXY_COUNT: which forwarded headers to believe, decided here for waitress and gunicorn alike
     server.wsgi_app = proxy.trust_proxies(server.wsgi_app, settings.proxy_count)
     login.init_app(app)  # the login, the session cookie and the gate in front of everything but /embed
+    api.install(server)  # /api/v1: producers publish with a Bearer key
+    open311.install(server)  # /open311/v2: GeoReport v2 for civic apps
     dash.register_page("live", path="/", layout=live_callbacks.page, title="Pantau Surabaya")
     live_callbacks.register()
     dash.register_page("wall", path="/wall", layout=wall_callbacks.page, title="Pantau Surabaya — Wall")

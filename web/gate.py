@@ -1,7 +1,8 @@
 """The gate: one before_request that every request of the Flask server passes.
 
 Open to anyone: /login, /logout, static files (/assets/, /_dash-component-suites/, /_favicon.ico) and
-everything under /embed (the public embeds: anonymous, aggregates only, no cookie). Everything else needs
+everything under /embed (the public embeds: anonymous, aggregates only, no cookie). /api/ and /open311/
+pass too: they check their own keys, never the session. Everything else needs
 a logged-in user. Without one, a page is redirected to /login?next=<where it was going>, and a Dash request
 (/_dash-update-component, /_dash-layout, /_dash-dependencies, any /_...) gets 401 JSON: a callback's answer
 must never be a login page, and assets/auth.js reloads the page so the browser lands on the login.
@@ -25,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.access import current_services, current_user
 from data_sources import metrics
+from layouts.wall import PULSE_PATH as WALL_PULSE_PATH
 from web.login_throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,13 @@ log = logging.getLogger(__name__)
 # /healthz, /readyz: the probes (web/health.py); /metrics checks its own bearer token (web/metrics.py)
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/embed"}) | OPS_PATHS
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/")
+# /api/ and /open311/ check their own credentials (a Bearer key, an api_key form field; web/api.py,
+# web/open311.py) and never the session cookie: no cookie means no CSRF surface.
+MACHINE_PREFIXES = ("/api/", "/open311/")
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/embed/", *MACHINE_PREFIXES)
 # Paths whose responses must never carry or refresh the session cookie (anonymous by design).
-COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
+COOKIELESS_PREFIXES = ("/embed/", "/assets/", "/_dash-component-suites/", "/_favicon.ico", *MACHINE_PREFIXES)
 WALL_PATHS = frozenset({"/wall", "/wall/"})
-WALL_PULSE_PATH = "/_wall/pulse"  # the wall's data-version check (callbacks/wall.py, pulse)
 WALL_ID_PREFIX = "wall-"
 # What a wall-only session may fetch besides the wall page and its callbacks: the app shell (an empty page
 # container and the callback graph: no data).

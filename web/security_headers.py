@@ -6,6 +6,10 @@
   `frame-ancestors 'none'` and `X-Frame-Options: DENY`, so no other site can frame an officer's session
   (clickjacking). Scripts come from this server only, plus the hashes of Dash's inline start-up script;
   `'unsafe-eval'` because dash-ag-grid compiles the briefing's column formatters with `new Function`.
+- Under /api/ and /open311/ (JSON and XML for machines): `default-src 'none'; frame-ancestors 'none'`, so
+  an answer opened in a browser runs nothing and loads nothing, and X-Frame-Options DENY. Open311's public
+  GETs also carry `Access-Control-Allow-Origin: *`: civic web apps read them from their own origin, and no
+  credential (cookie or key) is involved in a GET there. Nothing else is allowed cross-origin.
 - Under /embed: the embeds' own policy (web/embed_guard.py content_security_policy), whose
   frame-ancestors are the portal origins of PANTAU_EMBED_ORIGINS; no X-Frame-Options (frame-ancestors
   decides).
@@ -19,6 +23,9 @@ from collections.abc import Callable
 import flask
 
 EMBED_PREFIX = "/embed"
+MACHINE_PREFIXES = ("/api/", "/open311/")
+OPEN311_PREFIX = "/open311/"
+MACHINE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 @functools.lru_cache(maxsize=8)
@@ -50,7 +57,13 @@ def install(server: flask.Flask, app_csp: Callable[[], str], embed_csp: Callable
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
-        if is_embed_path(flask.request.path) and embed_csp is not None:
+        path = flask.request.path
+        if path.startswith(MACHINE_PREFIXES):
+            headers["Content-Security-Policy"] = MACHINE_POLICY
+            headers["X-Frame-Options"] = "DENY"
+            if path.startswith(OPEN311_PREFIX) and flask.request.method in ("GET", "HEAD"):
+                headers["Access-Control-Allow-Origin"] = "*"
+        elif is_embed_path(path) and embed_csp is not None:
             headers["Content-Security-Policy"] = embed_csp()
             headers.pop("X-Frame-Options", None)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -71,3 +72,43 @@ def resolve_many(places, locator=None) -> list[ResolvedLocation]:
         else:
             results[i] = NOT_GIVEN
     return results  # type: ignore[return-value]
+
+
+class CityOutline:
+    """Whether points are inside the city at all: the union of the kecamatan as one prepared polygon. The
+    producers' front door needs no kecamatan code, only in or out, and one polygon answers a batch in one
+    vectorised call where the locator walks every kecamatan and kelurahan."""
+
+    def __init__(self, boundaries):
+        import shapely
+
+        self._shapely = shapely
+        self.geometry = shapely.union_all(boundaries.frame.geometry.to_numpy())
+        shapely.prepare(self.geometry)
+
+    def contains(self, lons, lats) -> np.ndarray:
+        return self._shapely.intersects_xy(self.geometry, np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+
+
+def city_outline(settings) -> CityOutline:
+    from data_sources.geo.boundaries import boundaries_for
+
+    return _outline(boundaries_for(settings, "kecamatan"))
+
+
+@lru_cache(maxsize=4)
+def _outline(boundaries) -> CityOutline:
+    return CityOutline(boundaries)
+
+
+def outside_city(places, outline: CityOutline) -> list[bool]:
+    """Which (kecamatan, kelurahan, lat, lon) places the ingestor would keep with their location unknown:
+    coordinates outside the city, or a kecamatan or kelurahan name that is none of the city's."""
+    by_name = resolve_many([(kec, kel, None, None) for kec, kel, _, _ in places])  # names only: no locator call
+    outside = [r.method == "unknown" for r in by_name]
+    points = [i for i, p in enumerate(places) if p[2] is not None and p[3] is not None]
+    if points:
+        inside = outline.contains([places[i][3] for i in points], [places[i][2] for i in points])
+        for i, ok in zip(points, inside.tolist()):
+            outside[i] = outside[i] or not ok
+    return outside

@@ -363,6 +363,32 @@ class UserAccount(Base):
     )
 
 
+# --- producers of the event API -----------------------------------------------------------------
+
+
+class Producer(Base):
+    """A system that publishes through POST /api/v1/events (data_sources/store/producers.py manages them).
+
+    Only the SHA-256 of its API key is kept (`key_digest`), and the key's first characters (`key_hint`) so an
+    operator can tell which key a system holds. `types` is the comma-separated list of event-type patterns
+    it may publish, `source` the one source its events carry. A revoked producer keeps its row (its name
+    stays taken, and `list` shows when it was revoked); its key no longer opens anything.
+    """
+
+    __tablename__ = "producers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(String(16))
+    types: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(64))
+    open311: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    key_created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
-# Tables no public figure may read from (users: names, roles and password hashes).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users"}
+# Tables no public figure may read from (users: names, roles and password hashes; producers: key digests).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "producers"}

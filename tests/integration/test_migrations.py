@@ -29,4 +29,5 @@ def test_personal_data_tables_are_apart():
         "personal_info_requesters",
         "personal_info_request_notes",
         "dead_letters",
+        "producers",
     } == PRIVATE_TABLES
