@@ -129,7 +129,7 @@ def test_a_batch_is_answered_per_event_and_only_the_valid_ones_are_published(cli
     ]
     assert "gossip" in by_index[1]["reason"] and "Kebayoran Baru" in by_index[3]["reason"]
     assert "occurred_at: Field required" in by_index[6]["reason"] and "JSON object" in by_index[7]["reason"]
-    assert lengths(redis_client, store[0]) == {"complaints": 2, "incidents": 0, "egov": 0}
+    assert lengths(redis_client, store[0]) == {"complaints": 2, "incidents": 0, "egov": 0, "info": 0}
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_a_bad_request_is_refused_whole_and_changes_nothing(
     response = post(client, body, key, content_type=content_type)
     assert (response.status_code, response.json["error"]) == (status, error)
     assert response.json["reason"]
-    assert lengths(redis_client, store[0]) == {"complaints": 0, "incidents": 0, "egov": 0}
+    assert lengths(redis_client, store[0]) == {"complaints": 0, "incidents": 0, "egov": 0, "info": 0}
 
 
 def test_one_refused_event_answers_with_its_own_status(client, key):
