@@ -113,8 +113,8 @@ def test_the_city_outline_agrees_with_the_locator():
 
     from dashboard.reference import CITY_BBOX
     from dashboard.settings import Settings
-    from data_sources.geo.boundaries import locator_for
     from data_sources.geo.locations import city_outline, outside_city
+    from data_sources.geo.locator import locator_for
 
     rng = np.random.default_rng(7)
     x0, y0, x1, y1 = CITY_BBOX
