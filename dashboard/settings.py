@@ -56,6 +56,12 @@ def parse_rate_limit(raw: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _divides_day(seconds: int) -> int:
+    if 86_400 % seconds:
+        raise ValueError("must divide a day (86400 s): 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, ...")
+    return seconds
+
+
 def _origins(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and all(isinstance(o, str) for o in value):
         value = " ".join(value)  # the same check for origins given in code
@@ -203,11 +209,14 @@ class Settings(BaseSettings):
     kpi_min_sample: int = Field(30, ge=1, le=100_000)
 
     # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
-    # client (requests per window of seconds, shared by every worker through Redis), how often their figures
-    # are republished. Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the client's address.
+    # client (requests per window of seconds, shared by every worker through Redis), the fixed cadence of
+    # their publications (seconds dividing a day, from WIB midnight) and how long after its end a month is
+    # frozen (dashboard/disclosure.py). Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the
+    # client's address.
     embed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
     embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
-    embed_refresh_s: float = Field(60.0, ge=1.0, le=86_400.0)
+    embed_refresh_s: Annotated[int, AfterValidator(_divides_day)] = Field(3600, ge=900, le=86_400)
+    embed_freeze_after_h: int = Field(48, ge=0, le=31 * 24)
 
     @property
     def resolved_database_url(self) -> str:

@@ -331,9 +331,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "embed.within_of": ("dari {n} aduan terukur", "of {n} measured"),
     "embed.too_few": ("terlalu sedikit untuk diukur", "too few to measure"),
     "embed.total": ("Jumlah", "Total"),
-    "embed.suppressed_note": (
-        '"<5": 1 sampai 4, disamarkan untuk melindungi warga',
-        '"<5": 1 to 4, withheld to protect residents',
+    "embed.rounded_note": (
+        "Jumlah dibulatkan acak ke kelipatan 5 untuk melindungi warga; total dibulatkan tersendiri",
+        "Counts randomly rounded to a multiple of 5 to protect residents; totals rounded on their own",
     ),
     "embed.unknown_place": ("Tanpa lokasi", "No location"),
     "embed.share_pct": ("% ditanggapi ≤ 1x24 jam", "% answered ≤ 1x24 h"),

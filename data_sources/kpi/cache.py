@@ -52,6 +52,7 @@ class KpiCache:
         self._local_size = local_size
         self._guard = threading.Lock()
         self.computations = 0
+        self.ttl_s = TTL_S
         self._version: str | None = None
         self._version_until = 0.0  # time.monotonic() after which the copy is asked for again
 
@@ -70,9 +71,10 @@ class KpiCache:
         digest = hashlib.sha256(filter_key.encode()).hexdigest()[:24]
         return redis_keys.kpi_entry_key(self.settings, name, digest, version)
 
-    def get_or_compute(self, name: str, filter_key: str, compute: Callable[[], object]):
-        """The cached result for the current data version, computing it (once across workers) if absent."""
-        version = self.version()
+    def get_or_compute(self, name: str, filter_key: str, compute: Callable[[], object], *, version: str = ""):
+        """The cached result for `version` (default: the current data version), computing it (once across
+        workers) if absent."""
+        version = version or self.version()
         key = self.key(name, filter_key, version)
         with self._guard:
             if key in self._local:
@@ -98,7 +100,7 @@ class KpiCache:
                     if raw is None:
                         self.computations += 1
                         raw = orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
-                        self.client.set(key, raw, ex=TTL_S)
+                        self.client.set(key, raw, ex=self.ttl_s)
                     return raw
                 finally:
                     self.client.delete(lock)
