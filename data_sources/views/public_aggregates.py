@@ -16,6 +16,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, select
 from sqlalchemy.engine import Connection
 
+from dashboard.coarse_location import SENSITIVE_INCIDENT_CATEGORIES  # city-wide monthly counts only
 from dashboard.disclosure import KEY_MODULUS
 from data_sources.kpi.queries import JULIAN_UNIX_EPOCH, is_postgres, percentile_sets, seconds_between, utc_param
 from data_sources.store.models import PRIVATE_TABLES, Base
@@ -25,8 +26,6 @@ PUBLIC_COLUMNS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"category", "kecamatan_code", "created_at", "due_at", "first_response_at"}),
     "incidents": frozenset({"category", "reported_at", "first_arrived_at"}),
 }
-# 112 categories that may point at a person even in a district's count: city-wide monthly counts only
-SENSITIVE_INCIDENT_CATEGORIES = ("social", "missing_person")
 
 
 class PrivacyError(LookupError):
