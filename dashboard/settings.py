@@ -207,6 +207,11 @@ class Settings(BaseSettings):
     egov_rag_amber: float = Field(0.9, ge=0.0, le=10.0)
     egov_lower_is_better: str | None = None  # metric codes, comma-separated
     kpi_min_sample: int = Field(30, ge=1, le=100_000)
+    # ---- KPIs: uncached computations a user's filter can cause, at once per worker and across all workers, and
+    # how long one waits for a free slot before the page says "busy, try again" (data_sources/kpi/cache.py)
+    kpi_max_computations_per_process: int = Field(2, ge=1, le=64)
+    kpi_max_computations: int = Field(8, ge=1, le=1024)
+    kpi_busy_wait_s: float = Field(2.0, ge=0.0, le=30.0)
 
     # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
     # client (requests per window of seconds, shared by every worker through Redis), the fixed cadence of

@@ -137,6 +137,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Data tidak dapat dimuat. Coba lagi sebentar.",
         "The data could not be loaded. Try again shortly.",
     ),
+    "briefing.busy": (
+        "Server sedang menghitung banyak tampilan lain. Coba lagi dalam beberapa detik.",
+        "The server is busy computing other views. Try again in a few seconds.",
+    ),
     "briefing.empty": ("Tidak ada data untuk filter ini", "No data for these filters"),
     "briefing.tile.received": ("Aduan masuk", "Complaints received"),
     "briefing.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),

@@ -67,3 +67,8 @@ def login_failures_by_name_key(settings: _HasPrefix, name_digest: str) -> str:
 
 def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:
     return f"{settings.stream_prefix}:login-failures:ip:{address[:64]}"
+
+
+def kpi_computing_key(settings: _HasPrefix) -> str:
+    """The slots of the KPI computations running now across every worker (a sorted set by expiry)."""
+    return f"{settings.stream_prefix}:kpi:computing"
