@@ -173,7 +173,7 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
         "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
         "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
         "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
-        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings),
+        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings, now),
         "opds": briefing_data.opd_codes,
         "codes": briefing_data.known_codes,
     }[panel]

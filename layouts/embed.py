@@ -383,14 +383,25 @@ def _egov(query: EmbedQuery, data: dict):
                                 className=f"embed-rag-{i['rag'] or 'none'}",
                             )
                         ),
-                        html.Td(i18n.format_metric(i["target"], i["unit"], lang)),
+                        html.Td(_egov_target(i, lang)),
                     ]
                 )
             )
     head = html.Thead(
         html.Tr([html.Th(""), html.Th(t("embed.egov.value", lang)), html.Th(t("embed.egov.target", lang))])
     )
-    return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], []
+    to_date = any(i.get("yardstick") == "to_date" for i in indicators)
+    notes = [t("embed.egov.to_date_note", lang)] if to_date else []
+    return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], notes
+
+
+def _egov_target(indicator: dict, lang: str) -> str:
+    """The yardstick a value was judged against: the target, or for a running month's flow its share to date."""
+    target = i18n.format_metric(indicator["target"], indicator["unit"], lang)
+    if indicator.get("yardstick") != "to_date":
+        return target
+    due = i18n.format_metric(indicator.get("yardstick_target"), indicator["unit"], lang)
+    return t("embed.egov.to_date", lang, n=due, total=target)
 
 
 # --- the gallery ----------------------------------------------------------------------------------------

@@ -173,9 +173,9 @@ def _all_buckets(f: KpiFilter, weekly: bool) -> list[str]:
     return out
 
 
-def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
+def egov_panel(conn: Connection, f: KpiFilter, settings=None, now: dt.datetime | None = None) -> dict:
     """kpi_egov.latest per OPD (the OPD filter applies; the city row stays) and each city metric's trend."""
-    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings)
+    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings, now=now)
     trends = {}
     for r in latest:
         if r["opd"] == kpi_egov.CITY:

@@ -132,5 +132,5 @@ def _compute(query: EmbedQuery, engine, cache: PublishedCache, settings, instant
         return {"months": months, "rows": [{"month": m, **part("incidents", m)} for m in months]}
     if query.widget == "egov":
         with engine.connect() as conn:
-            return {"months": months, "indicators": agg.egov_city_latest(conn, settings)}
+            return {"months": months, "indicators": agg.egov_city_latest(conn, settings, instant)}
     raise ValueError(f"no data for widget {query.widget!r}")

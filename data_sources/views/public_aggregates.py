@@ -134,10 +134,11 @@ def incidents_of(
     return out
 
 
-def egov_city_latest(conn: Connection, settings=None) -> list[dict]:
+def egov_city_latest(conn: Connection, settings=None, now: dt.datetime | None = None) -> list[dict]:
     """The city-wide e-government indicators (latest period per metric) from the KPI engine: aggregates of
     department readings, no person in them."""
     from data_sources.kpi import egov as kpi_egov
 
-    keep = ("domain", "metric", "period", "value", "target", "unit", "previous", "rag")
-    return [{k: r[k] for k in keep} for r in kpi_egov.latest(conn, settings=settings) if r["opd"] == kpi_egov.CITY]
+    keep = ("domain", "metric", "period", "value", "target", "unit", "previous", "rag", "yardstick", "yardstick_target")
+    rows = kpi_egov.latest(conn, settings=settings, now=now)
+    return [{k: r[k] for k in keep} for r in rows if r["opd"] == kpi_egov.CITY]

@@ -47,7 +47,7 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
         places = _places(conn, [i["incident_id"] for i in active["incidents"]])
         newest = _newest_incidents(conn, now)
         newest_p1 = _newest_priority_one(conn, now)
-        egov = [r for r in kpi_egov.latest(conn, settings=settings) if r["opd"] == kpi_egov.CITY]
+        egov = [r for r in kpi_egov.latest(conn, settings=settings, now=now) if r["opd"] == kpi_egov.CITY]
     complaints, incidents = figures["complaints"], figures["incidents"]
     return {
         "computed_ms": _ms(now),
@@ -99,6 +99,8 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
                 "target": r["target"],
                 "unit": r["unit"],
                 "rag": r["rag"],
+                "yardstick": r["yardstick"],
+                "yardstick_target": r["yardstick_target"],
             }
             for r in egov
         ],
