@@ -352,7 +352,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "embed.egov.value": ("Nilai", "Value"),
     "embed.egov.target": ("Target", "Target"),
-    "embed.egov.to_date": ("{n} s.d. hari ini (sebulan {total})", "{n} to date (month {total})"),
+    "embed.egov.to_date": ("s.d. hari ini; sebulan {total}", "to date; month {total}"),
     "embed.egov.to_date_note": (
         "Tender bulan berjalan dinilai terhadap target sebulan yang dibagi menurut hari yang telah lewat",
         "Tenders of the running month are judged against the month's target prorated by the days passed",

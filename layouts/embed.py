@@ -395,13 +395,14 @@ def _egov(query: EmbedQuery, data: dict):
     return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], notes
 
 
-def _egov_target(indicator: dict, lang: str) -> str:
-    """The yardstick a value was judged against: the target, or for a running month's flow its share to date."""
+def _egov_target(indicator: dict, lang: str):
+    """The yardstick a value was judged against: the target, or for a running month's flow its share to date
+    (on two lines: a 300 px iframe has no room for one)."""
     target = i18n.format_metric(indicator["target"], indicator["unit"], lang)
     if indicator.get("yardstick") != "to_date":
         return target
     due = i18n.format_metric(indicator.get("yardstick_target"), indicator["unit"], lang)
-    return t("embed.egov.to_date", lang, n=due, total=target)
+    return [html.Div(due), html.Div(t("embed.egov.to_date", lang, total=target), className="embed-yardstick")]
 
 
 # --- the gallery ----------------------------------------------------------------------------------------
