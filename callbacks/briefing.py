@@ -29,11 +29,11 @@ from callbacks.access import AccessDenied, User, current_services, require
 from dashboard import briefing_tables as tables
 from dashboard import i18n
 from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
-from dashboard.filters import FilterError, KpiFilter, make_filter
+from dashboard.filters import FilterError, KnownCodes, KpiFilter, make_filter
 from dashboard.reference import kecamatan_by_code
 from data_sources import services
 from data_sources.geo import boundaries as geo
-from data_sources.kpi.cache import cache_for
+from data_sources.kpi.cache import ComputationsBusy, cache_for
 from data_sources.views import briefing as briefing_data
 from data_sources.views import briefing_personal
 from layouts import briefing as view_layout
@@ -44,7 +44,7 @@ from layouts.briefing import ids
 log = logging.getLogger(__name__)
 AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
 FORMATS = ("csv", "xlsx")
-FAILURES = (SQLAlchemyError, redis.RedisError)
+FAILURES = (SQLAlchemyError, redis.RedisError, ComputationsBusy)
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefing")
 
 
@@ -152,7 +152,18 @@ def _now() -> dt.datetime:
 
 
 def _view(search: Any, now: dt.datetime) -> BriefingView:
-    return parse_view(parse_search(search), now, i18n.language(current_services().settings.default_language))
+    lang = i18n.language(current_services().settings.default_language)
+    return parse_view(parse_search(search), now, lang, _known(now))
+
+
+def _known(now: dt.datetime) -> KnownCodes:
+    """The department and category codes that exist (cached per data version): a filter may name only these.
+    If they cannot be read, no department or category filter is accepted rather than any."""
+    try:
+        codes = panel_data("codes", KpiFilter(), now)
+    except FAILURES:
+        return KnownCodes()
+    return KnownCodes(frozenset(codes["opd"]), frozenset(codes["category"]))
 
 
 def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Services | None = None) -> Any:
@@ -162,8 +173,9 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
         "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
         "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
         "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
-        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings),
+        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings, now),
         "opds": briefing_data.opd_codes,
+        "codes": briefing_data.known_codes,
     }[panel]
 
     def compute():
@@ -197,8 +209,19 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
 def controls_to_url(period, start, end, opd, kec, channel, category, incident, search):
     _guard()
     lang = _view(search, _now()).lang
+    now = _now()
     view = view_from_controls(
-        period, start, end, lang, _now(), opd=opd, kec=kec, channel=channel, category=category, incident=incident
+        period,
+        start,
+        end,
+        lang,
+        now,
+        _known(now),
+        opd=opd,
+        kec=kec,
+        channel=channel,
+        category=category,
+        incident=incident,
     )
     new = to_search(view)
     return (dash.no_update if new == search else new), view.period != "custom"
@@ -222,7 +245,7 @@ def league_click(cell: Any, current: Any):
     if not isinstance(cell, dict) or cell.get("colId") != "opd" or not isinstance(cell.get("value"), str):
         raise PreventUpdate
     try:
-        code = make_filter(opd=cell.get("value")).opd
+        code = make_filter(opd=cell.get("value"), known=_known(_now())).opd
     except FilterError:
         raise PreventUpdate from None
     if len(code) != 1:
@@ -264,7 +287,8 @@ def headline(search):
         data = {"current": panel_data("headline", view.filter, now, app), "previous": previous.result()}
     except FAILURES as exc:
         log.warning("briefing: headline unavailable (%s)", type(exc).__name__)
-        return [dash.html.Div(i18n.t("briefing.error", view.lang), className="alert alert-danger")], [], [], ""
+        message = i18n.t("briefing.busy" if isinstance(exc, ComputationsBusy) else "briefing.error", view.lang)
+        return [dash.html.Div(message, className="alert alert-danger")], [], [], ""
     incidents = data["current"]["incidents"]
     stamp = f"{i18n.t('briefing.data_time', view.lang)} {i18n.format_datetime(now, view.lang)}"
     return (

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard import i18n
-from dashboard.filters import WIB, FilterError, KpiFilter, make_filter
+from dashboard.filters import WIB, FilterError, KnownCodes, KpiFilter, make_filter
 
 PERIODS = ("today", "7d", "month", "custom")
 DEFAULT_PERIOD = "7d"
@@ -85,8 +85,14 @@ def parse_search(search: Any) -> dict[str, str]:
     return {k: ",".join(v) for k, v in pairs.items()}
 
 
-def parse_view(query: Mapping[str, Any], now: dt.datetime, default_lang: str = i18n.DEFAULT_LANGUAGE) -> BriefingView:
-    """The view a URL asks for; a bad value is left out and named in `errors` (safe to show)."""
+def parse_view(
+    query: Mapping[str, Any],
+    now: dt.datetime,
+    default_lang: str = i18n.DEFAULT_LANGUAGE,
+    known: KnownCodes | None = None,
+) -> BriefingView:
+    """The view a URL asks for; a bad value (with `known`: a department or category that does not exist) is
+    left out and named in `errors` (safe to show)."""
     errors: list[str] = []
     lang = i18n.language(_first(query.get("lang")) or default_lang)
     today = now.astimezone(WIB).date()
@@ -108,7 +114,7 @@ def parse_view(query: Mapping[str, Any], now: dt.datetime, default_lang: str = i
         if not raw:
             continue
         try:
-            values[name] = getattr(make_filter(**{name: raw}), name)
+            values[name] = getattr(make_filter(**{name: raw}, known=known), name)
         except FilterError as exc:
             errors.append(str(exc).replace(f"{name}:", f"{key}:", 1))
     f = make_filter(date_from=start, date_to=end, **values)
@@ -143,7 +149,9 @@ def to_search(view: BriefingView, *, lang: str | None = None) -> str:
     return "?" + urlencode(params, safe=",")
 
 
-def view_from_controls(period: Any, start: Any, end: Any, lang: str, now: dt.datetime, **lists: Any) -> BriefingView:
+def view_from_controls(
+    period: Any, start: Any, end: Any, lang: str, now: dt.datetime, known: KnownCodes | None = None, **lists: Any
+) -> BriefingView:
     """The view the filter bar's controls describe (values checked like a URL's)."""
     query: dict[str, Any] = {"period": period if isinstance(period, str) else DEFAULT_PERIOD, "lang": lang}
     if query["period"] == "custom":
@@ -157,7 +165,7 @@ def view_from_controls(period: Any, start: Any, end: Any, lang: str, now: dt.dat
             value = [value]
         if isinstance(value, (list, tuple)):
             query[key] = ",".join(v for v in value if isinstance(v, str))
-    return parse_view(query, now, lang)
+    return parse_view(query, now, lang, known)
 
 
 # --- what a person reads about the view ----------------------------------------------------------------

@@ -1,109 +1,79 @@
-"""Small-count suppression of published tables (statistical disclosure control), as plain code.
+"""The publication policy of the public figures (statistical disclosure control), as plain code.
 
-A count from 1 to THRESHOLD-1 (1..4) could point at a person (one missing-person report in a district this
-month), so it is published as "<5" (primary suppression). A published total would give a single
-suppressed cell away (total minus the others), so in every line (a row or a column whose total is
-published) the suppressed cells must be either none, or at least two cells whose sum is at least
-THRESHOLD; where that is not yet so, the smallest unsuppressed non-zero cell of the line is suppressed
-too (secondary suppression), until every line is safe. A total that is itself 1..4 is suppressed.
-Zeros are published: they are exact and tell nothing about a person.
+Each response being safe is not enough: a reader keeps every publication and subtracts. So the policy
+is about the published series as a whole (the README's "Public embeds" section says it for readers):
+
+- **Fixed cadence, fixed cut.** The running period is published at fixed instants of a WIB grid
+  (`PANTAU_EMBED_REFRESH_S`, dividing the day) and counts only what happened before that instant; between
+  two instants nothing changes, whatever arrives. A difference of two publications dates an event to a
+  slot of the grid, never to its minute.
+- **Closed periods published once, then frozen**, `PANTAU_EMBED_FREEZE_AFTER_H` hours after their end.
+- **Every count is randomly rounded to base 5 by the cell-key method.** Each record has a fixed secret key
+  (a keyed hash of its time); a cell's key is the sum of its records' keys, and a keyed HMAC of it decides
+  whether the count rounds up or down (up with probability remainder/5, so unbiased). The same records
+  always give the same published figure (in every publication, period and widget); one record more
+  redraws it unpredictably. Every published count, and so every sum or difference of published counts,
+  is a multiple of 5: no count from 1 to 4 can be read, a zero may be 0 to 4, and no cell is withheld, so
+  there is no suppression mark to misread.
+- **Totals are cells of their own**, rounded from their own key: total minus the other cells is noise.
+- **Rates come from the rounded cells** and need `PANTAU_KPI_MIN_SAMPLE` cases (rounded) behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+import hashlib
+import hmac
 
-THRESHOLD = 5
-SUPPRESSED = "<5"
-
-
-def is_small(value: int) -> bool:
-    return 0 < value < THRESHOLD
-
-
-def _line_needs_more(values: Sequence[int], hidden: Sequence[bool]) -> bool:
-    count = sum(hidden)
-    if count == 0:
-        return False
-    return count == 1 or sum(v for v, h in zip(values, hidden) if h) < THRESHOLD
+BASE = 5
+# record keys live in [0, KEY_MODULUS); a prime below 2**31 so that SQL sums of products stay in 64 bits
+KEY_MODULUS = 2_147_483_647
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
 
-def _hide_next(values: Sequence[int], hidden: list[bool]) -> bool:
-    """Suppress the smallest unsuppressed non-zero cell of a line; False when there is none left."""
-    candidates = [(v, i) for i, (v, h) in enumerate(zip(values, hidden)) if not h and v > 0]
-    if not candidates:
-        return False
-    hidden[min(candidates)[1]] = True
-    return True
+def _unit(secret: bytes, *parts: object) -> float:
+    digest = hmac.new(secret, "|".join(map(str, parts)).encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def suppress_line(values: Sequence[int]) -> list[bool]:
-    """Which cells of one line (whose total is published) must be suppressed."""
-    hidden = [is_small(v) for v in values]
-    while _line_needs_more(values, hidden) and _hide_next(values, hidden):
-        pass
-    return hidden
+def record_key_params(secret: bytes) -> tuple[int, int]:
+    """(multiplier, offset) of the records' keys: key = (time_ms * multiplier + offset) mod KEY_MODULUS,
+    secret, so that nobody outside can recompute a cell's key from the times of its records."""
+    multiplier = 1 + int(_unit(secret, "record-key-multiplier") * (KEY_MODULUS - 2))
+    offset = int(_unit(secret, "record-key-offset") * KEY_MODULUS)
+    return multiplier, offset
 
 
-def suppress_table(cells: Sequence[Sequence[int]]) -> tuple[list[list[bool]], list[bool], list[bool]]:
-    """(cells, row totals, column totals) to suppress in a rows x columns table with its margins.
-
-    A line that cannot be made safe (a one-row table: the column total is the cell) has its total
-    suppressed instead.
-    """
-    hidden = [[is_small(v) for v in row] for row in cells]
-    n_cols = len(cells[0]) if cells else 0
-    changed = True
-    while changed:
-        changed = False
-        for r, row in enumerate(cells):
-            while _line_needs_more(row, hidden[r]) and _hide_next(row, hidden[r]):
-                changed = True
-        for c in range(n_cols):
-            column = [row[c] for row in cells]
-            flags = [hidden[r][c] for r in range(len(cells))]
-            while _line_needs_more(column, flags) and _hide_next(column, flags):
-                changed = True
-            for r in range(len(cells)):
-                hidden[r][c] = flags[r]
-    row_totals = [is_small(sum(row)) or _line_needs_more(row, hidden[r]) for r, row in enumerate(cells)]
-    col_totals = []
-    for c in range(n_cols):
-        column = [row[c] for row in cells]
-        col_totals.append(is_small(sum(column)) or _line_needs_more(column, [h[c] for h in hidden]))
-    return hidden, row_totals, col_totals
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A published count: its value, or None when suppressed (shown as "<5")."""
-
-    value: int | None
-
-    @property
-    def suppressed(self) -> bool:
-        return self.value is None
-
-    def as_json(self) -> int | str:
-        return SUPPRESSED if self.value is None else self.value
-
-
-def publish_line(values: dict[str, int]) -> tuple[dict[str, int | str], int | str]:
-    """(cells, total) of a one-way table keyed by code, suppressed for publication."""
-    keys = list(values)
-    hidden = suppress_line([values[k] for k in keys])
-    cells = {k: (SUPPRESSED if h else int(values[k])) for k, h in zip(keys, hidden)}
-    return cells, publish_count(sum(values.values()))
-
-
-def publish_count(value: int) -> int | str:
-    """A single count standing alone (a city-wide monthly figure): 1..4 becomes "<5"."""
-    return SUPPRESSED if is_small(int(value)) else int(value)
+def round_cell(count: int, key_sum: int, secret: bytes) -> int:
+    """A count randomly rounded to base 5, the draw fixed by the cell's key (the sum of its records' keys)."""
+    count = int(count)
+    if count < 0:
+        raise ValueError("a count is never negative")
+    low, remainder = divmod(count, BASE)
+    if remainder == 0:
+        return count
+    up = _unit(secret, "cell", count, int(key_sum) % KEY_MODULUS) < remainder / BASE
+    return (low + up) * BASE
 
 
 def publish_rate(numerator: int, denominator: int, min_denominator: int) -> float | None:
-    """A percentage only when its denominator is large enough to say something and to hide a person."""
-    if denominator < max(min_denominator, THRESHOLD) or denominator <= 0:
+    """A percentage of two published (rounded) counts, only when the denominator is large enough."""
+    if denominator < max(min_denominator, BASE) or denominator <= 0:
         return None
-    return round(100.0 * numerator / denominator, 1)
+    return round(min(100.0, 100.0 * numerator / denominator), 1)
+
+
+def publication_instant(now: dt.datetime, cadence_s: int) -> dt.datetime:
+    """The last instant of the publication grid at or before `now` (UTC): multiples of `cadence_s` from WIB
+    midnight (the cadence divides the day, so the grid is the same every day)."""
+    if cadence_s <= 0 or 86_400 % cadence_s:
+        raise ValueError("the cadence must divide a day")
+    local = now.astimezone(WIB)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = int((local - midnight).total_seconds()) // cadence_s * cadence_s
+    return (midnight + dt.timedelta(seconds=elapsed)).astimezone(dt.UTC)
+
+
+def is_frozen(month_end: dt.datetime, instant: dt.datetime, freeze_after_h: int) -> bool:
+    """Whether a period that ended at `month_end` is closed for good at publication `instant`."""
+    return instant >= month_end + dt.timedelta(hours=freeze_after_h)

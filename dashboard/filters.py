@@ -27,6 +27,17 @@ def _kecamatan_codes() -> frozenset[str]:
 
 
 @dataclass(frozen=True)
+class KnownCodes:
+    """The department (OPD) and complaint category codes that exist, read from the data (the event contract
+    keeps both lists open: a new department or category arrives with its events, and a code in no event
+    selects nothing). A user's filter may name only these: each unknown code would be a new cache key,
+    and so a fresh heavy computation, for nothing."""
+
+    opd: frozenset[str] = frozenset()
+    category: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class KpiFilter:
     """Period [date_from, date_to) in WIB dates (None: open-ended) and value allowlists (empty: all)."""
 
@@ -108,9 +119,20 @@ def _values(name: str, raw, check) -> tuple[str, ...]:
 
 
 def make_filter(
-    *, date_from=None, date_to=None, opd=None, kecamatan=None, channel=None, category=None, incident_category=None
+    *,
+    date_from=None,
+    date_to=None,
+    opd=None,
+    kecamatan=None,
+    channel=None,
+    category=None,
+    incident_category=None,
+    known: KnownCodes | None = None,
 ) -> KpiFilter:
-    """Validate raw values (strings, lists or comma-separated text) into a KpiFilter or raise FilterError."""
+    """Validate raw values (strings, lists or comma-separated text) into a KpiFilter or raise FilterError.
+
+    With `known` (every filter a user sends), departments and categories must exist; without it (the
+    program's own filters), their shape is checked."""
     start, end = _date("from", date_from), _date("to", date_to)
     if start and end and end <= start:
         raise FilterError("to: must be after from (the period runs from 'from' up to, not including, 'to')")
@@ -118,11 +140,15 @@ def make_filter(
     return KpiFilter(
         date_from=start,
         date_to=end,
-        opd=_values("opd", opd, lambda v: bool(_OPD_RE.match(v))),
+        opd=_values("opd", opd, lambda v: bool(_OPD_RE.match(v)) and (known is None or v in known.opd)),
         kecamatan=_values("kecamatan", kecamatan, lambda v: v in known_kecamatan),
         channel=_values("channel", channel, lambda v: v in CHANNELS),
-        # Categories are an open list in the contract: the known ones, or anything of the same shape.
-        category=_values("category", category, lambda v: v in COMPLAINT_CATEGORIES or bool(_CATEGORY_RE.match(v))),
+        # Categories are an open list in the contract: its own, or one the data holds (or, unchecked, its shape).
+        category=_values(
+            "category",
+            category,
+            lambda v: v in COMPLAINT_CATEGORIES or (v in known.category if known else bool(_CATEGORY_RE.match(v))),
+        ),
         incident_category=_values("incident_category", incident_category, lambda v: v in INCIDENT_CATEGORIES),
     )
 

@@ -101,6 +101,8 @@ def format_metric(value: float | None, unit: str | None, lang: str = DEFAULT_LAN
         return t("wall.unit.idr_billion", lang, n=format_number(value / 1e9, lang, 1))
     if unit == "days":
         return t("wall.unit.days", lang, n=format_number(value, lang, 1))
+    if value != int(value):  # a count's share to date (2,3 of 16 tenders): rounding it would misjudge
+        return format_number(value, lang, 1)
     return format_number(value, lang)
 
 

@@ -7,6 +7,7 @@ here, so that every view reads the same rule from one place.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -128,6 +129,60 @@ def rag_state(
     return "red"
 
 
+# E-government metric kinds, declared once. A *flow* accumulates over its period (tenders let this month,
+# the savings they made): a running month's value is month-to-date and is judged against the target
+# prorated by the month's elapsed share. A *stock* is a level or share at a moment (percentages,
+# realisation to date): judged against the whole target at any time. A metric not named here is a stock
+# (the rule it always had).
+FLOW_METRICS = frozenset({"tender_count", "tender_savings_idr"})
+EGOV_WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+MIN_JUDGED_PROGRESS = 0.1  # before a tenth of the period has passed, a flow is not judged yet
+
+
+def metric_kind(metric: str) -> str:
+    return "flow" if metric in FLOW_METRICS else "stock"
+
+
+def period_progress(period: str, now: dt.datetime) -> float:
+    """The elapsed share (0..1) at `now` of a reading's period: a WIB month (YYYY-MM) or day (YYYY-MM-DD)."""
+    try:
+        if len(period) == 7:
+            start = dt.datetime.strptime(period, "%Y-%m").replace(tzinfo=EGOV_WIB)
+            end = (start + dt.timedelta(days=32)).replace(day=1)
+        else:
+            start = dt.datetime.strptime(period, "%Y-%m-%d").replace(tzinfo=EGOV_WIB)
+            end = start + dt.timedelta(days=1)
+    except ValueError:
+        return 1.0  # a period we cannot read is taken as closed: the whole target
+    return min(1.0, max(0.0, (now - start) / (end - start)))
+
+
+def egov_judgement(
+    metric: str,
+    unit: str | None,
+    value: float | None,
+    target: float | None,
+    period: str,
+    now: dt.datetime,
+    *,
+    lower_is_better: bool = False,
+    green: float = DEFAULT_RAG_GREEN,
+    amber: float = DEFAULT_RAG_AMBER,
+) -> dict:
+    """{rag, yardstick, yardstick_target, progress} of one reading at `now`. `yardstick` says what the value
+    was judged against, for the screen to say it: "period" (the whole target) or "to_date" (a flow of a
+    running period against the target prorated by its elapsed share; no state before MIN_JUDGED_PROGRESS,
+    nor while fewer than one counted item is due)."""
+    progress = period_progress(period, now)
+    if metric_kind(metric) == "flow" and progress < 1.0 and target is not None:
+        due = target * progress
+        early = progress < MIN_JUDGED_PROGRESS or (unit == "count" and abs(due) < 1)
+        rag = None if early else rag_state(value, due, lower_is_better=lower_is_better, green=green, amber=amber)
+        return {"rag": rag, "yardstick": "to_date", "yardstick_target": round(due, 2), "progress": round(progress, 3)}
+    rag = rag_state(value, target, lower_is_better=lower_is_better, green=green, amber=amber)
+    return {"rag": rag, "yardstick": "period", "yardstick_target": target, "progress": round(progress, 3)}
+
+
 # --- arithmetic shared with the queries -------------------------------------------------------------
 
 
@@ -162,5 +217,6 @@ DEFINITIONS = {
     "clock (the SLA rate counts it).",
     "response_time": "112: from the report (the call starting to ring) to the first unit's arrival. An arrival "
     "stamped before its report is a clock error: counted apart, left out of the times.",
-    "rag": "E-government: green when the latest value reaches its target, amber from 90 % of it, red below.",
+    "rag": "E-government: green when the latest value reaches its target, amber from 90 % of it, red below; "
+    "a flow metric of a running month (tenders) against its target prorated by the month's elapsed share.",
 }

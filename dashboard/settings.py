@@ -70,6 +70,12 @@ def parse_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return tuple(networks)
 
 
+def _divides_day(seconds: int) -> int:
+    if 86_400 % seconds:
+        raise ValueError("must divide a day (86400 s): 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, ...")
+    return seconds
+
+
 def _origins(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and all(isinstance(o, str) for o in value):
         value = " ".join(value)  # the same check for origins given in code
@@ -215,13 +221,21 @@ class Settings(BaseSettings):
     egov_rag_amber: float = Field(0.9, ge=0.0, le=10.0)
     egov_lower_is_better: str | None = None  # metric codes, comma-separated
     kpi_min_sample: int = Field(30, ge=1, le=100_000)
+    # ---- KPIs: uncached computations a user's filter can cause, at once per worker and across all workers, and
+    # how long one waits for a free slot before the page says "busy, try again" (data_sources/kpi/cache.py)
+    kpi_max_computations_per_process: int = Field(2, ge=1, le=64)
+    kpi_max_computations: int = Field(8, ge=1, le=1024)
+    kpi_busy_wait_s: float = Field(2.0, ge=0.0, le=30.0)
 
     # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
-    # client (requests per window of seconds, shared by every worker through Redis), how often their figures
-    # are republished. Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the client's address.
+    # client (requests per window of seconds, shared by every worker through Redis), the fixed cadence of
+    # their publications (seconds dividing a day, from WIB midnight) and how long after its end a month is
+    # frozen (dashboard/disclosure.py). Behind reverse proxies, PANTAU_PROXY_COUNT gives the rate limit the
+    # client's address.
     embed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_origins)] = ()
     embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
-    embed_refresh_s: float = Field(60.0, ge=1.0, le=86_400.0)
+    embed_refresh_s: Annotated[int, AfterValidator(_divides_day)] = Field(3600, ge=900, le=86_400)
+    embed_freeze_after_h: int = Field(48, ge=0, le=31 * 24)
 
     # ---- The producers' front door (/api/v1/events, /open311/v2): events per window of seconds per API key,
     # shared by every worker through Redis; the body limit of one request; the Open311 jurisdiction_id.

@@ -93,6 +93,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.incidents.closed": ("selesai", "closed"),
     "wall.egov.empty": ("Belum ada indikator e-government", "No e-government indicators yet"),
     "wall.egov.target": ("target {n}", "target {n}"),
+    "wall.egov.target_to_date": ("target s.d. hari ini {n} (sebulan {total})", "target to date {n} (month {total})"),
+    "wall.egov.rag.early": ("Belum dinilai", "Too early to judge"),
     "wall.egov.rag.green": ("Tercapai", "On target"),
     "wall.egov.rag.amber": ("Mendekati", "Near target"),
     "wall.egov.rag.red": ("Di bawah target", "Below target"),
@@ -136,6 +138,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.error": (
         "Data tidak dapat dimuat. Coba lagi sebentar.",
         "The data could not be loaded. Try again shortly.",
+    ),
+    "briefing.busy": (
+        "Server sedang menghitung banyak tampilan lain. Coba lagi dalam beberapa detik.",
+        "The server is busy computing other views. Try again in a few seconds.",
     ),
     "briefing.empty": ("Tidak ada data untuk filter ini", "No data for these filters"),
     "briefing.tile.received": ("Aduan masuk", "Complaints received"),
@@ -213,6 +219,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.col.p90": ("p90", "p90"),
     "briefing.col.unit": ("Satuan", "Unit"),
     "briefing.col.target": ("Target", "Target"),
+    "briefing.col.target_to_date": ("Target s.d. hari ini", "Target to date"),
     "briefing.col.category": ("Kategori", "Category"),
     "briefing.col.reported": ("Laporan", "Reports"),
     "briefing.col.response_measured": ("Terukur", "Measured"),
@@ -331,9 +338,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "embed.within_of": ("dari {n} aduan terukur", "of {n} measured"),
     "embed.too_few": ("terlalu sedikit untuk diukur", "too few to measure"),
     "embed.total": ("Jumlah", "Total"),
-    "embed.suppressed_note": (
-        '"<5": 1 sampai 4, disamarkan untuk melindungi warga',
-        '"<5": 1 to 4, withheld to protect residents',
+    "embed.rounded_note": (
+        "Jumlah dibulatkan acak ke kelipatan 5 untuk melindungi warga; total dibulatkan tersendiri",
+        "Counts randomly rounded to a multiple of 5 to protect residents; totals rounded on their own",
     ),
     "embed.unknown_place": ("Tanpa lokasi", "No location"),
     "embed.share_pct": ("% ditanggapi ≤ 1x24 jam", "% answered ≤ 1x24 h"),
@@ -345,6 +352,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "embed.egov.value": ("Nilai", "Value"),
     "embed.egov.target": ("Target", "Target"),
+    "embed.egov.to_date": ("s.d. hari ini; sebulan {total}", "to date; month {total}"),
+    "embed.egov.to_date_note": (
+        "Tender bulan berjalan dinilai terhadap target sebulan yang dibagi menurut hari yang telah lewat",
+        "Tenders of the running month are judged against the month's target prorated by the days passed",
+    ),
     "embed.egov.period": ("Periode", "Period"),
     "embed.egov.empty": ("Belum ada indikator", "No indicators yet"),
     "embed.error.title": ("Widget tidak dapat ditampilkan", "The widget cannot be shown"),

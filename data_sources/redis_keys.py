@@ -52,9 +52,9 @@ def live_snapshot_key(settings: _HasPrefix) -> str:
     return f"{settings.stream_prefix}:live:snapshot"
 
 
-def embed_published_key(settings: _HasPrefix) -> str:
-    """The embeds' published figures (republished every PANTAU_EMBED_REFRESH_S)."""
-    return f"{settings.stream_prefix}:embed:published"
+def embed_frozen_key(settings: _HasPrefix, part: str, month: str) -> str:
+    """A closed month's published figures, kept for good (dashboard.disclosure: published once, frozen)."""
+    return f"{settings.stream_prefix}:embed:frozen:{part}:{month}"
 
 
 def embed_rate_key(settings: _HasPrefix, client_digest: str) -> str:
@@ -72,3 +72,8 @@ def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:
 def api_rate_key(settings: _HasPrefix, producer_digest: str) -> str:
     """Events published by one API key in the current window (web/api.py)."""
     return f"{settings.stream_prefix}:api:rate:{producer_digest}"
+
+
+def kpi_computing_key(settings: _HasPrefix) -> str:
+    """The slots of the KPI computations running now across every worker (a sorted set by expiry)."""
+    return f"{settings.stream_prefix}:kpi:computing"

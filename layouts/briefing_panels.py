@@ -245,7 +245,7 @@ def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]
                 "valueFormatter": {"function": f"pantauEgov(params.value, '{unit}', '{i18n.language(lang)}', {texts})"},
                 "tooltipValueGetter": {
                     "function": f"params.data.m{n}_target == null ? null : "
-                    f"'{t('briefing.col.target', lang)}: ' + "
+                    f"params.data.m{n}_label + ': ' + "
                     f"pantauEgov(params.data.m{n}_target, '{unit}', '{i18n.language(lang)}', {texts})"
                 },
                 "cellClassRules": {f"briefing-rag is-{s}": f"params.data.m{n}_rag == '{s}'" for s in kpi.RAG_STATES},
@@ -256,7 +256,15 @@ def egov_pivot(latest: list[Mapping], lang: str) -> tuple[list[dict], list[dict]
     for r in latest:
         n = index[(r["domain"], r["metric"])]
         row = rows.setdefault(r["opd"], {"opd": r["opd"]})
-        row.update({f"m{n}": r.get("value"), f"m{n}_rag": r.get("rag"), f"m{n}_target": r.get("target")})
+        to_date = r.get("yardstick") == "to_date"  # a running month's flow: judged against its target to date
+        row.update(
+            {
+                f"m{n}": r.get("value"),
+                f"m{n}_rag": r.get("rag"),
+                f"m{n}_target": r.get("yardstick_target") if to_date else r.get("target"),
+                f"m{n}_label": t("briefing.col.target_to_date" if to_date else "briefing.col.target", lang),
+            }
+        )
     ordered = sorted(rows.values(), key=lambda row: (row["opd"] != "ALL", row["opd"]))
     for row in ordered:
         if row["opd"] == "ALL":

@@ -16,7 +16,6 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard import i18n
-from dashboard.disclosure import SUPPRESSED
 from dashboard.embed_widgets import SPAN_PERIODS, WIDGETS, EmbedQuery
 from dashboard.i18n import format_number, label, t
 from layouts.map_figures import THEMES
@@ -84,7 +83,12 @@ def _period_text(query: EmbedQuery, months: list[str]) -> str:
 
 
 def _count(value: Any, lang: str) -> str:
-    return SUPPRESSED if value == SUPPRESSED else format_number(int(value), lang)
+    return format_number(int(value), lang)
+
+
+def _rounded_note(lang: str) -> str:
+    # every published count is rounded to base 5 (dashboard/disclosure.py): the reader must know
+    return t("embed.rounded_note", lang)
 
 
 def _footer(query: EmbedQuery, data: dict, notes: list[str]) -> html.Footer:
@@ -149,8 +153,7 @@ def _complaints_month(query: EmbedQuery, data: dict):
             html.Div(t("embed.received", lang), className="embed-label"),
         ],
     )
-    notes = [t("embed.suppressed_note", lang)] if SUPPRESSED in (data["received"], data["measured"]) else []
-    return [html.Div(className="embed-figures", children=[received, share])], notes
+    return [html.Div(className="embed-figures", children=[received, share])], [_rounded_note(lang)]
 
 
 def _colours(theme: str) -> dict:
@@ -210,10 +213,10 @@ def _sla_trend(query: EmbedQuery, data: dict):
 
 
 def _bars(items: list[tuple[str, Any]], lang: str) -> html.Ul:
-    top = max([v for _, v in items if v != SUPPRESSED] or [1]) or 1
+    top = max([int(v) for _, v in items] or [1]) or 1
     rows = []
     for name, value in items:
-        width = 0 if value == SUPPRESSED else 100 * int(value) / top
+        width = 100 * int(value) / top
         rows.append(
             html.Li(
                 className="embed-bar-row",
@@ -233,15 +236,14 @@ def _bars(items: list[tuple[str, Any]], lang: str) -> html.Ul:
 
 
 def _ordered(cells: dict[str, Any]) -> list[tuple[str, Any]]:
-    return sorted(cells.items(), key=lambda kv: (-1 if kv[1] == SUPPRESSED else -int(kv[1]), kv[0]))
+    return sorted(cells.items(), key=lambda kv: (-int(kv[1]), kv[0]))
 
 
 def _by_category(query: EmbedQuery, data: dict):
     lang = query.lang
     items = [(label("complaint_category", k, lang), v) for k, v in _ordered(data["cells"])]
-    notes = [t("embed.suppressed_note", lang)] if SUPPRESSED in data["cells"].values() else []
     total = html.Div(f"{t('embed.total', lang)}: {_count(data['total'], lang)}", className="embed-total")
-    return [total, _bars(items, lang)], notes
+    return [total, _bars(items, lang)], [_rounded_note(lang)]
 
 
 def _map(query: EmbedQuery, data: dict, base_map: BaseMap):
@@ -249,7 +251,7 @@ def _map(query: EmbedQuery, data: dict, base_map: BaseMap):
 
     lang = query.lang
     cells = data["cells"]
-    values = {k: (None if v == SUPPRESSED else int(v)) for k, v in cells.items() if k != "unknown"}
+    values = {k: int(v) for k, v in cells.items() if k != "unknown"}
     figure = choropleth_figure(
         values,
         base_map.geojson,
@@ -261,12 +263,6 @@ def _map(query: EmbedQuery, data: dict, base_map: BaseMap):
         style=base_map.style,
         viewport=MAP_VIEW,
     )
-    for trace in figure["data"]:  # a withheld count is "<5" on hover, not "no data"
-        if trace.get("showscale") is False:
-            trace["customdata"] = [
-                [n, SUPPRESSED if cells.get(c) == SUPPRESSED else nd]
-                for c, (n, nd) in zip(trace["locations"], trace["customdata"])
-            ]
     # narrow iframes: the colour bar under the map, the schematic note in the footer where it wraps
     layout = figure["layout"]
     layout["annotations"] = []
@@ -289,8 +285,7 @@ def _map(query: EmbedQuery, data: dict, base_map: BaseMap):
                 tickfont={"size": 12, "color": _colours(query.theme)["text"]},
             )
     notes = [t("map.schematic", lang)] if base_map.schematic else []
-    if SUPPRESSED in cells.values():
-        notes.append(t("embed.suppressed_note", lang))
+    notes.append(_rounded_note(lang))
     total = f"{t('embed.total', lang)}: {_count(data['total'], lang)}"
     if cells.get("unknown"):
         total += f" · {t('embed.unknown_place', lang)}: {_count(cells['unknown'], lang)}"
@@ -301,7 +296,7 @@ def _incidents(query: EmbedQuery, data: dict):
     lang, rows = query.lang, data["rows"]
     colours = _colours(query.theme)
     x = [_month_name(r["month"], lang) for r in rows]
-    counts = [None if r["reported"] == SUPPRESSED else r["reported"] for r in rows]
+    counts = [r["reported"] for r in rows]
     figure = {
         "data": [
             {
@@ -363,9 +358,7 @@ def _incidents(query: EmbedQuery, data: dict):
             ),
         ],
     )
-    notes = [t("embed.sensitive_note", lang)]
-    if any(r["reported"] == SUPPRESSED or SUPPRESSED in r["sensitive"].values() for r in rows):
-        notes.append(t("embed.suppressed_note", lang))
+    notes = [t("embed.sensitive_note", lang), _rounded_note(lang)]
     return [_graph(figure, "112"), sensitive], notes
 
 
@@ -390,14 +383,26 @@ def _egov(query: EmbedQuery, data: dict):
                                 className=f"embed-rag-{i['rag'] or 'none'}",
                             )
                         ),
-                        html.Td(i18n.format_metric(i["target"], i["unit"], lang)),
+                        html.Td(_egov_target(i, lang)),
                     ]
                 )
             )
     head = html.Thead(
         html.Tr([html.Th(""), html.Th(t("embed.egov.value", lang)), html.Th(t("embed.egov.target", lang))])
     )
-    return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], []
+    to_date = any(i.get("yardstick") == "to_date" for i in indicators)
+    notes = [t("embed.egov.to_date_note", lang)] if to_date else []
+    return [html.Table([head, html.Tbody(rows)], className="embed-table embed-egov")], notes
+
+
+def _egov_target(indicator: dict, lang: str):
+    """The yardstick a value was judged against: the target, or for a running month's flow its share to date
+    (on two lines: a 300 px iframe has no room for one)."""
+    target = i18n.format_metric(indicator["target"], indicator["unit"], lang)
+    if indicator.get("yardstick") != "to_date":
+        return target
+    due = i18n.format_metric(indicator.get("yardstick_target"), indicator["unit"], lang)
+    return [html.Div(due), html.Div(t("embed.egov.to_date", lang, total=target), className="embed-yardstick")]
 
 
 # --- the gallery ----------------------------------------------------------------------------------------

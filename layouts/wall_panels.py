@@ -234,7 +234,21 @@ def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
     cards = []
     for r in items[:EGOV_ON_WALL]:
         rag = r.get("rag") if r.get("rag") in ("green", "amber", "red") else "none"
-        target = r.get("target")
+        target, to_date = r.get("target"), r.get("yardstick") == "to_date"
+        if to_date and rag == "none":
+            rag = "early"  # a running month's flow, too early to judge: not "no target"
+        unit = r.get("unit")
+        if target is None:
+            target_text = ""
+        elif to_date:  # say which yardstick: the month-to-date share of the target, the month's beside it
+            target_text = t(
+                "wall.egov.target_to_date",
+                lang,
+                n=i18n.format_metric(r.get("yardstick_target"), unit, lang),
+                total=i18n.format_metric(target, unit, lang),
+            )
+        else:
+            target_text = t("wall.egov.target", lang, n=i18n.format_metric(target, unit, lang))
         cards.append(
             (
                 f"{r.get('domain')}/{r.get('metric')}",
@@ -247,12 +261,7 @@ def egov_strip(snapshot: Mapping | None, lang: str) -> Panel:
                         html.Div(
                             [
                                 html.Span(t(f"wall.egov.rag.{rag}", lang), className="wall-rag"),
-                                html.Span(
-                                    t("wall.egov.target", lang, n=i18n.format_metric(target, r.get("unit"), lang))
-                                    if target is not None
-                                    else "",
-                                    className="wall-egov-target",
-                                ),
+                                html.Span(target_text, className="wall-egov-target"),
                             ],
                             className="wall-egov-foot",
                         ),

@@ -17,6 +17,8 @@ in one process each get their own.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import threading
 from pathlib import Path
@@ -32,7 +34,7 @@ from dashboard.embed_widgets import EmbedParamError, make_query, parse_search, p
 from data_sources.services import EXTENSION_KEY
 from data_sources.views.embed import PublishedCache
 from layouts import embed as view
-from web import embed_guard
+from web import embed_guard, login
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +86,11 @@ def create(server: flask.Flask, settings) -> dash.Dash:
     return app
 
 
+def disclosure_secret(settings) -> bytes:
+    """The secret of the published figures' cell keys: derived from the app's key, the same on every worker."""
+    return hmac.new(login.secret_key(settings).encode(), b"pantau-embed-cell-keys", hashlib.sha256).digest()
+
+
 class EmbedState:
     """Per server: the published-figures cache (one per server, shared by its threads)."""
 
@@ -101,7 +108,7 @@ class EmbedState:
     def cache(self) -> PublishedCache:
         with self._lock:
             if self._cache is None:
-                self._cache = PublishedCache(self.redis(), self.settings, refresh_s=self.settings.embed_refresh_s)
+                self._cache = PublishedCache(self.redis(), self.settings, secret=disclosure_secret(self.settings))
             return self._cache
 
     def version(self) -> str:

@@ -113,6 +113,9 @@ class Guard:
         page: Callable[[str], flask.Response | None],
     ):
         self.settings = settings
+        # browsers and proxies ask again within five minutes (as the widget does), whatever the cadence,
+        # so a new publication reaches readers soon after its instant
+        self.max_age_s = min(int(settings.embed_refresh_s), 300)
         self._get_redis = get_redis
         self._version = version
         self._page = page
@@ -189,13 +192,13 @@ class Guard:
                         self._responses[key] = response.get_data()
                         while len(self._responses) > RESPONSE_CACHE_SIZE:
                             self._responses.popitem(last=False)
-                response.headers["Cache-Control"] = f"public, max-age={int(self.settings.embed_refresh_s)}"
+                response.headers["Cache-Control"] = f"public, max-age={self.max_age_s}"
                 response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
             else:
                 response.headers["Cache-Control"] = "no-store"
         elif response.status_code == 200 and request.method in ("GET", "HEAD"):
             if not path.startswith(STATIC) or "Cache-Control" not in response.headers:
-                max_age = 3600 if path.startswith(STATIC) else int(self.settings.embed_refresh_s)
+                max_age = 3600 if path.startswith(STATIC) else self.max_age_s
                 response.headers["Cache-Control"] = f"public, max-age={max_age}"
             # Dash's index carries a per-request token (end_id), so a widget page has no stable ETag;
             # the layout, dependencies and files do.

@@ -3,6 +3,8 @@ the trend over periods and a red/amber/green state (thresholds from the settings
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
@@ -41,8 +43,12 @@ def _city_rows():
     return union_all(sent, derived).subquery()
 
 
-def latest(conn: Connection, *, domain: str | None = None, opd: tuple[str, ...] = (), settings=None) -> list[dict]:
-    """Per (domain, metric, opd), the latest period's value and target, the previous value, and its RAG."""
+def latest(
+    conn: Connection, *, domain: str | None = None, opd: tuple[str, ...] = (), settings=None, now=None
+) -> list[dict]:
+    """Per (domain, metric, opd), the latest period's value and target, the previous value, and its RAG at
+    `now` (default: the current time) with the yardstick it was judged against (dashboard.kpi.egov_judgement)."""
+    now = now or dt.datetime.now(dt.UTC)
     rows = _city_rows()
     part = (rows.c.domain, rows.c.metric, rows.c.opd)
     ranked = select(
@@ -75,7 +81,17 @@ def latest(conn: Connection, *, domain: str | None = None, opd: tuple[str, ...] 
                 "unit": r["unit"],
                 "previous": r["previous"],
                 "derived": bool(r["derived"]),
-                "rag": kpi.rag_state(r["value"], r["target"], lower_is_better=lower_better, green=green, amber=amber),
+                **kpi.egov_judgement(
+                    r["metric"],
+                    r["unit"],
+                    r["value"],
+                    r["target"],
+                    str(r["period"]),
+                    now,
+                    lower_is_better=lower_better,
+                    green=green,
+                    amber=amber,
+                ),
             }
         )
     return out

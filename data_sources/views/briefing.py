@@ -31,14 +31,15 @@ CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result 
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
 UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
-PANELS = ("headline", "previous", "league", "trend", "egov", "opds")
+PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes")
+UNBOUNDED = ("opds", "codes")  # one fixed key each: no storm of filters can multiply them
 
 
 def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute: Callable[[], Any]) -> Any:
     if panel not in PANELS:
         raise ValueError(panel)
     key = f"{f.key()}&bucket={clock_bucket(now, CLOCK_BUCKET_S)}"
-    return cache.get_or_compute(f"briefing.{panel}", key, compute)
+    return cache.get_or_compute(f"briefing.{panel}", key, compute, bounded=panel not in UNBOUNDED)
 
 
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
@@ -172,9 +173,9 @@ def _all_buckets(f: KpiFilter, weekly: bool) -> list[str]:
     return out
 
 
-def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
+def egov_panel(conn: Connection, f: KpiFilter, settings=None, now: dt.datetime | None = None) -> dict:
     """kpi_egov.latest per OPD (the OPD filter applies; the city row stays) and each city metric's trend."""
-    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings)
+    latest = kpi_egov.latest(conn, opd=f.opd, settings=settings, now=now)
     trends = {}
     for r in latest:
         if r["opd"] == kpi_egov.CITY:
@@ -184,12 +185,19 @@ def egov_panel(conn: Connection, f: KpiFilter, settings=None) -> dict:
     return {"latest": latest, "trends": trends}
 
 
-_OPDS_SKIP_SCAN = text("""
-    WITH RECURSIVE o(opd) AS (
-        (SELECT opd FROM complaints WHERE opd IS NOT NULL ORDER BY opd LIMIT 1)
+def _skip_scan(column: str):
+    """DISTINCT `column` of complaints by jumping from one value to the next in its index (PostgreSQL)."""
+    return text(f"""
+    WITH RECURSIVE o(v) AS (
+        (SELECT {column} FROM complaints WHERE {column} IS NOT NULL ORDER BY {column} LIMIT 1)
         UNION ALL
-        SELECT (SELECT c.opd FROM complaints c WHERE c.opd > o.opd ORDER BY c.opd LIMIT 1) FROM o WHERE o.opd IS NOT NULL
-    ) SELECT opd FROM o WHERE opd IS NOT NULL""")
+        SELECT (SELECT c.{column} FROM complaints c WHERE c.{column} > o.v ORDER BY c.{column} LIMIT 1)
+        FROM o WHERE o.v IS NOT NULL
+    ) SELECT v FROM o WHERE v IS NOT NULL""")
+
+
+_OPDS_SKIP_SCAN = _skip_scan("opd")
+_CATEGORIES_SKIP_SCAN = _skip_scan("category")
 
 
 def opd_codes(conn: Connection) -> list[str]:
@@ -203,3 +211,13 @@ def opd_codes(conn: Connection) -> list[str]:
         found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
     found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
     return sorted(found)
+
+
+def known_codes(conn: Connection) -> dict[str, list[str]]:
+    """The department and complaint category codes the data holds: what a user's filter may name
+    (dashboard.filters.KnownCodes)."""
+    if is_postgres(conn):
+        categories = {r[0] for r in conn.execute(_CATEGORIES_SKIP_SCAN)}
+    else:
+        categories = {r[0] for r in conn.execute(select(C.category).distinct())}
+    return {"opd": opd_codes(conn), "category": sorted(categories)}

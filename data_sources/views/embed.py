@@ -1,134 +1,136 @@
-"""The published figures of each embed widget: computed once per publication, suppressed, JSON-ready.
+"""The published figures of each embed widget: computed once per publication instant, rounded, JSON-ready.
 
-A public portal does not need the second-by-second data version of the wall (which moves with every
-ingested batch): the embeds publish a snapshot. The *published version* is the data version sampled
-at most every `embed_refresh_s` seconds, shared by every worker through one Redis key (SET NX EX), so all
-workers serve the same figures and the same ETag. KpiCache does the rest (one computation per published
-version across workers, an in-process layer on top); only this module's version source differs.
+The policy is dashboard.disclosure's. Here: a publication is an instant of the fixed grid
+(`embed_refresh_s`, from WIB midnight), the same on every worker because it comes from the clock, and its
+figures count only what happened before it; they are computed once per instant across workers (KpiCache,
+kept for the whole slot). Each widget is built from per-month parts; a month closed for good
+(`embed_freeze_after_h` after its end) is computed once and kept in Redis without expiry, so every later
+publication shows the same figures for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
+from collections.abc import Callable
 
 import orjson
 
 from dashboard import disclosure
-from dashboard.embed_widgets import EmbedQuery, period_bounds
+from dashboard.embed_widgets import EmbedQuery, month_start, period_bounds
 from dashboard.reference import kecamatan
 from data_sources import redis_keys
-from data_sources.kpi.cache import VERSION_TTL_S, KpiCache
-from data_sources.stream.version import data_version
+from data_sources.kpi.cache import KpiCache
 from data_sources.views import public_aggregates as agg
 
 
 class PublishedCache(KpiCache):
-    """KpiCache keyed by the published version (see the module's note) instead of the live data version."""
+    """KpiCache keyed by the publication instant instead of the live data version; `clock` is the wall
+    clock (a test replays a month with its own)."""
 
-    def __init__(self, client, settings, *, refresh_s: float, local_size: int = 512):
-        super().__init__(client, settings, local_size=local_size)
-        self.refresh_s = refresh_s
-        self._published: tuple[str, str] | None = None
-        self._published_until = 0.0
-        self._published_guard = threading.Lock()
+    def __init__(self, client, settings, *, secret: bytes, clock: Callable[[], dt.datetime] | None = None):
+        super().__init__(client, settings, local_size=512)
+        self.cadence_s = int(settings.embed_refresh_s)
+        self.ttl_s = self.cadence_s + 600  # a slot's figures outlive the slot: never recomputed within it
+        self.secret = secret
+        self.key_params = disclosure.record_key_params(secret)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    @property
-    def publication_key(self) -> str:
-        return redis_keys.embed_published_key(self.settings)
-
-    def publication(self) -> tuple[str, str]:
-        """(version, ISO time of publication, minute precision), from a local copy younger than 100 ms."""
-        now = time.monotonic()
-        with self._published_guard:
-            if self._published is not None and now < self._published_until:
-                return self._published
-        raw = self.client.get(self.publication_key)
-        if raw is None:
-            at = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-            fresh = orjson.dumps({"v": data_version(self.client, self.settings), "at": at.isoformat()})
-            self.client.set(self.publication_key, fresh, nx=True, px=max(1, int(self.refresh_s * 1000)))
-            raw = self.client.get(self.publication_key) or fresh
-        doc = orjson.loads(raw)
-        found = (str(doc["v"]), str(doc["at"]))
-        with self._published_guard:
-            self._published, self._published_until = found, now + VERSION_TTL_S
-        return found
+    def instant(self) -> dt.datetime:
+        return disclosure.publication_instant(self.clock(), self.cadence_s)
 
     def version(self) -> str:
-        version, at = self.publication()
-        return f"{version}@{at}"
+        return self.instant().isoformat()
+
+    def frozen(self, part: str, month: str, compute: Callable[[], dict]) -> dict:
+        """A closed month's part: the first computation, kept for good (SET NX: every worker the same)."""
+        key = redis_keys.embed_frozen_key(self.settings, part, month)
+        raw = self.client.get(key)
+        if raw is None:
+            self.client.set(key, orjson.dumps(compute()), nx=True)
+            raw = self.client.get(key)
+        return orjson.loads(raw)
 
 
 def widget_data(query: EmbedQuery, engine, cache: PublishedCache, settings) -> dict:
     """The published figures of one widget for its period (language and theme do not change them)."""
-    version, at = cache.publication()
-    now = dt.datetime.fromisoformat(at)
-
-    def compute() -> dict:
-        return _compute(query, engine, settings, now)
-
-    data = cache.get_or_compute(f"embed.{query.widget}", query.period, compute)
-    return {**data, "as_of": at, "version": version}
+    instant = cache.instant()
+    at = instant.isoformat()
+    data = cache.get_or_compute(
+        f"embed.{query.widget}", query.period, lambda: _compute(query, engine, cache, settings, instant), version=at
+    )
+    return {**data, "as_of": at, "version": at}
 
 
-def _compute(query: EmbedQuery, engine, settings, now: dt.datetime) -> dict:
-    start, end, months = period_bounds(query, now)
+def _month_part(part: str, month: str, engine, cache: PublishedCache, settings, instant: dt.datetime) -> dict:
+    """One month's published part ("complaints", "category", "kecamatan" or "incidents") at `instant`."""
+    start = month_start(int(month[:4]), int(month[5:]))
+    end = month_start(int(month[:4]), int(month[5:]) + 1)
+    freeze_after = int(settings.embed_freeze_after_h)
+    if disclosure.is_frozen(end, instant, freeze_after):
+        closed_at = end + dt.timedelta(hours=freeze_after)
+        return cache.frozen(part, month, lambda: _part(part, start, end, closed_at, engine, cache, settings))
+    return _part(part, start, min(end, instant), instant, engine, cache, settings)
+
+
+def _part(part: str, start, end, now, engine, cache: PublishedCache, settings) -> dict:
+    keys, secret = cache.key_params, cache.secret
     min_sample = int(getattr(settings, "kpi_min_sample", 30))
+
+    def rounded(cell) -> int:
+        return disclosure.round_cell(cell[0], cell[1], secret)
+
+    def line(cells: dict[str, tuple[int, int]]) -> dict:
+        # the total is the cell of all the records: its own key, the same as the month's received count
+        total = (sum(n for n, _ in cells.values()), sum(k for _, k in cells.values()))
+        return {"cells": {k: rounded(c) for k, c in cells.items()}, "total": rounded(total)}
+
     with engine.connect() as conn:
-        if query.widget == "complaints-month":
-            s = agg.complaint_summary(conn, start, end, now)
+        if part == "complaints":
+            cells = agg.complaint_summary(conn, start, end, now, keys)
+            return {name: rounded(cell) for name, cell in cells.items()}
+        if part == "category":
+            return line(agg.complaints_by(conn, "category", start, end, keys))
+        if part == "kecamatan":
+            counts = dict.fromkeys((k.code for k in kecamatan()), (0, 0))
+            counts.update(agg.complaints_by(conn, "kecamatan_code", start, end, keys))
+            return line(counts)
+        if part == "incidents":
+            f = agg.incidents_of(conn, start, end, now, keys, min_sample)
+            measured = rounded(f["measured"])
+            show = measured >= min_sample
             return {
-                "months": months,
-                "received": disclosure.publish_count(s["received"]),
-                "measured": disclosure.publish_count(s["measured"]),
-                "within_pct": disclosure.publish_rate(s["within"], s["measured"], min_sample),
+                "reported": rounded(f["reported"]),
+                "p50_min": round(f["p50_s"] / 60, 1) if show and f["p50_s"] is not None else None,
+                "p90_min": round(f["p90_s"] / 60, 1) if show and f["p90_s"] is not None else None,
+                "sensitive": {c: rounded(cell) for c, cell in f["sensitive"].items()},
             }
-        if query.widget == "sla-trend":
-            found = agg.complaint_sla_by_month(conn, start, end, now)
-            rows = []
-            for m in months:
-                f = found.get(m, {"received": 0, "within": 0, "measured": 0})
-                rows.append(
-                    {
-                        "month": m,
-                        "received": disclosure.publish_count(f["received"]),
-                        "within_pct": disclosure.publish_rate(f["within"], f["measured"], min_sample),
-                    }
-                )
-            return {"months": months, "rows": rows}
-        if query.widget == "complaints-category":
-            cells, total = disclosure.publish_line(agg.complaints_by(conn, "category", start, end))
-            return {"months": months, "cells": cells, "total": total}
-        if query.widget == "complaints-map":
-            counts = dict.fromkeys((k.code for k in kecamatan()), 0)
-            counts.update(agg.complaints_by(conn, "kecamatan_code", start, end))
-            cells, total = disclosure.publish_line(counts)
-            return {"months": months, "cells": cells, "total": total}
-        if query.widget == "incidents-112":
-            found = agg.incidents_by_month(conn, start, end)
-            rows = []
-            for m in months:
-                f = found.get(m)
-                measured = f["measured"] if f else 0
-                rows.append(
-                    {
-                        "month": m,
-                        "reported": disclosure.publish_count(f["reported"] if f else 0),
-                        "p50_min": round(f["p50_s"] / 60, 1)
-                        if f and f["p50_s"] is not None and measured >= min_sample
-                        else None,
-                        "p90_min": round(f["p90_s"] / 60, 1)
-                        if f and f["p90_s"] is not None and measured >= min_sample
-                        else None,
-                        "sensitive": {
-                            c: disclosure.publish_count((f["sensitive"][c]) if f else 0)
-                            for c in agg.SENSITIVE_INCIDENT_CATEGORIES
-                        },
-                    }
-                )
-            return {"months": months, "rows": rows}
-        if query.widget == "egov":
-            return {"months": months, "indicators": agg.egov_city_latest(conn, settings)}
+    raise ValueError(f"no part {part!r}")
+
+
+def _compute(query: EmbedQuery, engine, cache: PublishedCache, settings, instant: dt.datetime) -> dict:
+    _, _, months = period_bounds(query, instant)
+    min_sample = int(getattr(settings, "kpi_min_sample", 30))
+
+    def part(name: str, month: str) -> dict:
+        return _month_part(name, month, engine, cache, settings, instant)
+
+    def complaints_row(month: str) -> dict:
+        p = part("complaints", month)
+        rate = disclosure.publish_rate(p["within"], p["measured"], min_sample)
+        return {"month": month, "received": p["received"], "measured": p["measured"], "within_pct": rate}
+
+    if query.widget == "complaints-month":
+        row = complaints_row(months[0])
+        return {"months": months, **{k: row[k] for k in ("received", "measured", "within_pct")}}
+    if query.widget == "sla-trend":
+        return {"months": months, "rows": [complaints_row(m) for m in months]}
+    if query.widget == "complaints-category":
+        return {"months": months, **part("category", months[0])}
+    if query.widget == "complaints-map":
+        return {"months": months, **part("kecamatan", months[0])}
+    if query.widget == "incidents-112":
+        return {"months": months, "rows": [{"month": m, **part("incidents", m)} for m in months]}
+    if query.widget == "egov":
+        with engine.connect() as conn:
+            return {"months": months, "indicators": agg.egov_city_latest(conn, settings, instant)}
     raise ValueError(f"no data for widget {query.widget!r}")

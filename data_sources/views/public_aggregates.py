@@ -4,18 +4,21 @@ Privacy by construction: every column comes through `public_column`, which knows
 non-personal columns of the public tables (complaints, incidents, egov_readings) and refuses anything
 else, so no statement built here can name a personal_* table, dead_letters, users, an identifier, a
 coordinate or free text. Every statement groups: by kecamatan or coarser, by WIB month or by category,
-and returns counts and percentiles only, never a row or the time of a single event. Small counts are
-suppressed after this (dashboard.disclosure), where the figures are published.
+and returns counts and percentiles only, never a row or the time of a single event. Each count comes with
+the sum of its records' secret keys (a cell, `(count, key_sum)`), from which dashboard.disclosure rounds
+it where the figures are published; a key is a keyed hash of a record's time, computed in the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, select
 from sqlalchemy.engine import Connection
 
-from data_sources.kpi.queries import is_postgres, percentile_sets, seconds_between, utc_param
+from dashboard.coarse_location import SENSITIVE_INCIDENT_CATEGORIES  # city-wide monthly counts only
+from dashboard.disclosure import KEY_MODULUS
+from data_sources.kpi.queries import JULIAN_UNIX_EPOCH, is_postgres, percentile_sets, seconds_between, utc_param
 from data_sources.store.models import PRIVATE_TABLES, Base
 
 # table -> the columns a public figure may be computed from
@@ -23,9 +26,6 @@ PUBLIC_COLUMNS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"category", "kecamatan_code", "created_at", "due_at", "first_response_at"}),
     "incidents": frozenset({"category", "reported_at", "first_arrived_at"}),
 }
-# 112 categories that may point at a person even in a district's count: city-wide monthly counts only
-SENSITIVE_INCIDENT_CATEGORIES = ("social", "missing_person")
-WIB_ZONE = "Asia/Jakarta"
 
 
 class PrivacyError(LookupError):
@@ -38,11 +38,26 @@ def public_column(table: str, column: str):
     return Base.metadata.tables[table].c[column]
 
 
-def month_of(conn: Connection, column):
-    """The WIB month (YYYY-MM) of a stored UTC time, computed in the database."""
+def record_key(conn: Connection, column, params: tuple[int, int]):
+    """A record's secret key in [0, KEY_MODULUS): (its time in ms * multiplier + offset) mod KEY_MODULUS."""
     if is_postgres(conn):
-        return func.to_char(func.timezone(WIB_ZONE, column), "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+7 hours")
+        ms = cast(func.floor(extract("epoch", column) * 1000), BigInteger)
+    else:
+        ms = cast(func.round((func.julianday(column) - JULIAN_UNIX_EPOCH) * 86_400_000.0), BigInteger)
+    multiplier, offset = params
+    return ((ms % KEY_MODULUS) * multiplier + offset) % KEY_MODULUS
+
+
+def _cell(key, where=None) -> list:
+    """count and key sum of the rows (matching `where`), as two select columns."""
+    if where is None:
+        return [func.count(), func.coalesce(func.sum(key), 0)]
+    return [func.count().filter(where), func.coalesce(func.sum(case((where, key), else_=0)), 0)]
+
+
+def _pairs(values) -> list[tuple[int, int]]:
+    values = list(values)
+    return [(int(values[i]), int(values[i + 1])) for i in range(0, len(values), 2)]
 
 
 def _between(conn: Connection, column, start: dt.datetime, end: dt.datetime) -> list:
@@ -59,73 +74,71 @@ def _sla_parts(conn: Connection, now: dt.datetime):
     return within, answered | overdue
 
 
-def complaint_summary(conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict:
-    """City-wide: complaints received in [start, end), answered within their SLA, and measured."""
+def complaint_summary(
+    conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime, keys: tuple[int, int]
+) -> dict[str, tuple[int, int]]:
+    """City-wide cells: complaints received in [start, end), answered within their SLA by `now`, measured."""
     created = public_column("complaints", "created_at")
+    key = record_key(conn, created, keys)
     within, measured = _sla_parts(conn, now)
     row = conn.execute(
-        select(func.count(), func.count().filter(within), func.count().filter(measured))
+        select(*_cell(key), *_cell(key, within), *_cell(key, measured))
         .select_from(created.table)
         .where(*_between(conn, created, start, end))
     ).one()
-    return {"received": int(row[0]), "within": int(row[1]), "measured": int(row[2])}
+    return dict(zip(("received", "within", "measured"), _pairs(row)))
 
 
-def complaints_by(conn: Connection, key: str, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Complaints received in [start, end) per category or per kecamatan ("unknown": no location)."""
+def complaints_by(
+    conn: Connection, key: str, start: dt.datetime, end: dt.datetime, keys: tuple[int, int]
+) -> dict[str, tuple[int, int]]:
+    """Cells of the complaints received in [start, end) per category or kecamatan ("unknown": no location)."""
     if key not in ("category", "kecamatan_code"):
         raise PrivacyError(f"complaints may not be grouped by {key!r}")
     created = public_column("complaints", "created_at")
     group = func.coalesce(public_column("complaints", key), literal("unknown"))
-    rows = conn.execute(select(group, func.count()).where(*_between(conn, created, start, end)).group_by(group))
-    return {str(k): int(n) for k, n in rows}
-
-
-def complaint_sla_by_month(conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict:
-    """{WIB month: {received, within, measured}} of the complaints created in [start, end)."""
-    created = public_column("complaints", "created_at")
-    within, measured = _sla_parts(conn, now)
-    month = month_of(conn, created)
     rows = conn.execute(
-        select(month, func.count(), func.count().filter(within), func.count().filter(measured))
+        select(group, *_cell(record_key(conn, created, keys)))
         .where(*_between(conn, created, start, end))
-        .group_by(month)
+        .group_by(group)
     )
-    return {str(m): {"received": int(a), "within": int(b), "measured": int(c)} for m, a, b, c in rows}
+    return {str(k): (int(n), int(s)) for k, n, s in rows}
 
 
-def incidents_by_month(conn: Connection, start: dt.datetime, end: dt.datetime) -> dict:
-    """{WIB month: {reported, measured, p50_s, p90_s, sensitive: {category: count}}}, city-wide, of the 112
-    incidents reported in [start, end); response is report to first arrival (as kpi_incidents)."""
+def incidents_of(
+    conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime, keys: tuple[int, int], min_sample: int
+) -> dict:
+    """City-wide, of the 112 incidents reported in [start, end): cells `reported`, `measured` (a unit arrived
+    by `now`) and per sensitive category, and the response percentiles (report to first arrival, as
+    kpi_incidents) when at least `min_sample` were measured."""
     reported = public_column("incidents", "reported_at")
     arrived = public_column("incidents", "first_arrived_at")
     category = public_column("incidents", "category")
-    month = month_of(conn, reported)
+    key = record_key(conn, reported, keys)
     where = _between(conn, reported, start, end)
     response = seconds_between(conn, arrived, reported)
-    valid = and_(arrived.isnot(None), response >= 0)
-    sensitive = [func.count().filter(category == c) for c in SENSITIVE_INCIDENT_CATEGORIES]
-    rows = conn.execute(
-        select(month, func.count(), func.count().filter(valid), *sensitive).where(*where).group_by(month)
-    ).all()
-    pcts = percentile_sets(conn, [("r", response, where + [valid], month)], (0.5, 0.9))["r"]
-    out = {}
-    for m, n, measured, *per_category in rows:
-        p = pcts.get(str(m), [None, None])
-        out[str(m)] = {
-            "reported": int(n),
-            "measured": int(measured),
-            "p50_s": p[0],
-            "p90_s": p[1],
-            "sensitive": dict(zip(SENSITIVE_INCIDENT_CATEGORIES, (int(x) for x in per_category))),
-        }
+    valid = and_(arrived.isnot(None), arrived <= utc_param(conn, now), response >= 0)
+    sensitive = [c for name in SENSITIVE_INCIDENT_CATEGORIES for c in _cell(key, category == name)]
+    row = conn.execute(select(*_cell(key), *_cell(key, valid), *sensitive).where(*where)).one()
+    cells = _pairs(row)
+    out = {
+        "reported": cells[0],
+        "measured": cells[1],
+        "sensitive": dict(zip(SENSITIVE_INCIDENT_CATEGORIES, cells[2:])),
+        "p50_s": None,
+        "p90_s": None,
+    }
+    if cells[1][0] >= min_sample:
+        found = percentile_sets(conn, [("r", response, where + [valid], None)], (0.5, 0.9))["r"]
+        out["p50_s"], out["p90_s"] = (next(iter(found.values()), [None, None]) + [None, None])[:2]
     return out
 
 
-def egov_city_latest(conn: Connection, settings=None) -> list[dict]:
+def egov_city_latest(conn: Connection, settings=None, now: dt.datetime | None = None) -> list[dict]:
     """The city-wide e-government indicators (latest period per metric) from the KPI engine: aggregates of
     department readings, no person in them."""
     from data_sources.kpi import egov as kpi_egov
 
-    keep = ("domain", "metric", "period", "value", "target", "unit", "previous", "rag")
-    return [{k: r[k] for k in keep} for r in kpi_egov.latest(conn, settings=settings) if r["opd"] == kpi_egov.CITY]
+    keep = ("domain", "metric", "period", "value", "target", "unit", "previous", "rag", "yardstick", "yardstick_target")
+    rows = kpi_egov.latest(conn, settings=settings, now=now)
+    return [{k: r[k] for k in keep} for r in rows if r["opd"] == kpi_egov.CITY]

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from dashboard import kpi
+from dashboard.coarse_location import coarse_point, is_sensitive
 from dashboard.filters import KpiFilter, today_filter
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
@@ -46,7 +47,7 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
         places = _places(conn, [i["incident_id"] for i in active["incidents"]])
         newest = _newest_incidents(conn, now)
         newest_p1 = _newest_priority_one(conn, now)
-        egov = [r for r in kpi_egov.latest(conn, settings=settings) if r["opd"] == kpi_egov.CITY]
+        egov = [r for r in kpi_egov.latest(conn, settings=settings, now=now) if r["opd"] == kpi_egov.CITY]
     complaints, incidents = figures["complaints"], figures["incidents"]
     return {
         "computed_ms": _ms(now),
@@ -98,6 +99,8 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
                 "target": r["target"],
                 "unit": r["unit"],
                 "rag": r["rag"],
+                "yardstick": r["yardstick"],
+                "yardstick_target": r["yardstick_target"],
             }
             for r in egov
         ],
@@ -136,13 +139,23 @@ def _received_yesterday_until(conn, today: KpiFilter, now: dt.datetime) -> int:
 
 
 def _places(conn, incident_ids: list[str]) -> dict[str, dict[str, float]]:
-    """Coordinates of these incidents (the map's points); an incident without them is left out."""
+    """Coordinates of these incidents (the map's points); an incident without them is left out. A sensitive
+    one (dashboard.coarse_location) gets its kelurahan's interior point or a ~500 m grid cell's centre:
+    this snapshot reaches every wall and viewer."""
     if not incident_ids:
         return {}
     rows = conn.execute(
-        select(I.incident_id, I.lat, I.lon).where(I.incident_id.in_(incident_ids), I.lat.isnot(None), I.lon.isnot(None))
+        select(I.incident_id, I.category, I.kelurahan_code, I.lat, I.lon).where(I.incident_id.in_(incident_ids))
     )
-    return {r.incident_id: {"lat": r.lat, "lon": r.lon} for r in rows}
+    places = {}
+    for r in rows:
+        if is_sensitive(r.category):
+            place = coarse_point(r.lat, r.lon, r.kelurahan_code)
+        else:
+            place = {"lat": r.lat, "lon": r.lon} if r.lat is not None and r.lon is not None else None
+        if place is not None:
+            places[r.incident_id] = place
+    return places
 
 
 def _newest_incidents(conn, now: dt.datetime) -> list[dict[str, Any]]:

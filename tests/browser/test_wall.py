@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import uuid
@@ -16,6 +17,7 @@ from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
 from tests.conftest import make_event
 from tests.support.services import RedisProcess
 
+WIB = dt.timezone(dt.timedelta(hours=7))
 CLOCK = re.compile(r"^\d\d\.\d\d\.\d\d WIB$")
 SCENES = ("overview", "sla", "112", "egov")
 
@@ -47,6 +49,29 @@ def morning(live_server):
             },
             occurred_at=now_iso(1),
         ),
+    )
+    # a flow of the running month: judged against its target to date, and the wall says so (issue 15 item 4)
+    month = dt.datetime.now(WIB).strftime("%Y-%m")
+    tenders = {"domain": "procurement", "metric": "tender_count", "opd": "ALL", "period": month, "value": 3}
+    publish(
+        client,
+        live_server.settings,
+        make_event(
+            "kpi-wall-tenders", "egov.kpi", {**tenders, "target": 16.0, "unit": "count"}, occurred_at=now_iso(1)
+        ),
+    )
+    # a missing person with an exact point: on the map at its grid cell only (issue 15 item 10)
+    missing = {
+        "incident_id": "112-WALL-MP",
+        "category": "missing_person",
+        "priority": 2,
+        "lat": -7.2637,
+        "lon": 112.7423,
+    }
+    publish(
+        client,
+        live_server.settings,
+        make_event("112-WALL-MP-reported", "incident.reported", missing, occurred_at=now_iso(4)),
     )
     # still open three days on: overdue by two, at the top of the SLA board
     publish(
@@ -81,6 +106,8 @@ def test_every_scene_renders_and_is_readable(morning, open_page, console_errors,
         expect(page.locator(".wall-map .maplibregl-canvas, .wall-map canvas").first).to_be_visible(timeout=10_000)
     if scene == "egov":
         expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
+        tenders = page.locator(".wall-egov-card", has_text="Jumlah tender")
+        expect(tenders).to_contain_text(re.compile(r"target s\.d\. hari ini [\d,]+ \(sebulan 16\)"))
     page.wait_for_timeout(1_500)  # let countdowns and the clock tick
     page.screenshot(path=str(artifacts_dir / f"wall-{scene}-{width}x{height}.png"))
     # nothing visible is smaller than about 20 px at 1080p (40 px at 2160p), and nothing spills off the screen

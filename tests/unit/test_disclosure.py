@@ -1,67 +1,40 @@
-"""Small-count suppression: no published count from 1 to 4, and no total that gives a suppressed one away."""
+"""The publication policy's arithmetic: counts randomly rounded to base 5 by cell key, the fixed grid."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.disclosure import SUPPRESSED, THRESHOLD, publish_count, publish_line, suppress_line, suppress_table
+from dashboard.disclosure import BASE, WIB, is_frozen, publication_instant, publish_rate, round_cell
 
-counts = st.integers(min_value=0, max_value=40) | st.integers(min_value=0, max_value=6)
-
-
-def _line_safe(values, hidden, total_hidden: bool = False) -> bool:
-    """With the line's total published, the suppressed cells are none, or two or more summing to >= 5;
-    or the total itself is suppressed."""
-    total = sum(values)
-    if 0 < total < THRESHOLD or total_hidden:
-        return True  # the total is "<5" itself, or withheld
-    shown = [h for h in hidden if h]
-    if not shown:
-        return True
-    return len(shown) >= 2 and sum(v for v, h in zip(values, hidden) if h) >= THRESHOLD
+SECRET = b"unit-secret"
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(counts, min_size=1, max_size=15))
-def test_a_line_never_shows_a_small_count_or_gives_one_away(values):
-    hidden = suppress_line(values)
-    assert all(h for v, h in zip(values, hidden) if 0 < v < THRESHOLD)
-    assert not any(h for v, h in zip(values, hidden) if v == 0)  # zeros are exact, never withheld
-    assert _line_safe(values, hidden)
-    cells, total = publish_line({f"k{i}": v for i, v in enumerate(values)})
-    assert all(c == SUPPRESSED or c == 0 or c >= THRESHOLD for c in cells.values())
-    assert total == SUPPRESSED or total == 0 or total >= THRESHOLD
-    # what a reader can work out: the total minus the shown cells is the suppressed sum, never 1..4 alone
-    if total != SUPPRESSED:
-        rest = total - sum(c for c in cells.values() if c != SUPPRESSED)
-        hidden_cells = [c for c in cells.values() if c == SUPPRESSED]
-        assert rest == 0 and not hidden_cells or (len(hidden_cells) >= 2 and rest >= THRESHOLD)
+@settings(max_examples=500, deadline=None)
+@given(st.integers(0, 100_000), st.integers(0, 2**40))
+def test_a_rounded_count_is_a_multiple_of_5_within_one_step(count, key_sum):
+    published = round_cell(count, key_sum, SECRET)
+    assert published % BASE == 0 and abs(published - count) < BASE
+    assert published == round_cell(count, key_sum, SECRET)  # the same cell, the same figure
+    assert count > 0 or published == 0
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.integers(1, 6).flatmap(
-        lambda cols: st.lists(st.lists(counts, min_size=cols, max_size=cols), min_size=1, max_size=8)
-    )
-)
-def test_a_table_with_row_and_column_totals_is_safe_in_every_line(cells):
-    hidden, row_totals, col_totals = suppress_table(cells)
-    for row, flags, total_hidden in zip(cells, hidden, row_totals):
-        assert all(f for v, f in zip(row, flags) if 0 < v < THRESHOLD)
-        assert _line_safe(row, flags, total_hidden)
-        assert total_hidden or not 0 < sum(row) < THRESHOLD
-    for c in range(len(cells[0])):
-        assert _line_safe([row[c] for row in cells], [flags[c] for flags in hidden], col_totals[c])
-    # a total is withheld only where its line could not be protected otherwise
-    assert sum(col_totals) <= len(cells[0]) and (
-        len(cells) > 1 or all(t or not any(flags[c] for flags in hidden) for c, t in enumerate(col_totals))
-    )
+def test_a_new_record_redraws_the_rounding_and_a_draw_depends_on_the_secret():
+    draws = {round_cell(7, k, SECRET) for k in range(50)}
+    assert draws == {5, 10}
+    assert [round_cell(7, k, SECRET) for k in range(64)] != [round_cell(7, k, b"other") for k in range(64)]
 
 
-def test_examples():
-    assert suppress_line([3, 10, 12]) == [True, True, False]  # the 3 alone would follow from the total
-    assert suppress_line([2, 1, 0, 20]) == [True, True, False, True]  # 2+1 < 5: one more
-    assert suppress_line([4, 3, 50]) == [True, True, False]
-    assert suppress_line([0, 0, 7]) == [False, False, False]
-    assert publish_count(3) == SUPPRESSED and publish_count(0) == 0 and publish_count(5) == 5
+def test_rates_of_rounded_cells_need_a_sample():
+    assert publish_rate(25, 30, 30) == 83.3 and publish_rate(25, 25, 30) is None and publish_rate(35, 30, 5) == 100.0
+
+
+def test_the_grid_starts_at_wib_midnight_and_divides_the_day():
+    now = dt.datetime(2026, 12, 5, 14, 37, 12, tzinfo=WIB)
+    assert publication_instant(now, 3600) == dt.datetime(2026, 12, 5, 14, tzinfo=WIB)
+    assert publication_instant(now, 21_600) == dt.datetime(2026, 12, 5, 12, tzinfo=WIB)
+    assert publication_instant(now, 86_400) == dt.datetime(2026, 12, 5, tzinfo=WIB)
+    end = dt.datetime(2026, 12, 1, tzinfo=WIB)
+    assert not is_frozen(end, end + dt.timedelta(hours=47), 48) and is_frozen(end, end + dt.timedelta(hours=48), 48)
