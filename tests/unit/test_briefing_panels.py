@@ -115,7 +115,7 @@ def test_egov_pivot_puts_the_city_first_with_states():
     ]
     cols, rows = panels.egov_pivot(latest, "id")
     assert [c["headerName"] for c in cols] == ["OPD", "Realisasi APBD", "Jumlah tender"]
-    assert rows[0] == {"opd": "Seluruh kota", "m0": 75.0, "m0_rag": "amber", "m0_target": 80.0}
+    assert rows[0] == {"opd": "Seluruh kota", "m0": 75.0, "m0_rag": "amber", "m0_target": 80.0, "m0_label": "Target"}
     assert rows[1]["m1_rag"] == "green" and rows[1]["m0"] == 70.0
 
 
