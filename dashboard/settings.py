@@ -215,6 +215,8 @@ class Settings(BaseSettings):
     egov_rag_amber: float = Field(0.9, ge=0.0, le=10.0)
     egov_lower_is_better: str | None = None  # metric codes, comma-separated
     kpi_min_sample: int = Field(30, ge=1, le=100_000)
+    # a PPID gets a few requests a week: its league ranks from fewer cases than the complaints'
+    ppid_min_sample: int = Field(10, ge=1, le=100_000)
 
     # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
     # client (requests per window of seconds, shared by every worker through Redis), how often their figures
