@@ -74,6 +74,35 @@ PPID_TEXTS: dict[str, tuple[str, str]] = {
     "wall.ppid.late.one": ("lewat {n} hari kerja", "{n} working day late"),
     "wall.ppid.extended": ("diperpanjang", "extended"),
     "wall.ppid.more": ("+{n} lainnya", "+{n} more"),
+    # the public embed: the information-service report (Komisi Informasi's annual report shape)
+    "embed.widget.ppid": ("Layanan informasi publik (PPID)", "Public information service (PPID)"),
+    "embed.source.ppid": (
+        "Sumber: PPID perangkat daerah Pemerintah Kota Surabaya (UU 14/2008), diolah Pantau Surabaya",
+        "Source: the PPID of each Surabaya City department (Law 14/2008), compiled by Pantau Surabaya",
+    ),
+    "embed.period.year": ("tahun {year}", "year {year}"),
+    "embed.ppid.all": ("Seluruh OPD", "All departments"),
+    "embed.ppid.col.opd": ("OPD", "Department"),
+    "embed.ppid.col.received": ("Permohonan", "Requests"),
+    "embed.ppid.col.granted": ("Dikabulkan", "Granted"),
+    "embed.ppid.col.partially_granted": ("Sebagian", "Partly granted"),
+    "embed.ppid.col.rejected": ("Ditolak", "Refused"),
+    "embed.ppid.col.not_held": ("Tidak dikuasai", "Not held"),
+    "embed.ppid.col.in_process": ("Diproses", "In process"),
+    "embed.ppid.col.objections": ("Keberatan", "Objections"),
+    "embed.ppid.col.median_working_days": ("Median hari kerja", "Median working days"),
+    "embed.ppid.exemptions": (
+        "Penolakan menurut pengecualian (Pasal 17 UU KIP)",
+        "Refusals by exemption (art. 17 of the Law)",
+    ),
+    "embed.ppid.no_refusals": ("Tidak ada penolakan", "No refusals"),
+    "embed.ppid.empty": ("Belum ada permohonan pada periode ini", "No requests in this period yet"),
+    "embed.ppid.median_note": (
+        "Median hari kerja dari diterima sampai dijawab (tanpa akhir pekan, libur nasional, cuti bersama), "
+        "bila sedikitnya {n} permohonan dijawab",
+        "Median working days from receipt to answer (no weekends, national holidays, cuti bersama), "
+        "where at least {n} requests were answered",
+    ),
 }
 
 PPID_LABELS: dict[str, dict[str, tuple[str, str]]] = {
