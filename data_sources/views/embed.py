@@ -15,7 +15,7 @@ import time
 
 import orjson
 
-from dashboard import disclosure
+from dashboard import disclosure, ppid_public
 from dashboard.embed_widgets import EmbedQuery, period_bounds
 from dashboard.reference import kecamatan
 from data_sources import redis_keys
@@ -129,6 +129,10 @@ def _compute(query: EmbedQuery, engine, settings, now: dt.datetime) -> dict:
                     }
                 )
             return {"months": months, "rows": rows}
+        if query.widget == "ppid":  # the report's counting and suppression: dashboard/ppid_public.py
+            by_opd, city_median = agg.info_requests_by_opd(conn, start, end, now)
+            ppid_min = int(getattr(settings, "ppid_min_sample", 10))
+            return {"months": months, **ppid_public.publish_report(by_opd, city_median, ppid_min)}
         if query.widget == "egov":
             return {"months": months, "indicators": agg.egov_city_latest(conn, settings)}
     raise ValueError(f"no data for widget {query.widget!r}")
