@@ -42,6 +42,24 @@
       var cell = row.querySelector(".wall-countdown");
       if (cell) setText(cell, countdown(due - now, texts, ":"));
     });
+    // information requests (UU KIP): a request due today counts down to its 23:59:59 WIB; a late one shows its
+    // working days late, one more from the start of the next working day (the server sends when that is)
+    page.querySelectorAll("[data-ppid-due-ms]").forEach(function (row) {
+      var due = numberAttr(row, "data-ppid-due-ms"), daysLeft = numberAttr(row, "data-ppid-days-left");
+      if (due === null || daysLeft === null) return;
+      var next = numberAttr(row, "data-ppid-next-ms"), cell = row.querySelector(".wall-countdown"), text;
+      var overdue = now >= due;
+      row.classList.toggle("is-overdue", overdue);
+      row.classList.toggle("is-due-today", !overdue);
+      if (!overdue) {
+        text = countdown(due - now, texts, ":");
+      } else {
+        var late = Math.max(0, -daysLeft) + (next !== null && now >= next ? 1 : 0);
+        text = late === 0 ? (texts.states || {}).breached || ""
+          : window.pantauText.fill(late === 1 ? texts.ppid_late_one : texts.ppid_late, late, texts);
+      }
+      if (cell && text) setText(cell, text);
+    });
     page.querySelectorAll("[data-since-ms]").forEach(function (el) {
       var since = numberAttr(el, "data-since-ms");
       if (since !== null) setText(el, ago(Math.max(0, now - since) / 1000, texts));

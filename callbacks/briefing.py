@@ -6,7 +6,7 @@ them side by side; their data comes from data_sources.views.briefing through the
 per (filter, data version, clock minute) for every viewer and every worker.
 
 Roles are enforced here, on the server, in every callback: aggregates need `view_aggregates`, the
-complaint list and a complaint's history `view_personal` (data_sources.views.briefing_personal asks again
+complaint list, a complaint's history and the information-request list `view_personal` (data_sources.views.briefing_personal asks again
 before it reads a personal_* table). A refused request gets no update at all.
 """
 
@@ -40,6 +40,7 @@ from layouts import briefing as view_layout
 from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
 from layouts.briefing import ids
+from layouts.briefing_ppid import ids as ppid_ids
 
 log = logging.getLogger(__name__)
 AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
@@ -124,6 +125,10 @@ def register() -> None:
     dash.callback(Output(ids.complaints, "rowData"), Output(ids.complaints_note, "children"), Input(ids.url, "search"))(
         complaints
     )
+    dash.callback(Output(ppid_ids.league, "rowData"), Input(ids.url, "search"))(ppid_league)
+    dash.callback(
+        Output(ppid_ids.requests, "rowData"), Output(ppid_ids.requests_note, "children"), Input(ids.url, "search")
+    )(info_requests)
     dash.callback(
         Output(ids.history, "children"),
         Input(ids.complaints, "selectedRows"),
@@ -176,6 +181,7 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
         "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings, now),
         "opds": briefing_data.opd_codes,
         "codes": briefing_data.known_codes,
+        "ppid": lambda conn: briefing_data.ppid_panel(conn, f, now, app.settings),
     }[panel]
 
     def compute():
@@ -200,6 +206,12 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
         reader = _guard(PERSONAL)
         items = briefing_personal.complaint_list(current_services().engine, f, reader)["items"]
         return tables.complaint_rows(items, lang)
+    if table == "ppid":  # keyed by its own scope: the channel and category filters do not apply to it
+        return tables.ppid_rows(panel_data("ppid", briefing_data.ppid_scope(f), now), lang)
+    if table == "info_requests":
+        reader = _guard(PERSONAL)
+        items = briefing_personal.info_request_list(current_services().engine, f, reader, now)["items"]
+        return tables.info_request_rows(items, lang)
     raise PreventUpdate
 
 
@@ -372,6 +384,28 @@ def complaints(search):
         else ""
     )
     return tables.complaint_rows(listing["items"], view.lang), note
+
+
+def ppid_league(search):
+    _guard()
+    now = _now()
+    try:
+        return table_rows("ppid", _view(search, now), now)
+    except FAILURES:
+        return []
+
+
+def info_requests(search):
+    reader = _guard(PERSONAL)
+    now = _now()
+    view = _view(search, now)
+    try:
+        listing = briefing_personal.info_request_list(current_services().engine, view.filter, reader, now)
+    except FAILURES:
+        return [], i18n.t("briefing.error", view.lang)
+    limit = i18n.format_number(briefing_personal.LIST_LIMIT, view.lang)
+    note = i18n.t("briefing.panel.info_requests_truncated", view.lang, n=limit) if listing["truncated"] else ""
+    return tables.info_request_rows(listing["items"], view.lang), note
 
 
 def history(selected, search):

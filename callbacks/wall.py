@@ -64,7 +64,7 @@ MAP_REFRESH = dt.timedelta(seconds=15)
 MAP_FIRST_DELAY = dt.timedelta(seconds=1)
 MAX_VERSION_CHARS = 64
 MAX_ROWS = 32  # more rows claimed than any panel has: a forged claim, answered with whole panels
-PANELS = ("tiles", "ticker", "sla", "egov", "health")
+PANELS = ("tiles", "ticker", "sla", "ppid", "egov", "health")
 HEALTH_READ_S = 1.0
 _health: dict[int, tuple[Any, float, dict[str, Any]]] = {}
 _health_guard = threading.Lock()
@@ -81,6 +81,7 @@ def register() -> None:
         Output(ids.tiles, "children"),
         Output(ids.ticker, "children"),
         Output(ids.sla, "children"),
+        Output(ids.ppid, "children"),
         Output(ids.egov, "children"),
         Output(ids.health, "children"),
         Output(ids.map, "children"),
@@ -122,12 +123,12 @@ def pulse() -> flask.Response:
 
 
 def refresh(poll: Any, search: Any, known: Any):
-    """(tiles, ticker, sla, egov, health, map, known, feed, heartbeat); all but the heartbeat stay as they
+    """(tiles, ticker, sla, ppid, egov, health, map, known, feed, heartbeat); all but the heartbeat stay as they
     are unless the data changed, and then as patches of what changed."""
     app = current_services()
     now = dt.datetime.now(dt.UTC)
     lang = language_of(search, app.settings.default_language)
-    keep = (dash.no_update,) * 8
+    keep = (dash.no_update,) * (len(PANELS) + 3)
     cache = cache_for(app)
     try:
         # The cache's copy of the version (at most 100 ms old), not a fresh read: the snapshot is looked up
@@ -161,6 +162,7 @@ def refresh(poll: Any, search: Any, known: Any):
         "tiles": wall_panels.tiles(snapshot, lang),
         "ticker": wall_panels.ticker(snapshot, lang),
         "sla": wall_panels.sla_board(snapshot, lang),
+        "ppid": wall_panels.ppid_board(snapshot, lang, _ms(now)),
         "egov": wall_panels.egov_strip(snapshot, lang),
         "health": wall_panels.health_line(health, lang),
     }

@@ -85,8 +85,42 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("reporter_name"),
         Column("reporter_phone"),
     ),
+    "ppid": (
+        Column("rank", "int", True),
+        Column("opd", "text", True),
+        Column("received", "int"),
+        Column("answered", "int"),
+        Column("answered_within_deadline_pct", "dec1"),
+        Column("ci_low_pct", "dec1"),  # the lower Wilson bound: what ranks
+        Column("unanswered_past_deadline", "int"),
+        Column("extended", "int"),
+        Column("granted", "int"),
+        Column("partially_granted", "int"),
+        Column("rejected", "int"),
+        Column("exemptions"),
+        Column("not_held", "int"),
+        Column("objections", "int"),
+        Column("objections_answered_within_deadline", "int"),
+        Column("working_days_to_answer_p50", "dec1"),
+        Column("working_days_to_answer_p90", "dec1"),
+    ),
+    "info_requests": (
+        Column("request_id", "text", True),
+        Column("received_at", "time"),
+        Column("opd"),
+        Column("channel"),
+        Column("information_kind"),
+        Column("due_at", "time"),
+        Column("answer"),
+        Column("answered_at", "time"),
+        Column("exemption"),
+        Column("requester_name"),
+        Column("requester_organisation"),
+        Column("requester_contact"),
+        Column("request_text"),
+    ),
 }
-PERSONAL_TABLES = frozenset({"complaints"})  # only for sessions allowed to see personal data
+PERSONAL_TABLES = frozenset({"complaints", "info_requests"})  # only for sessions allowed to see personal data
 
 # (segment, figures key prefix, unit, target): the 112 chain from the ringing phone to the scene.
 SEGMENTS = (
@@ -176,6 +210,61 @@ def complaint_rows(items: Iterable[Mapping], lang: str) -> list[dict]:
             "reporter_phone": c.get("reporter_phone"),
         }
         for c in items
+    ]
+
+
+def exemption_short(code: str, lang: str) -> str:
+    """'Ps. 17b' for pasal_17_b; another code by its full label."""
+    if code.startswith("pasal_17_") and len(code) == len("pasal_17_") + 1:
+        return i18n.t("ppid.exemption_short", lang, letter=code[-1])
+    return i18n.label("exemption", code, lang)
+
+
+def exemptions_text(counts: Mapping[str, int] | None, lang: str) -> str:
+    """'Ps. 17b: 2 · Ps. 17h: 1', the most cited first."""
+    ordered = sorted((counts or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return " · ".join(f"{exemption_short(code, lang)}: {n}" for code, n in ordered)
+
+
+def ppid_rows(panel: Mapping, lang: str) -> list[dict]:
+    """The PPID league's rows, then the whole city's (unranked) as the last row."""
+    keys = [c.key for c in TABLES["ppid"]]
+    rows = []
+    for r in [*panel["rows"], {**panel["city"], "opd": None}]:
+        row = {k: r.get(k) for k in keys}
+        row["exemptions"] = exemptions_text(r.get("rejected_by_exemption"), lang)
+        if r.get("opd") is None:
+            row["opd"] = i18n.t("briefing.panel.ppid_city", lang)
+            row["ci_low_pct"] = _city_lower_bound(r)
+        rows.append(row)
+    return rows
+
+
+def _city_lower_bound(figures: Mapping) -> float | None:
+    ci = kpi.wilson_interval(figures["answered_within_deadline"], figures["measured"])
+    return round(ci[0] * 100, 1) if ci else None
+
+
+def info_request_rows(items: Iterable[Mapping], lang: str) -> list[dict]:
+    return [
+        {
+            "request_id": r.get("request_id"),
+            "received_at": r.get("received_at"),
+            "opd": r.get("opd"),
+            "channel": i18n.label("info_channel", r.get("channel"), lang),
+            "information_kind": i18n.label("information_kind", r.get("information_kind"), lang),
+            "due_at": r.get("due_at"),
+            "answer": i18n.label("info_answer", r["answer"], lang)
+            if r.get("answer")
+            else i18n.t("ppid.unanswered", lang),
+            "answered_at": r.get("answered_at"),
+            "exemption": i18n.label("exemption", r["exemption"], lang) if r.get("exemption") else "",
+            "requester_name": r.get("requester_name"),
+            "requester_organisation": r.get("requester_organisation"),
+            "requester_contact": r.get("requester_contact"),
+            "request_text": r.get("request_text"),
+        }
+        for r in items
     ]
 
 

@@ -2,7 +2,8 @@
 
 Every widget at /embed/<name> takes ?lang=id|en, ?theme=light|dark and ?period= of its kind:
 a month ("this_month", "last_month" or YYYY-MM) for the one-period widgets, a span of months
-("6m", "12m", "24m") for the trends, "latest" for the e-government indicators. Anything else is an
+("6m", "12m", "24m") for the trends, "latest" for the e-government indicators, and a year ("this_year",
+"last_year" or YYYY) or a month for the PPID's information-service report. Anything else is an
 EmbedParamError whose message can be shown as it is.
 """
 
@@ -18,16 +19,18 @@ from dashboard.i18n import LANGUAGES
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 THEMES = ("light", "dark")
 MONTH_PERIODS = ("this_month", "last_month")
+YEAR_PERIODS = ("this_year", "last_year")
 SPAN_PERIODS = {"6m": 6, "12m": 12, "24m": 24}
 EARLIEST_MONTH = (2000, 1)
 MAX_QUERY_CHARS = 256
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
 
 
 @dataclass(frozen=True)
 class Widget:
     name: str
-    kind: str  # "month", "span" or "latest": which periods it takes
+    kind: str  # "month", "span", "latest" or "report" (a year or a month): which periods it takes
     default_period: str
     source: str  # i18n key of the data's source
 
@@ -41,6 +44,7 @@ WIDGETS: dict[str, Widget] = {
         Widget("complaints-map", "month", "this_month", "embed.source.complaints"),
         Widget("incidents-112", "span", "12m", "embed.source.incidents"),
         Widget("egov", "latest", "latest", "embed.source.egov"),
+        Widget("ppid", "report", "this_year", "embed.source.ppid"),
     )
 }
 
@@ -101,6 +105,11 @@ def make_query(widget: str, params: dict[str, str], default_lang: str = "id") ->
     if spec.kind == "month":
         if period not in MONTH_PERIODS and not _valid_month(period):
             raise EmbedParamError("period must be this_month, last_month or a month as YYYY-MM")
+    elif spec.kind == "report":
+        if period not in YEAR_PERIODS + MONTH_PERIODS and not _valid_year(period) and not _valid_month(period):
+            raise EmbedParamError(
+                "period must be this_year, last_year, a year as YYYY, this_month, last_month or YYYY-MM"
+            )
     elif spec.kind == "span":
         if period not in SPAN_PERIODS:
             raise EmbedParamError("period must be 6m, 12m or 24m")
@@ -117,6 +126,14 @@ def _valid_month(text: str) -> bool:
     return 1 <= month <= 12 and (year, month) >= EARLIEST_MONTH and year <= 2100
 
 
+def _valid_year(text: str) -> bool:
+    return bool(_YEAR_RE.match(text)) and EARLIEST_MONTH[0] <= int(text) <= 2100
+
+
+def is_year(period: str) -> bool:
+    return period in YEAR_PERIODS or bool(_YEAR_RE.match(period))
+
+
 def month_start(year: int, month: int) -> dt.datetime:
     """The first instant of a WIB month, in UTC."""
     while month < 1:
@@ -127,11 +144,16 @@ def month_start(year: int, month: int) -> dt.datetime:
 
 
 def period_bounds(query: EmbedQuery, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, list[str]]:
-    """(start, end, months) in UTC of a query's period at `now`: a whole WIB month, or the last N months
-    up to and including the current one. A month after the current one is refused."""
+    """(start, end, months) in UTC of a query's period at `now`: a whole WIB month or year, or the last N
+    months up to and including the current one. A month or year after the current one is refused."""
     local = now.astimezone(WIB)
     year, month = local.year, local.month
     period = query.period
+    if is_year(period):
+        wanted = year - 1 if period == "last_year" else (year if period == "this_year" else int(period))
+        if wanted > year:
+            raise EmbedParamError("period lies in the future")
+        return month_start(wanted, 1), month_start(wanted + 1, 1), [f"{wanted:04d}-{m:02d}" for m in range(1, 13)]
     if period == "last_month":
         month -= 1
     elif _MONTH_RE.match(period):

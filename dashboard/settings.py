@@ -226,6 +226,8 @@ class Settings(BaseSettings):
     kpi_max_computations_per_process: int = Field(2, ge=1, le=64)
     kpi_max_computations: int = Field(8, ge=1, le=1024)
     kpi_busy_wait_s: float = Field(2.0, ge=0.0, le=30.0)
+    # a PPID gets a few requests a week: its league ranks from fewer cases than the complaints'
+    ppid_min_sample: int = Field(10, ge=1, le=100_000)
 
     # ---- Public embeds: the portal origins allowed to frame them (CSP frame-ancestors), the rate limit per
     # client (requests per window of seconds, shared by every worker through Redis), the fixed cadence of

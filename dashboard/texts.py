@@ -5,6 +5,8 @@ Read them through dashboard.i18n (t, label), which picks the language and fills 
 
 from __future__ import annotations
 
+from dashboard.texts_ppid import PPID_LABELS, PPID_TEXTS
+
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
     "app.title": ("Pantau Surabaya", "Pantau Surabaya"),
@@ -455,3 +457,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "budgeting": ("Penganggaran", "Budgeting"),
     },
 }
+
+if set(PPID_TEXTS) & set(TEXTS) or set(PPID_LABELS) & set(LABELS):
+    raise RuntimeError("dashboard/texts_ppid.py repeats a key of dashboard/texts.py")
+TEXTS.update(PPID_TEXTS)
+LABELS.update(PPID_LABELS)

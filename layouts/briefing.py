@@ -22,6 +22,7 @@ from dashboard.reference import kecamatan
 from dashboard.settings import Settings
 from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
+from layouts import briefing_ppid as ppid
 
 
 class ids:
@@ -66,6 +67,8 @@ GRIDS = {
     "incident_categories": ids.incident_categories,
     "egov": ids.egov,
     "complaints": ids.complaints,
+    "ppid": ppid.ids.league,
+    "info_requests": ppid.ids.requests,
 }
 
 
@@ -245,7 +248,8 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                             ),
                         ],
                     ),
-                    *([officer_section(lang)] if officer else []),
+                    ppid.ppid_row(lang, getattr(settings, "ppid_min_sample", 10), _panel),
+                    *([officer_section(lang), ppid.officer_row(lang, _panel)] if officer else []),
                 ],
             ),
         ],

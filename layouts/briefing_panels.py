@@ -21,6 +21,26 @@ from dashboard.briefing_tables import TABLES, status_name
 from dashboard.i18n import format_number, t
 
 DECIMALS = {"int": 0, "dec1": 1, "dec2": 2}
+# long text cells that wrap, with their least width
+WRAPPED = {("ppid", "exemptions"): 170, ("info_requests", "request_text"): 300}
+# least widths where the default would cut words: the PPID league's headers, the request list's names
+MIN_WIDTHS = {
+    "ppid": {"*": 92, "opd": 170, "extended": 112},
+    "info_requests": {
+        "request_id": 130,
+        "received_at": 170,
+        "opd": 140,
+        "due_at": 170,
+        "answered_at": 170,
+        "channel": 120,
+        "information_kind": 130,
+        "answer": 140,
+        "exemption": 220,
+        "requester_name": 220,
+        "requester_organisation": 200,
+        "requester_contact": 300,
+    },
+}
 
 
 def _num(value, lang: str, decimals: int = 0) -> str:
@@ -176,7 +196,12 @@ def column_defs(table: str, lang: str) -> list[dict]:
             col["minWidth"] = 150
         if table == "complaints" and c.key.startswith("reporter_"):
             col["minWidth"] = 150
-        if table == "league" and c.key == "rank":
+        widths = MIN_WIDTHS.get(table, {})
+        if c.key in widths or ("*" in widths and not c.pinned):
+            col["minWidth"] = widths.get(c.key, widths.get("*"))
+        if (table, c.key) in WRAPPED:
+            col.update(wrapText=True, autoHeight=True, minWidth=WRAPPED[(table, c.key)])
+        if table in ("league", "ppid") and c.key == "rank":
             col["valueFormatter"] = {"function": "params.value == null ? '–' : String(params.value)"}
             col["minWidth"] = 104
         out.append(col)

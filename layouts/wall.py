@@ -18,7 +18,7 @@ from dash import dcc, html
 
 from dashboard import i18n
 from dashboard.i18n import t
-from layouts.wall_panels import egov_strip, health_line, sla_board, ticker, tiles
+from layouts.wall_panels import egov_strip, health_line, ppid_board, sla_board, ticker, tiles
 
 SCENES = ("overview", "sla", "112", "egov")
 REFRESH_MS = 500  # the pulse: the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
@@ -47,6 +47,7 @@ class ids:
     map = "wall-map"
     ticker = "wall-ticker"
     sla = "wall-sla"
+    ppid = "wall-ppid"
     egov = "wall-egov"
     health = "wall-health"
 
@@ -85,6 +86,8 @@ def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
             "over_days": t("wall.sla.overdue_days", lang, n="{n}"),
             "newest": t("wall.health.newest", lang, ago="{ago}"),
             "states": {s: t(f"wall.sla.state.{s}", lang) for s in ("on_track", "at_risk", "critical", "breached")},
+            "ppid_late": t("wall.ppid.late", lang, n="{n}"),
+            "ppid_late_one": t("wall.ppid.late.one", lang, n="{n}"),
         },
     }
 
@@ -141,6 +144,7 @@ def layout(query: Mapping[str, Any], default_language: str = i18n.DEFAULT_LANGUA
                     ),
                     html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
                     html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
+                    html.Section(ppid_board(None, lang).children(), id=ids.ppid, className="wall-panel wall-ppid"),
                     html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
                 ],
             ),

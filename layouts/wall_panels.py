@@ -1,5 +1,5 @@
 """The wall's panels, each drawn from the shared snapshot: the tiles, the 112 ticker, the SLA board, the
-e-government strip and the feed's health line. A Panel carries each row's digest, so that the refresh
+PPID board of information requests due, the e-government strip and the feed's health line. A Panel carries each row's digest, so that the refresh
 callback can send only the rows that changed (callbacks/wall.py)."""
 
 from __future__ import annotations
@@ -218,6 +218,79 @@ def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
         rows,
         rows_path=(1, "props", "children"),
         wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"),
+    )
+
+
+def ppid_left_text(days_left: int, due_passed: bool, lang: str) -> str:
+    """What the countdown cell says before the browser's first tick: the browser (assets/wall.js) then
+    counts a request due today down to its 23:59:59 WIB and a late one in working days."""
+    late = max(0, -days_left)
+    if not due_passed:
+        return t("wall.ppid.today", lang)
+    if late == 0:
+        return t("wall.sla.state.breached", lang)
+    return t("wall.ppid.late.one" if late == 1 else "wall.ppid.late", lang, n=format_number(late, lang))
+
+
+def ppid_board(snapshot: Mapping | None, lang: str, now_ms: int | None = None) -> Panel:
+    """Information requests due today and overdue (UU KIP: 10 working days, 17 when extended)."""
+    data = (snapshot or {}).get("ppid") or {}
+    overdue, due_today = data.get("overdue", 0), data.get("due_today", 0)
+    items = data.get("items") or []
+    more = overdue + due_today - len(items)
+    head = [
+        html.Div(
+            className="wall-panel-head",
+            children=[
+                html.H2(t("wall.ppid.title", lang), className="wall-panel-title"),
+                html.Div(
+                    className="wall-sla-counts wall-ppid-counts",
+                    children=[
+                        html.Span(t("wall.ppid.overdue", lang, n=_num(overdue, lang)), className="is-breached"),
+                        html.Span(t("wall.ppid.due_today", lang, n=_num(due_today, lang)), className="is-at_risk"),
+                        html.Span(t("wall.ppid.more", lang, n=_num(more, lang)) if more > 0 else ""),
+                    ],
+                ),
+            ],
+        )
+    ]
+    if not items:
+        return Panel(head, None, _empty(snapshot, "wall.ppid.none", lang))
+    now_ms = now_ms if now_ms is not None else (snapshot or {}).get("computed_ms", 0)
+    header = html.Thead(html.Tr([html.Th(t(k, lang)) for k in ("wall.ppid.left", "wall.ppid.opd", "wall.ppid.number")]))
+    rows = []
+    for r in items:
+        due_passed = r["due_ms"] <= now_ms
+        rows.append(
+            (
+                str(r.get("request_id")),
+                html.Tr(
+                    className=f"wall-ppid-row {'is-overdue' if due_passed else 'is-due-today'}",
+                    **{
+                        "data-ppid-due-ms": str(r["due_ms"]),
+                        "data-ppid-days-left": str(r["days_left"]),
+                        "data-ppid-next-ms": str(data.get("next_workday_ms") or ""),
+                    },
+                    children=[
+                        html.Td(ppid_left_text(r["days_left"], due_passed, lang), className="wall-countdown"),
+                        html.Td(
+                            [
+                                html.Span(r.get("opd") or "–", className="wall-ppid-opd"),
+                                html.Span(f" · {t('wall.ppid.extended', lang)}", className="wall-ppid-extended")
+                                if r.get("extended")
+                                else None,
+                            ]
+                        ),
+                        html.Td(r.get("request_id", ""), className="wall-sla-id"),
+                    ],
+                ),
+            )
+        )
+    return Panel(
+        head,
+        rows,
+        rows_path=(1, "props", "children"),
+        wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table wall-ppid-table"),
     )
 
 

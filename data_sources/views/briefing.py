@@ -2,8 +2,8 @@
 (filter, data version, clock minute) for every viewer through the KpiCache.
 
 Panels are separate cache entries so that the page's parallel callbacks do not wait for each other: the
-headline (which also feeds the 112 segments and the map), the OPD league, the trends and the
-e-government panel. Everything here is aggregates: no personal_* table is read (see briefing_personal).
+headline (which also feeds the 112 segments and the map), the OPD league, the trends, the
+e-government panel and the PPID league. Everything here is aggregates: no personal_* table is read (see briefing_personal).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dashboard.filters import KpiFilter
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
 from data_sources.kpi import incidents as kpi_incidents
+from data_sources.kpi import info_requests as kpi_info
 from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
 from data_sources.kpi.headline import headline
@@ -31,7 +32,7 @@ CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result 
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
 UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
-PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes")
+PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes", "ppid")
 UNBOUNDED = ("opds", "codes")  # one fixed key each: no storm of filters can multiply them
 
 
@@ -103,6 +104,19 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
             }
         )
     return out
+
+
+def ppid_scope(f: KpiFilter) -> KpiFilter:
+    """The PPID panel's filter: the period and the OPDs. A request has no kecamatan or complaint category,
+    and its channels (letter, walk-in, ...) are not the complaints' that the channel filter offers."""
+    return KpiFilter(f.date_from, f.date_to, opd=f.opd)
+
+
+def ppid_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
+    """kpi_info.league of the period: every OPD's PPID figures, ranked by the lower Wilson bound of its
+    share answered by the deadline, and the city's figures."""
+    min_sample = int(getattr(settings, "ppid_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
+    return kpi_info.league(conn, ppid_scope(f), now, min_sample)
 
 
 def _bucket(conn, column, weekly: bool):

@@ -1,5 +1,5 @@
-"""The officers' part of the briefing: complaints with the reporter's personal data, and a complaint's
-full history. The only briefing code that reads personal_* tables; every function takes the reader (the
+"""The officers' part of the briefing: complaints with the reporter's personal data, a complaint's full
+history, and the information requests with their requester. The only briefing code that reads personal_* tables; every function takes the reader (the
 logged-in user the callback got from callbacks/access.py) and checks the reader's role first, whoever calls
 it, so no caller can forget the check.
 """
@@ -14,14 +14,25 @@ from sqlalchemy.engine import Engine
 
 from dashboard.filters import KpiFilter
 from dashboard.roles import allowed
+from data_sources.kpi import info_requests as kpi_info
 from data_sources.kpi.complaints import C, complaint_where
-from data_sources.store.models import Complaint, ComplaintStatusEvent, PersonalComplaintNote, PersonalComplaintReporter
+from data_sources.store.models import (
+    Complaint,
+    ComplaintStatusEvent,
+    InfoRequest,
+    PersonalComplaintNote,
+    PersonalComplaintReporter,
+    PersonalInfoRequester,
+)
+from data_sources.views.briefing import ppid_scope
 
 LIST_LIMIT = 500
 COMPLAINT_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
 R = PersonalComplaintReporter.__table__.c
 S = ComplaintStatusEvent.__table__.c
 N = PersonalComplaintNote.__table__.c
+Q = InfoRequest.__table__.c
+P = PersonalInfoRequester.__table__.c
 PERMISSION = "view_personal"
 
 
@@ -39,6 +50,10 @@ def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def valid_complaint_id(value: object) -> str | None:
@@ -132,3 +147,58 @@ def complaint_history(engine: Engine, complaint_id: object, reader) -> dict | No
             for e in events
         ],
     }
+
+
+def info_request_list(engine: Engine, f: KpiFilter, reader, now: dt.datetime, limit: int = LIST_LIMIT) -> dict:
+    """The period's information requests under the period and OPD filter, newest first, with the requester
+    (name, organisation, e-mail, phone) and what was asked for; the deadline is the one in force at `now`."""
+    _require(reader)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Q.request_id,
+                Q.received_at,
+                Q.opd,
+                Q.channel,
+                Q.information_kind,
+                Q.original_due_at,
+                Q.extended_at,
+                Q.extended_due_at,
+                Q.answer,
+                Q.answered_at,
+                Q.exemption,
+                P.name,
+                P.organisation,
+                P.email,
+                P.phone,
+                P.text,
+            )
+            .select_from(InfoRequest.__table__.outerjoin(PersonalInfoRequester.__table__, P.request_id == Q.request_id))
+            .where(*kpi_info.request_where(ppid_scope(f), now))
+            .order_by(Q.received_at.desc(), Q.request_id)
+            .limit(limit + 1)
+        ).all()
+    items = []
+    for r in rows[:limit]:
+        # what had happened by `now` only, as the figures count it
+        extended = r.extended_at is not None and _aware(r.extended_at) <= now
+        answered = r.answered_at is not None and _aware(r.answered_at) <= now
+        items.append(
+            {
+                "request_id": r.request_id,
+                "received_at": _iso(r.received_at),
+                "opd": r.opd,
+                "channel": r.channel,
+                "information_kind": r.information_kind,
+                "due_at": _iso(r.extended_due_at if extended else r.original_due_at),
+                "extended": extended,
+                "answer": r.answer if answered else None,
+                "answered_at": _iso(r.answered_at) if answered else None,
+                "exemption": r.exemption if answered else None,
+                "requester_name": r.name,
+                "requester_organisation": r.organisation,
+                "requester_contact": " · ".join(v for v in (r.email, r.phone) if v) or None,
+                "request_text": r.text,
+            }
+        )
+    return {"items": items, "truncated": len(rows) > limit}

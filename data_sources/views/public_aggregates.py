@@ -1,7 +1,7 @@
 """The only queries behind the public embeds: aggregates of public columns, nothing finer.
 
 Privacy by construction: every column comes through `public_column`, which knows a short allowlist of
-non-personal columns of the public tables (complaints, incidents, egov_readings) and refuses anything
+non-personal columns of the public tables (complaints, incidents, info_requests, egov_readings) and refuses anything
 else, so no statement built here can name a personal_* table, dead_letters, users, an identifier, a
 coordinate or free text. Every statement groups: by kecamatan or coarser, by WIB month or by category,
 and returns counts and percentiles only, never a row or the time of a single event. Each count comes with
@@ -25,6 +25,10 @@ from data_sources.store.models import PRIVATE_TABLES, Base
 PUBLIC_COLUMNS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"category", "kecamatan_code", "created_at", "due_at", "first_response_at"}),
     "incidents": frozenset({"category", "reported_at", "first_arrived_at"}),
+    # the PPID's outcomes, never the requester or what was asked (personal_info_* tables)
+    "info_requests": frozenset(
+        {"opd", "received_at", "answer", "answered_at", "exemption", "answer_working_days", "objection_filed_at"}
+    ),
 }
 
 
@@ -132,6 +136,58 @@ def incidents_of(
         found = percentile_sets(conn, [("r", response, where + [valid], None)], (0.5, 0.9))["r"]
         out["p50_s"], out["p90_s"] = (next(iter(found.values()), [None, None]) + [None, None])[:2]
     return out
+
+
+INFO_ANSWERS = ("granted", "partially_granted", "rejected", "not_held")
+
+
+def info_requests_by_opd(
+    conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> tuple[dict[str, dict], float | None]:
+    """({opd: {received, granted, partially_granted, rejected, not_held, objections, answered, exemptions:
+    {code: n}, median_working_days}}, the city's median working days) of the information requests received in
+    [start, end) and by `now`; an answer or objection counts once it had happened by `now` (as
+    kpi_info.figures_by_opd counts them)."""
+    received = public_column("info_requests", "received_at")
+    opd = public_column("info_requests", "opd")
+    answer, answered_at = public_column("info_requests", "answer"), public_column("info_requests", "answered_at")
+    exemption = public_column("info_requests", "exemption")
+    days = public_column("info_requests", "answer_working_days")
+    objection = public_column("info_requests", "objection_filed_at")
+    now_p = utc_param(conn, now)
+    where = _between(conn, received, start, end) + [received <= now_p]
+    answered = and_(answered_at.isnot(None), answered_at <= now_p)
+    counts = [func.count().filter(and_(answered, answer == a)) for a in INFO_ANSWERS]
+    rows = conn.execute(
+        select(
+            opd,
+            func.count(),
+            func.count().filter(answered),
+            func.count().filter(and_(objection.isnot(None), objection <= now_p)),
+            *counts,
+        )
+        .where(*where)
+        .group_by(opd)
+    ).all()
+    cited = conn.execute(
+        select(opd, exemption, func.count()).where(*where, answered, answer == "rejected").group_by(opd, exemption)
+    ).all()
+    medians = percentile_sets(
+        conn, [("d", days, where + [answered], opd), ("city", days, where + [answered], None)], (0.5,)
+    )
+    out: dict[str, dict] = {}
+    for code, n, n_answered, objections, *outcomes in rows:
+        out[str(code)] = {
+            "received": int(n),
+            "answered": int(n_answered),
+            "objections": int(objections),
+            **{a: int(v) for a, v in zip(INFO_ANSWERS, outcomes)},
+            "exemptions": {},
+            "median_working_days": (medians["d"].get(str(code)) or [None])[0],
+        }
+    for code, exemption_code, n in cited:
+        out[str(code)]["exemptions"][str(exemption_code or "unknown")] = int(n)
+    return out, (medians["city"].get(None) or [None])[0]
 
 
 def egov_city_latest(conn: Connection, settings=None, now: dt.datetime | None = None) -> list[dict]:

@@ -3,7 +3,7 @@
 `wall_snapshot` is computed once per data version (and clock minute: SLA states and "today" move with
 the clock) and shared through Redis by `shared_wall_snapshot`, so ten walls cost one computation. The
 snapshot carries codes, numbers and times only (deadlines as epoch milliseconds: the browser counts
-down), never a reporter, caller, description or free text. `shared_wall_map` does the same for the
+down), never a reporter, caller, requester, description or free text. `shared_wall_map` does the same for the
 incidents map's figure dict (built by layouts/wall_map.py), once per set of incidents shown and language.
 """
 
@@ -18,17 +18,19 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from dashboard import kpi
+from dashboard import kpi, ppid
 from dashboard.coarse_location import coarse_point, is_sensitive
 from dashboard.filters import KpiFilter, today_filter
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
 from data_sources.kpi import incidents as kpi_incidents
+from data_sources.kpi import info_requests as kpi_info
 from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.headline import headline
 from data_sources.store.models import Complaint, Incident
 
 SLA_BOARD_SIZE = 8
+PPID_BOARD_SIZE = 8
 NEWEST_INCIDENTS = 10
 MAP_INCIDENTS = 300
 CLOCK_BUCKET_S = 60
@@ -48,6 +50,7 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
         newest = _newest_incidents(conn, now)
         newest_p1 = _newest_priority_one(conn, now)
         egov = [r for r in kpi_egov.latest(conn, settings=settings, now=now) if r["opd"] == kpi_egov.CITY]
+        info_due = ppid_due(conn, settings, now)
     complaints, incidents = figures["complaints"], figures["incidents"]
     return {
         "computed_ms": _ms(now),
@@ -88,6 +91,7 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
             }
             for i in active["incidents"]
         ],
+        "ppid": info_due,
         "newest_incidents": newest,
         "newest_p1": newest_p1,
         "egov": [
@@ -103,6 +107,33 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
                 "yardstick_target": r["yardstick_target"],
             }
             for r in egov
+        ],
+    }
+
+
+def ppid_due(conn, settings, now: dt.datetime) -> dict[str, Any]:
+    """Information requests due today or overdue: counts, and the most overdue first with their deadline (epoch
+    ms, the browser counts down the hours of a request due today) and working days left (negative: late).
+    `next_workday_ms` is when the next working day begins, so the browser can add a day of lateness if it
+    comes before the next snapshot. Codes and numbers only: no requester, no text."""
+    calendar = ppid.calendar_from_settings(settings)
+    due = kpi_info.due_requests(conn, now, calendar, limit=PPID_BOARD_SIZE)
+    next_workday = ppid.nth_working_day_after(ppid.wib_date(now), 1, calendar)
+    return {
+        "overdue": int(due["overdue"]),
+        "due_today": int(due["due_today"]),
+        "next_workday_ms": _ms(ppid.end_of_day(next_workday - dt.timedelta(days=1)) + dt.timedelta(seconds=1)),
+        "items": [
+            {
+                "request_id": r["request_id"],
+                "opd": r["opd"],
+                "information_kind": r["information_kind"],
+                "extended": r["extended"],
+                # a CASE of two UTC columns comes back as text without an offset from SQLite: it is UTC
+                "due_ms": _ms(_aware(dt.datetime.fromisoformat(r["due_at"]))),
+                "days_left": r["working_days_left"],
+            }
+            for r in due["items"]
         ],
     }
 

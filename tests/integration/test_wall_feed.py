@@ -87,31 +87,31 @@ def test_refresh_sends_whole_panels_first_then_only_what_changed(
         assert beat["ok"] and known["lang"] == "id" and feed["p1"]["incident_id"] == "112-3"
         assert "Aduan masuk hari ini" in text_of(panels[0])
         # the figures first; the map a second later (its mount holds the browser's thread for a while)
-        assert panels[5] is dash.no_update and known["until_ms"] <= beat["server_ms"] + 1_000
+        assert panels[6] is dash.no_update and known["until_ms"] <= beat["server_ms"] + 1_000
         time.sleep(1.0)
         *panels, known, feed, beat = wall_callbacks.refresh(1, "", known)
-        assert panels[:5] == [dash.no_update] * 5
-        assert panels[5][0].figure["layout"]["paper_bgcolor"] == "#0b1220"  # the dark map
+        assert panels[:6] == [dash.no_update] * 6
+        assert panels[6][0].figure["layout"]["paper_bgcolor"] == "#0b1220"  # the dark map
         unchanged = wall_callbacks.refresh(1, "", known)
-        assert unchanged[:8] == (dash.no_update,) * 8 and unchanged[8]["ok"]
+        assert unchanged[:9] == (dash.no_update,) * 9 and unchanged[9]["ok"]
 
         # another language: every panel whole again
         new_version(redis_client, settings)
         english = wall_callbacks.refresh(2, "?lang=en", known)
-        assert english[6]["version"] != known["version"] and english[6]["lang"] == "en"
+        assert english[7]["version"] != known["version"] and english[7]["lang"] == "en"
         assert isinstance(english[0], list) and "Complaints today" in text_of(english[0])
 
         # a new version with the same figures: nothing but the heartbeat (the map neither)
         new_version(redis_client, settings)
-        same = wall_callbacks.refresh(3, "?lang=en", english[6])
+        same = wall_callbacks.refresh(3, "?lang=en", english[7])
         # (the feed health, read apart from the snapshot, may have moved on meanwhile)
-        assert same[:4] + same[5:6] == (dash.no_update,) * 5 and same[6]["version"] != english[6]["version"]
+        assert same[:5] + same[6:7] == (dash.no_update,) * 6 and same[7]["version"] != english[7]["version"]
 
         # a new incident: one row inserted at the top of the ticker, the changed tiles assigned, a new map
         publish(redis_client, settings, incident("112-5", "flood", 0.1, priority=3, lat=-7.29, lon=112.74))
         ingest_until_idle()
         time.sleep(VERSION_TTL_S * 1.5)
-        moved = wall_callbacks.refresh(4, "?lang=en", same[6])
+        moved = wall_callbacks.refresh(4, "?lang=en", same[7])
         ticker = operations_of(moved[1])
         assert [(op["operation"], op["location"], op["params"].get("index")) for op in ticker] == [
             ("Insert", [1, "props", "children"], 0)
@@ -120,15 +120,17 @@ def test_refresh_sends_whole_panels_first_then_only_what_changed(
         tiles = operations_of(moved[0])
         assert {op["operation"] for op in tiles} == {"Assign"}
         assert [op["location"] for op in tiles] == [[3]]  # active incidents and reports today: one tile
-        assert moved[2] is dash.no_update and moved[3] is dash.no_update  # SLA board and e-government
+        assert (
+            moved[2] is dash.no_update and moved[3] is dash.no_update and moved[4] is dash.no_update
+        )  # SLA, PPID, e-gov
         # the map waits its turn (a fresh WebGL map costs the wall PC): asked again once its interval is up
-        assert moved[5] is dash.no_update and moved[6]["map"] == same[6]["map"]
-        assert moved[6]["until_ms"] <= same[6]["map_at"] + wall_callbacks.MAP_REFRESH.total_seconds() * 1000
+        assert moved[6] is dash.no_update and moved[7]["map"] == same[7]["map"]
+        assert moved[7]["until_ms"] <= same[7]["map_at"] + wall_callbacks.MAP_REFRESH.total_seconds() * 1000
         later = wall_callbacks.refresh(
-            5, "?lang=en", {**moved[6], "until_ms": 0, "map_at": moved[6]["map_at"] - 15_000}
+            5, "?lang=en", {**moved[7], "until_ms": 0, "map_at": moved[7]["map_at"] - 15_000}
         )
-        assert later[5] is not dash.no_update and later[6]["map"] != same[6]["map"]
-        assert later[:5] == (dash.no_update,) * 5
+        assert later[6] is not dash.no_update and later[7]["map"] != same[7]["map"]
+        assert later[:6] == (dash.no_update,) * 6
         assert len(text_of(moved[1])) < len(text_of(english[1])) / 3
 
 
@@ -199,9 +201,9 @@ FORGED_SHOWN = {
 def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, known, poll):
     with services_context(settings, engine, redis_client):
         result = wall_callbacks.refresh(poll, {"$gt": 1}, known)
-    assert result[8]["ok"] and result[6]["lang"] == "id" and result[6]["scale"] == 1
-    assert all(isinstance(panel, list) for panel in result[:5])  # a claim that does not fit: whole panels
-    assert result[6]["map_traces"] is None or type(result[6]["map_traces"]) is int
+    assert result[9]["ok"] and result[7]["lang"] == "id" and result[7]["scale"] == 1
+    assert all(isinstance(panel, list) for panel in result[:6])  # a claim that does not fit: whole panels
+    assert result[7]["map_traces"] is None or type(result[7]["map_traces"]) is int
 
 
 @pytest.mark.parametrize(
@@ -257,7 +259,7 @@ def test_one_computation_per_data_change_however_many_walls_poll(
                 time.sleep(VERSION_TTL_S * 1.5)
             for _ in range(2):  # the second round finds nothing new
                 answers = list(pool.map(poll, range(walls), knowns))
-                knowns = [a[6] if a[6] is not dash.no_update else k for a, k in zip(answers, knowns)]
+                knowns = [a[7] if a[7] is not dash.no_update else k for a, k in zip(answers, knowns)]
                 seen |= {(k["version"], k["until_ms"]) for k in knowns}
     computations = sum(cache_for(s.extensions[EXTENSION_KEY]).computations for s in servers)
     keys = [k for k in redis_client.scan_iter(f"{settings.stream_prefix}:kpi:wall*") if not k.endswith(b":lock")]
