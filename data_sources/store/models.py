@@ -284,6 +284,21 @@ class UserAccount(Base):
     )
 
 
+class UserSession(Base):
+    """A logged-in session, kept on the server so that logout ends it for good (data_sources/store/sessions.py).
+
+    The cookie holds a random session id; this table only its SHA-256, so a copy of the table (a backup) opens
+    no session. Logout deletes the row; a session idle longer than PANTAU_SESSION_HOURS is refused whatever
+    its cookie says; removing the user removes its sessions.
+    """
+
+    __tablename__ = "user_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
 # Tables no public figure may read from (users: names, roles and password hashes).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users"}
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions"}

@@ -27,4 +27,5 @@ def test_personal_data_tables_are_apart():
         "users",
         "personal_incident_callers",
         "dead_letters",
+        "user_sessions",
     } == PRIVATE_TABLES
