@@ -90,6 +90,9 @@ class Settings:
     embed_origins: tuple[str, ...] = ()
     embed_rate_limit: tuple[int, int] = (300, 60)
     embed_refresh_s: float = 60.0
+    # --- added by trust (issue 15): ported to pydantic-settings on merge
+    # a user name is locked (for addresses it never logged in from) once this many addresses failed for it
+    login_name_lock_addresses: int = 10
 
     @property
     def resolved_database_url(self) -> str:
@@ -157,6 +160,8 @@ _ENV = {
     "PANTAU_EMBED_ORIGINS": "embed_origins",
     "PANTAU_EMBED_RATE_LIMIT": "embed_rate_limit",
     "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
+    # --- added by trust (issue 15)
+    "PANTAU_LOGIN_NAME_LOCK_ADDRESSES": "login_name_lock_addresses",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -171,6 +176,8 @@ _FLOATS = {
 }
 # whole numbers and their bounds
 _INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
+# --- added by trust (issue 15)
+_INTS |= {"login_name_lock_addresses": (2, 100_000)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:

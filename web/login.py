@@ -161,7 +161,7 @@ def _do_login():
             wait = throttle.failed(key, address)
             log.warning("login: failed for %r from %s", key[:64], address)
             return again(_locked_message(wait, lang), 429) if wait else again(t("login.failed", lang), 401)
-        throttle.succeeded(key)
+        throttle.succeeded(key, address)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # without the throttle nobody is let in: a guesser must not profit from a Redis outage
         log.warning("login: unavailable (%s)", type(exc).__name__)
