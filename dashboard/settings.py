@@ -93,6 +93,8 @@ class Settings:
     # --- added by trust (issue 15): ported to pydantic-settings on merge
     # a user name is locked (for addresses it never logged in from) once this many addresses failed for it
     login_name_lock_addresses: int = 10
+    # where the public reaches Pantau (https://host[:port][/path]): the embed gallery's snippets point there
+    public_base_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -162,6 +164,7 @@ _ENV = {
     "PANTAU_EMBED_REFRESH_S": "embed_refresh_s",
     # --- added by trust (issue 15)
     "PANTAU_LOGIN_NAME_LOCK_ADDRESSES": "login_name_lock_addresses",
+    "PANTAU_PUBLIC_BASE_URL": "public_base_url",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -214,6 +217,23 @@ def parse_rate_limit(raw: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+_BASE_URL_RE = re.compile(r"^(https?)://([A-Za-z0-9.\-]{1,253})(:\d{1,5})?((?:/[A-Za-z0-9._~\-]+)*)/?$")
+
+
+def parse_public_base_url(raw: str) -> str:
+    """PANTAU_PUBLIC_BASE_URL: http(s)://host[:port][/path], no query, fragment or user; it goes into the
+    snippets the portal's webmasters copy, so nothing that could close an attribute gets in."""
+    m = _BASE_URL_RE.match(raw)
+    if not m or m.group(2).startswith((".", "-")) or ".." in m.group(2):
+        raise SettingsError(
+            f"PANTAU_PUBLIC_BASE_URL must be http(s)://host[:port][/path], e.g. https://pantau.surabaya.go.id; "
+            f"got {raw[:80]!r}"
+        )
+    if m.group(3) and not 1 <= int(m.group(3)[1:]) <= 65_535:
+        raise SettingsError(f"PANTAU_PUBLIC_BASE_URL: bad port in {raw[:80]!r}")
+    return f"{m.group(1)}://{m.group(2).lower()}{m.group(3) or ''}{m.group(4)}"
+
+
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Settings from `environ` (default os.environ), with an optional .env file underneath it."""
     source: dict[str, str] = {}
@@ -244,6 +264,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             values[attr] = parse_origins(raw)
         elif attr == "embed_rate_limit":
             values[attr] = parse_rate_limit(raw)
+        elif attr == "public_base_url":
+            values[attr] = parse_public_base_url(raw)
         elif attr in _FLOATS:
             values[attr] = _float(env_name, raw, *_FLOATS[attr])
         elif attr == "port":
