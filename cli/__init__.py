@@ -10,6 +10,7 @@ python app.py stats --json  stored counts and the feed's health
 python app.py boundaries check PATH   what a GIS officer runs before handing over a boundary file
 python app.py kpi --json    the headline figures of a period, from the KPI engine
 python app.py users add NAME --role viewer|officer|admin --password-stdin   (and list, remove, ...)
+python app.py deadletters purge [--before DATE | --all]   delete dead letters (raw refused events)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 
 from cli import boundaries as boundaries_cli
 from cli import data, run
+from cli import deadletters as deadletters_cli
 from cli import kpi as kpi_cli
 from cli import users as users_cli
 from dashboard.settings import SettingsError, load_settings
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     boundaries_cli.add_parser(sub)
     kpi_cli.add_parser(sub)
     users_cli.add_parser(sub)
+    deadletters_cli.add_parser(sub)
     return parser
 
 
@@ -65,6 +68,7 @@ COMMANDS = {
     "boundaries": boundaries_cli.run,
     "kpi": kpi_cli.run,
     "users": users_cli.run,
+    "deadletters": deadletters_cli.run,
 }
 
 

@@ -95,6 +95,9 @@ class Settings:
     login_name_lock_addresses: int = 10
     # where the public reaches Pantau (https://host[:port][/path]): the embed gallery's snippets point there
     public_base_url: str | None = None
+    # dead letters hold raw refused events (names, phones, NIK): stream entries and table rows older than
+    # this are deleted by the ingestor's retention loop
+    deadletter_retention_days: float = 30.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -165,6 +168,7 @@ _ENV = {
     # --- added by trust (issue 15)
     "PANTAU_LOGIN_NAME_LOCK_ADDRESSES": "login_name_lock_addresses",
     "PANTAU_PUBLIC_BASE_URL": "public_base_url",
+    "PANTAU_DEADLETTER_RETENTION_DAYS": "deadletter_retention_days",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -181,6 +185,7 @@ _FLOATS = {
 _INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
 # --- added by trust (issue 15)
 _INTS |= {"login_name_lock_addresses": (2, 100_000)}
+_FLOATS |= {"deadletter_retention_days": (0.1, 3650.0)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:

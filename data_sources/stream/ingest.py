@@ -28,6 +28,7 @@ from dashboard.sla import policy_from_settings
 from data_sources import redis_keys
 from data_sources.redis_keys import SOURCES, changes_channel, data_version_key, health_key
 from data_sources.store.writer import Accepted, BatchResult, Refused, apply_batch
+from data_sources.stream.deadletters import apply_retention as apply_dead_letter_retention
 from data_sources.stream.retention import trim_streams
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class Ingestor:
                     self._last_trim = time.monotonic()
                     # Several ingestors trimming at once is harmless: the cut never passes an unacknowledged entry.
                     trim_streams(self.redis, self.settings)
+                    apply_dead_letter_retention(self.redis, self.sessions, self.settings)
                 if until_idle and handled == 0 and self.is_idle():
                     return
             except redis.ResponseError as exc:
