@@ -98,6 +98,8 @@ class Settings:
     # dead letters hold raw refused events (names, phones, NIK): stream entries and table rows older than
     # this are deleted by the ingestor's retention loop
     deadletter_retention_days: float = 30.0
+    # the audit log of officers' reads of personal data keeps its entries this long (at least a day)
+    audit_retention_days: float = 730.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -169,6 +171,7 @@ _ENV = {
     "PANTAU_LOGIN_NAME_LOCK_ADDRESSES": "login_name_lock_addresses",
     "PANTAU_PUBLIC_BASE_URL": "public_base_url",
     "PANTAU_DEADLETTER_RETENTION_DAYS": "deadletter_retention_days",
+    "PANTAU_AUDIT_RETENTION_DAYS": "audit_retention_days",
 }
 _PATHS = {"data_dir", "boundaries_path", "kelurahan_path", "population_path", "holidays_path"}
 _FLOATS = {
@@ -185,7 +188,7 @@ _FLOATS = {
 _INTS = {"login_max_failures": (1, 1000), "login_max_failures_per_ip": (1, 100_000), "proxy_count": (0, 5)}
 # --- added by trust (issue 15)
 _INTS |= {"login_name_lock_addresses": (2, 100_000)}
-_FLOATS |= {"deadletter_retention_days": (0.1, 3650.0)}
+_FLOATS |= {"deadletter_retention_days": (0.1, 3650.0), "audit_retention_days": (1.0, 3650.0)}
 
 
 def _float(name: str, raw: str, low: float, high: float) -> float:

@@ -299,6 +299,24 @@ class UserSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class AuditEntry(Base):
+    """One officer read of personal data (data_sources/store/audit.py): who, when, and what, i.e. the complaint
+    list with its filter, one complaint's history, or an export. It holds no personal data of the citizens
+    read: codes, dates and counts only. Append-only: the migration adds triggers that refuse any UPDATE, and
+    any DELETE of an entry younger than a day (retention deletes only the old ones)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    complaint_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    filter: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
-# Tables no public figure may read from (users: names, roles and password hashes).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions"}
+# Tables no public figure may read from (users and sessions: accounts; audit_log: who read what).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions", "audit_log"}

@@ -28,4 +28,5 @@ def test_personal_data_tables_are_apart():
         "personal_incident_callers",
         "dead_letters",
         "user_sessions",
+        "audit_log",
     } == PRIVATE_TABLES
