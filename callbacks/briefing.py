@@ -191,8 +191,9 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
     return briefing_data.cached(cache_for(app), panel, f, now, compute)
 
 
-def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
-    """The rows of a table, the same for the grid and for the file. Personal rows only for officers."""
+def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = "complaint_list") -> list[dict]:
+    """The rows of a table, the same for the grid and for the file. Personal rows only for officers, and
+    their read is audited as `purpose` (the list, or an export)."""
     lang, f = view.lang, view.filter
     if table == "league":
         return tables.league_rows(panel_data("league", f, now), lang)
@@ -204,7 +205,7 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime) -> list[dict]:
         return tables.egov_rows(panel_data("egov", KpiFilter(opd=f.opd), now)["latest"], lang)
     if table == "complaints":
         reader = _guard(PERSONAL)
-        items = briefing_personal.complaint_list(current_services().engine, f, reader)["items"]
+        items = briefing_personal.complaint_list(current_services().engine, f, reader, purpose=purpose)["items"]
         return tables.complaint_rows(items, lang)
     if table == "ppid":  # keyed by its own scope: the channel and category filters do not apply to it
         return tables.ppid_rows(panel_data("ppid", briefing_data.ppid_scope(f), now), lang)
@@ -436,7 +437,7 @@ def export(_clicks, search):
         _guard(PERSONAL)
     now = _now()
     view = _view(search, now)
-    rows = table_rows(table, view, now)
+    rows = table_rows(table, view, now, purpose=f"export_{fmt}")
     name = tables.file_name(table, now, fmt)
     if fmt == "csv":
         return dcc.send_bytes(tables.to_csv(table, rows, view.lang), name)

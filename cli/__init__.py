@@ -11,6 +11,8 @@ python app.py boundaries check PATH   what a GIS officer runs before handing ove
 python app.py kpi --json    the headline figures of a period, from the KPI engine
 python app.py users add NAME --role viewer|officer|admin --password-stdin   (and list, remove, ...)
 python app.py producers add NAME --types 'complaint.*' --source mc   (and list, revoke, rotate)
+python app.py deadletters purge [--before DATE | --all]   delete dead letters (raw refused events)
+python app.py audit [--user --from --to] [--json]        who read whose personal data
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import argparse
 import logging
 import sys
 
+from cli import audit as audit_cli
 from cli import boundaries as boundaries_cli
 from cli import data, run
+from cli import deadletters as deadletters_cli
 from cli import kpi as kpi_cli
 from cli import producers as producers_cli
 from cli import users as users_cli
@@ -54,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     kpi_cli.add_parser(sub)
     users_cli.add_parser(sub)
     producers_cli.add_parser(sub)
+    deadletters_cli.add_parser(sub)
+    audit_cli.add_parser(sub)
     return parser
 
 
@@ -69,6 +75,8 @@ COMMANDS = {
     "kpi": kpi_cli.run,
     "users": users_cli.run,
     "producers": producers_cli.run,
+    "deadletters": deadletters_cli.run,
+    "audit": audit_cli.run,
 }
 
 

@@ -11,7 +11,7 @@ import time
 from dashboard.settings import Settings
 from data_sources.store.database import engine_for, session_factory, upgrade
 from data_sources.stream.checks import startup_warnings
-from data_sources.stream.connection import connect, describe
+from data_sources.stream.connection import connect, describe, stop_embedded
 from data_sources.stream.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,7 @@ def start_simulator_thread(
     rate: float | None,
     invalid_share: float = 0.0,
 ) -> threading.Thread:
-    from data_sources.simulator.publish import publish_events, run_live
-    from data_sources.simulator.traffic import Simulator
+    from data_sources.simulator.traffic import Simulator, publish_events, run_live
 
     def work() -> None:
         client = connect(settings)
@@ -57,52 +56,76 @@ def start_simulator_thread(
     return thread
 
 
+class _Stop(KeyboardInterrupt):
+    """SIGTERM, SIGHUP or Ctrl-C: unwinds run_demo to its cleanup, from wherever it is."""
+
+
+def _raise_stop(signum, _frame):
+    # once: a second signal during the cleanup must not cut it short
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise _Stop(signal.Signals(signum).name)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float) -> None:
-    """Embedded Redis, SQLite, ingestor, simulator and the web server in one process; Ctrl-C stops all."""
+    """Embedded Redis, SQLite, ingestor, simulator and the web server in one process; Ctrl-C stops all.
+
+    SIGTERM (`kill`, service managers), SIGHUP (a closed terminal) and Ctrl-C stop it the same way, also
+    while it is still starting: every thread joined and the embedded Redis server shut down, since it
+    runs as a process of its own that would otherwise outlive the demo."""
     from waitress import create_server
 
     from cli.users import demo_login
     from web import proxy
     from web.factory import create_app
 
-    engine = engine_for(settings)
-    upgrade(engine)
-    login_line = demo_login(settings, engine)
-    # starts the embedded Redis before the threads race to do it, and says what is misconfigured
-    startup_warnings(connect(settings), engine, embedded_redis=settings.redis_url is None)
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _raise_stop)
     stop = threading.Event()
-    threads = [
-        start_ingestor_thread(settings, stop, engine),
-        start_simulator_thread(settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002),
-    ]
-    web = create_server(
-        create_app(settings, engine=engine).server,
-        host=settings.host,
-        port=settings.port,
-        threads=8,
-        ident="pantau",
-        **proxy.WAITRESS_OPTIONS,
-    )
-    url = f"http://{settings.host}:{settings.port}/"
-    print(
-        f"\nPantau Surabaya demo is running: open {url}\n  {login_line}\n"
-        f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
-        f"  Ctrl-C stops everything.\n",
-        flush=True,
-    )
-
-    def _interrupt(_signum, _frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` and service managers stop it as cleanly as Ctrl-C
+    threads: list[threading.Thread] = []
+    engine = web = None
     try:
+        engine = engine_for(settings)
+        upgrade(engine)
+        login_line = demo_login(settings, engine)
+        # starts the embedded Redis before the threads race to do it, and says what is misconfigured
+        startup_warnings(connect(settings), engine, embedded_redis=settings.redis_url is None)
+        threads.append(start_ingestor_thread(settings, stop, engine))
+        threads.append(
+            start_simulator_thread(
+                settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002
+            )
+        )
+        web = create_server(
+            create_app(settings, engine=engine).server,
+            host=settings.host,
+            port=settings.port,
+            threads=8,
+            ident="pantau",
+            **proxy.WAITRESS_OPTIONS,
+        )
+        url = f"http://{settings.host}:{settings.port}/"
+        print(
+            f"\nPantau Surabaya demo is running: open {url}\n  {login_line}\n"
+            f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
+            f"  Ctrl-C stops everything.\n",
+            flush=True,
+        )
         web.run()
     except KeyboardInterrupt:
         pass
     finally:
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         print("stopping...", flush=True)
         stop.set()
-        web.close()
+        if web is not None:
+            web.close()
         for thread in threads:
             thread.join(timeout=10)
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
+        stop_embedded()

@@ -285,6 +285,27 @@ def file_name(table: str, data_time: dt.datetime, extension: str) -> str:
     return f"pantau-briefing-{table}-{i18n.to_wib(data_time).strftime('%Y-%m-%d-%H%M')}-wib.{extension}"
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"): = + - @ at its start, also in
+# their full-width forms (which some spreadsheets fold), after leading spaces (which some trim), or a tab
+# or line break first. A citizen's name or complaint text must stay text in the officer's spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def starts_like_a_formula(value: object) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    return value[0] in "\t\r\n" or value.lstrip(" ").startswith(_FORMULA_STARTS)
+
+
+def csv_safe(value: object) -> object:
+    """A text that a spreadsheet would run as a formula gets a leading single quote; anything else as it is."""
+    return "'" + value if starts_like_a_formula(value) else value
+
+
+def column_index(table: str, key: str) -> int:
+    return next(i for i, c in enumerate(TABLES[table]) if c.key == key)
+
+
 def _local_time(value: Any, lang: str) -> str:
     if not value:
         return ""
@@ -293,7 +314,7 @@ def _local_time(value: Any, lang: str) -> str:
 
 def to_csv(table: str, rows: list[Mapping], lang: str) -> bytes:
     """The table as CSV: a header row, then the rows; numbers plain (1234.5), times in WIB. UTF-8 with BOM,
-    so that Excel opens the Indonesian names right."""
+    so that Excel opens the Indonesian names right. A text that would start a formula is quoted (csv_safe)."""
     columns = TABLES[table]
     out = io.StringIO()
     writer = csv.writer(out)
@@ -301,7 +322,9 @@ def to_csv(table: str, rows: list[Mapping], lang: str) -> bytes:
     for r in rows:
         writer.writerow(
             [
-                _local_time(r.get(c.key), lang) if c.kind == "time" else ("" if r.get(c.key) is None else r.get(c.key))
+                _local_time(r.get(c.key), lang)
+                if c.kind == "time"
+                else ("" if r.get(c.key) is None else csv_safe(r.get(c.key)))
                 for c in columns
             ]
         )
@@ -312,7 +335,9 @@ def to_xlsx(
     table: str, rows: list[Mapping], lang: str, *, title: str, data_time: dt.datetime, filters: list[tuple[str, str]]
 ) -> bytes:
     """The table as an Excel workbook: a header block (city, title, data time, filters), then the table
-    with real numbers and number formats."""
+    with real numbers and number formats. Text cells are typed as text (openpyxl would make a formula of a
+    value starting with "="), and those that look like a formula also carry Excel's quote prefix, so that
+    editing the cell does not turn it into one either."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
@@ -340,6 +365,9 @@ def to_xlsx(
         for cell, column in zip(ws[ws.max_row], columns):
             if column.kind in EXCEL_FORMATS:
                 cell.number_format = EXCEL_FORMATS[column.kind]
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                cell.quotePrefix = starts_like_a_formula(cell.value)
     for i, column in enumerate(columns, start=1):
         width = max([len(column.header(lang))] + [len(str(r.get(column.key) or "")) for r in rows[:200]])
         ws.column_dimensions[ws.cell(header_row, i).column_letter].width = min(max(width + 2, 10), 40)

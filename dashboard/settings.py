@@ -76,6 +76,23 @@ def _divides_day(seconds: int) -> int:
     return seconds
 
 
+_BASE_URL_RE = re.compile(r"^(https?)://([A-Za-z0-9.\-]{1,253})(:\d{1,5})?((?:/[A-Za-z0-9._~\-]+)*)/?$")
+
+
+def parse_public_base_url(raw: str) -> str:
+    """PANTAU_PUBLIC_BASE_URL: http(s)://host[:port][/path], no query, fragment or user; it goes into the
+    snippets the portal's webmasters copy, so nothing that could close an attribute gets in."""
+    m = _BASE_URL_RE.match(raw)
+    if not m or m.group(2).startswith((".", "-")) or ".." in m.group(2):
+        raise SettingsError(
+            f"PANTAU_PUBLIC_BASE_URL must be http(s)://host[:port][/path], e.g. https://pantau.surabaya.go.id; "
+            f"got {raw[:80]!r}"
+        )
+    if m.group(3) and not 1 <= int(m.group(3)[1:]) <= 65_535:
+        raise SettingsError(f"PANTAU_PUBLIC_BASE_URL: bad port in {raw[:80]!r}")
+    return f"{m.group(1)}://{m.group(2).lower()}{m.group(3) or ''}{m.group(4)}"
+
+
 def _origins(value: Any) -> Any:
     if isinstance(value, (list, tuple)) and all(isinstance(o, str) for o in value):
         value = " ".join(value)  # the same check for origins given in code
@@ -158,6 +175,9 @@ class Settings(BaseSettings):
     claim_idle_ms: int = Field(30_000, ge=100, le=86_400_000)
     # Retention: entries older than this are trimmed, never one that is not yet acknowledged.
     stream_retention_hours: float = Field(72.0, ge=0.0, le=8760.0)
+    # dead letters hold raw refused events (names, phones, NIK): stream entries and table rows older than this
+    # are deleted by the ingestor's retention loop
+    deadletter_retention_days: float = Field(30.0, ge=0.1, le=3650.0)
     # A soft target per stream (0: none); never overrides the rule above.
     stream_maxlen: int = Field(1_000_000, ge=0, le=1_000_000_000)
     stream_trim_interval_s: float = Field(60.0, ge=1.0, le=86_400.0)
@@ -195,6 +215,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, le=1000)  # of one user name, before it is locked out for a while
     login_max_failures_per_ip: int = Field(20, ge=1, le=100_000)  # from one address
     login_lockout_minutes: float = Field(15.0, ge=0.1, le=1440.0)
+    # a user name is locked (for addresses it never logged in from) once this many addresses failed for it
+    login_name_lock_addresses: int = Field(10, ge=2, le=100_000)
+    # the audit log of officers' reads of personal data keeps its entries this long (at least a day)
+    audit_retention_days: float = Field(730.0, ge=1.0, le=3650.0)
     # Reverse proxies in front that set X-Forwarded-For/-Proto (the client's address, HTTPS).
     proxy_count: int = Field(0, ge=0, le=5)
 
@@ -238,6 +262,8 @@ class Settings(BaseSettings):
     embed_rate_limit: Annotated[tuple[_Requests, _Seconds], NoDecode, _case(parse_rate_limit)] = (300, 60)
     embed_refresh_s: Annotated[int, AfterValidator(_divides_day)] = Field(3600, ge=900, le=86_400)
     embed_freeze_after_h: int = Field(48, ge=0, le=31 * 24)
+    # where the public reaches Pantau (https://host[:port][/path]): the embed gallery's snippets point there
+    public_base_url: Annotated[str | None, _case(parse_public_base_url)] = None
 
     # ---- The producers' front door (/api/v1/events, /open311/v2): events per window of seconds per API key,
     # shared by every worker through Redis; the body limit of one request; the Open311 jurisdiction_id.

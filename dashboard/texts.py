@@ -315,6 +315,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Parameters: lang=id|en, theme=light|dark, period={periods}",
     ),
     "embed.gallery.snippet": ("Kode untuk disalin", "Snippet to copy"),
+    "embed.gallery.placeholder_base": ("https://alamat-pantau.example", "https://pantau-address.example"),
+    "embed.gallery.no_base": (
+        "Alamat publik Pantau belum diatur (PANTAU_PUBLIC_BASE_URL). Ganti {base} dalam kode dengan "
+        "alamat Pantau sebelum memasangnya, atau minta operator mengatur alamat itu.",
+        "Pantau's public address is not configured (PANTAU_PUBLIC_BASE_URL). Replace {base} in the "
+        "snippet with Pantau's address before using it, or ask the operator to set it.",
+    ),
     "embed.gallery.open": ("Buka widget", "Open widget"),
     "embed.widget.complaints-month": ("Aduan warga bulan ini", "Citizen complaints this month"),
     "embed.widget.sla-trend": ("Ketepatan waktu tanggapan per bulan", "Response on time by month"),

@@ -61,8 +61,24 @@ def embed_rate_key(settings: _HasPrefix, client_digest: str) -> str:
     return f"{settings.stream_prefix}:embed:rate:{client_digest}"
 
 
-def login_failures_by_name_key(settings: _HasPrefix, name_digest: str) -> str:
+def login_failures_by_pair_key(settings: _HasPrefix, pair_digest: str) -> str:
+    """Failed logins of one user name from one client address (web/login_throttle.py)."""
+    return f"{settings.stream_prefix}:login-failures:pair:{pair_digest}"
+
+
+def login_wait_by_pair_key(settings: _HasPrefix, pair_digest: str) -> str:
+    """Exists while that name and address must wait; its time to live is the wait."""
+    return f"{settings.stream_prefix}:login-wait:pair:{pair_digest}"
+
+
+def login_failed_addresses_key(settings: _HasPrefix, name_digest: str) -> str:
+    """A set: the (hashed) addresses that failed to log in as one user name."""
     return f"{settings.stream_prefix}:login-failures:name:{name_digest}"
+
+
+def login_known_addresses_key(settings: _HasPrefix, name_digest: str) -> str:
+    """A set: the (hashed) addresses one user name logged in from, lately."""
+    return f"{settings.stream_prefix}:login-known:name:{name_digest}"
 
 
 def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:

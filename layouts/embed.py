@@ -408,16 +408,21 @@ def _egov_target(indicator: dict, lang: str):
 # --- the gallery ----------------------------------------------------------------------------------------
 
 
-def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> str:
-    """The page for the portal's webmasters: every widget with its link, a live preview and its snippet."""
+def gallery_html(base_url: str | None, lang: str, css_href: str, script_href: str) -> str:
+    """The page for the portal's webmasters: every widget with its link, a live preview and its snippet.
+
+    `base_url` is PANTAU_PUBLIC_BASE_URL; without it the snippets hold a placeholder address (a reserved
+    .example name, which never resolves) and the page says to replace it."""
     esc = html_text.escape
     parts = []
+    base = base_url or t("embed.gallery.placeholder_base", lang)
+    note = "" if base_url else f'<p class="gallery-note">{esc(t("embed.gallery.no_base", lang, base=base))}</p>\n'
     for name, spec in WIDGETS.items():
         title = t(f"embed.widget.{name}", lang)
         src = f"/embed/{name}?lang={lang}&theme=light"
         narrow, wide = HEIGHTS[name]
         snippet = (
-            f'<iframe src="{base_url}embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
+            f'<iframe src="{base}/embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
             f'width="100%" height="{narrow}" style="border:0;max-width:800px" loading="lazy"></iframe>'
         )
         periods = {"month": "this_month|last_month|YYYY-MM", "span": "6m|12m|24m", "latest": "latest"}[spec.kind]
@@ -439,5 +444,5 @@ def gallery_html(base_url: str, lang: str, css_href: str, script_href: str) -> s
 <h1>{esc(t("embed.gallery.title", lang))}</h1>
 <p>{esc(t("embed.gallery.intro", lang))}</p>
 <p><a href="/embed?lang=id">Bahasa Indonesia</a> · <a href="/embed?lang=en">English</a></p>
-{"".join(parts)}
+{note}{"".join(parts)}
 </body></html>"""

@@ -140,5 +140,7 @@ def _page(path: str, settings) -> flask.Response | None:
 def _gallery(settings) -> flask.Response:
     lang = flask.request.args.get("lang")
     lang = lang if lang in i18n.LANGUAGES else settings.default_language
-    page = view.gallery_html(flask.request.host_url, lang, "/embed/assets/embed.css", "/embed/assets/gallery.js")
+    # the snippet's address is configured, never the request's Host or X-Forwarded-Host: the page is cached
+    # publicly, and a forged Host would hand the portal's webmasters a snippet pointing elsewhere
+    page = view.gallery_html(settings.public_base_url, lang, "/embed/assets/embed.css", "/embed/assets/gallery.js")
     return flask.Response(page, 200, mimetype="text/html")

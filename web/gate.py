@@ -9,7 +9,8 @@ must never be a login page, and assets/auth.js reloads the page so the browser l
 
 The wall token (PANTAU_WALL_TOKEN): /wall?token=T, compared in constant time, gives a session that may see
 the wall page, its pulse (/_wall/pulse) and the wall's callbacks only: every output of its /_dash-update-component requests must
-be a `wall-*` component, or the page router asked for /wall. A wrong token counts as a failed login of the
+be a `wall-*` component, or the request must be exactly the page router's request for /wall (its whole
+shape, inputs in order: Dash passes them by position). A wrong token counts as a failed login of the
 client's address.
 """
 
@@ -45,7 +46,6 @@ WALL_ID_PREFIX = "wall-"
 # What a wall-only session may fetch besides the wall page and its callbacks: the app shell (an empty page
 # container and the callback graph: no data).
 WALL_SHELL = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
-PAGES_ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 _SESSION_WALL = "wall"
 
 
@@ -103,6 +103,32 @@ def _flat(items) -> list:
     return [items]
 
 
+# The page router's request for /wall, exactly as dash-renderer sends it. Dash hands the router its inputs
+# by position (pathname first, then search) and never reads the property names in the body, so the check
+# is on the whole shape, in order: a list with a pathname of /wall under another name or in another place
+# would render another page.
+_ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+_ROUTER_OUTPUTS = [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}]
+_ROUTER_INPUTS = (("_pages_location", "pathname"), ("_pages_location", "search"))
+_ROUTER_KEYS = frozenset({"output", "outputs", "inputs", "state", "changedPropIds", "parsedChangedPropsIds"})
+
+
+def _is_wall_router_request(body: dict) -> bool:
+    if not set(body) <= _ROUTER_KEYS:
+        return False
+    if body.get("outputs") != _ROUTER_OUTPUTS or body.get("state", []) != []:
+        return False
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or len(inputs) != len(_ROUTER_INPUTS):
+        return False
+    for given, (component, prop) in zip(inputs, _ROUTER_INPUTS, strict=True):
+        if not isinstance(given, dict) or set(given) != {"id", "property", "value"}:
+            return False
+        if given["id"] != component or given["property"] != prop or not isinstance(given["value"], str):
+            return False
+    return inputs[0]["value"] in WALL_PATHS
+
+
 def wall_callback_allowed(body: object) -> bool:
     """Whether a /_dash-update-component body only asks for the wall's own outputs (or the /wall page)."""
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
@@ -113,14 +139,8 @@ def wall_callback_allowed(body: object) -> bool:
         return False
     if all(isinstance(i, str) and i.startswith(WALL_ID_PREFIX) for i in ids):
         return all(isinstance(o.get("id"), str) and o["id"].startswith(WALL_ID_PREFIX) for o in declared)
-    if set(ids) == PAGES_ROUTER_IDS:
-        # the page router renders the layout of the path it is given: only the wall's
-        pathnames = [
-            i.get("value")
-            for i in _flat(body.get("inputs", []))
-            if isinstance(i, dict) and i.get("id") == "_pages_location" and i.get("property") == "pathname"
-        ]
-        return len(pathnames) == 1 and pathnames[0] in WALL_PATHS
+    if body["output"] == _ROUTER_OUTPUT:
+        return _is_wall_router_request(body)
     return False
 
 

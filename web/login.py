@@ -162,7 +162,7 @@ def _do_login():
             metrics.LOGINS.labels("failure").inc()
             log.warning("login: failed for %r from %s", key[:64], address)
             return again(_locked_message(wait, lang), 429) if wait else again(t("login.failed", lang), 401)
-        throttle.succeeded(key)
+        throttle.succeeded(key, address)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # without the throttle nobody is let in: a guesser must not profit from a Redis outage
         metrics.LOGINS.labels("unavailable").inc()

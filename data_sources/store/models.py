@@ -386,9 +386,42 @@ class Producer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     key_created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Base):
+    """A logged-in session, kept on the server so that logout ends it for good (data_sources/store/sessions.py).
+
+    The cookie holds a random session id; this table only its SHA-256, so a copy of the table (a backup) opens
+    no session. Logout deletes the row; a session idle longer than PANTAU_SESSION_HOURS is refused whatever
+    its cookie says; removing the user removes its sessions.
+    """
+
+    __tablename__ = "user_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One officer read of personal data (data_sources/store/audit.py): who, when, and what, i.e. the complaint
+    list with its filter, one complaint's history, or an export. It holds no personal data of the citizens
+    read: codes, dates and counts only. Append-only: the migration adds triggers that refuse any UPDATE, and
+    any DELETE of an entry younger than a day (retention deletes only the old ones)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    complaint_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    filter: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
-# Tables no public figure may read from (users: names, roles and password hashes; producers: key digests).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "producers"}
+# Tables no public figure may read from (users and sessions: accounts; producers: key digests; audit_log:
+# who read what).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions", "producers", "audit_log"}

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.roles import CredentialError, check_name, check_password, check_role, normalize_name
-from data_sources.store.models import UserAccount
+from data_sources.store.models import UserAccount, UserSession
 
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so that case costs the same time as a wrong password.
@@ -87,6 +87,8 @@ def _change(engine: Engine, name: str, **values) -> Account:
         )
         if result.rowcount != 1:
             raise UnknownUser(f"there is no user named {name!r}")
+        user_id = session.scalars(select(UserAccount.id).where(UserAccount.name == name)).one()
+        session.execute(delete(UserSession).where(UserSession.user_id == user_id))  # the generation would refuse them
         session.commit()
         return _account(session.scalars(select(UserAccount).where(UserAccount.name == name)).one())
 

@@ -28,8 +28,10 @@ from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
 from data_sources import metrics, redis_keys
 from data_sources.redis_keys import SOURCES, changes_channel, data_version_key, health_key
+from data_sources.store import audit
 from data_sources.store.batch import Accepted, BatchResult, Refused
 from data_sources.store.writer import apply_batch
+from data_sources.stream.deadletters import apply_retention as apply_dead_letter_retention
 from data_sources.stream.retention import trim_streams
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,8 @@ class Ingestor:
                     self._last_trim = time.monotonic()
                     # Several ingestors trimming at once is harmless: the cut never passes an unacknowledged entry.
                     trim_streams(self.redis, self.settings)
+                    apply_dead_letter_retention(self.redis, self.sessions, self.settings)
+                    self._audit_retention()
                 if until_idle and handled == 0 and self.is_idle():
                     return
             except redis.ResponseError as exc:
@@ -158,6 +162,12 @@ class Ingestor:
                 self._read_own_pending = True
                 metrics.INGEST_ERRORS.labels("database_unavailable").inc()
                 self._pause(stop, backoff, "database unavailable", exc)
+
+    def _audit_retention(self) -> None:
+        with self.sessions.begin() as session:
+            gone = audit.delete_older_than(session.connection(), audit.retention_cutoff(self.settings))
+        if gone:
+            log.info("audit log: %d entries older than %s days deleted", gone, self.settings.audit_retention_days)
 
     def _pause(self, stop: threading.Event, backoff: Backoff, what: str, exc: Exception) -> None:
         delay = backoff.next_delay()

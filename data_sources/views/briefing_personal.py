@@ -1,7 +1,8 @@
 """The officers' part of the briefing: complaints with the reporter's personal data, a complaint's full
 history, and the information requests with their requester. The only briefing code that reads personal_* tables; every function takes the reader (the
 logged-in user the callback got from callbacks/access.py) and checks the reader's role first, whoever calls
-it, so no caller can forget the check.
+it, so no caller can forget the check. Every read it serves is written to the audit log first
+(data_sources/store/audit.py): a read that cannot be logged fails.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dashboard.filters import KpiFilter
 from dashboard.roles import allowed
 from data_sources.kpi import info_requests as kpi_info
 from data_sources.kpi.complaints import C, complaint_where
+from data_sources.store import audit
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -60,8 +62,12 @@ def valid_complaint_id(value: object) -> str | None:
     return value if isinstance(value, str) and COMPLAINT_ID.match(value) else None
 
 
-def complaint_list(engine: Engine, f: KpiFilter, reader, limit: int = LIST_LIMIT) -> dict:
-    """The period's complaints under the filter, newest first, with the reporter's name and phone."""
+def complaint_list(
+    engine: Engine, f: KpiFilter, reader, limit: int = LIST_LIMIT, *, purpose: str = "complaint_list"
+) -> dict:
+    """The period's complaints under the filter, newest first, with the reporter's name and phone.
+
+    `purpose` is what the audit log calls the read: the list on screen, or an export (export_csv, ...)."""
     _require(reader)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -103,6 +109,7 @@ def complaint_list(engine: Engine, f: KpiFilter, reader, limit: int = LIST_LIMIT
         }
         for r in rows[:limit]
     ]
+    audit.record(engine, reader, purpose, filter=f.key(), rows=len(items))
     return {"items": items, "truncated": len(rows) > limit}
 
 
@@ -133,6 +140,7 @@ def complaint_history(engine: Engine, complaint_id: object, reader) -> dict | No
             .mappings()
             .all()
         )
+    audit.record(engine, reader, "complaint_history", complaint_id=cid, rows=1)
     return {
         "complaint": {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in c.items()},
         "reporter": dict(reporter) if reporter else {},

@@ -30,4 +30,6 @@ def test_personal_data_tables_are_apart():
         "personal_info_request_notes",
         "dead_letters",
         "producers",
+        "user_sessions",
+        "audit_log",
     } == PRIVATE_TABLES
