@@ -211,7 +211,7 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = 
         return tables.ppid_rows(panel_data("ppid", briefing_data.ppid_scope(f), now), lang)
     if table == "info_requests":
         reader = _guard(PERSONAL)
-        items = briefing_personal.info_request_list(current_services().engine, f, reader, now)["items"]
+        items = briefing_personal.info_request_list(current_services().engine, f, reader, now, purpose=purpose)["items"]
         return tables.info_request_rows(items, lang)
     raise PreventUpdate
 

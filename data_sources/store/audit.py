@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_sources.store.models import AuditEntry
 
-ACTIONS = ("complaint_list", "complaint_history", "export_csv", "export_xlsx")
+# the export actions cover both personal lists (complaints, information requests): the filter says which period
+ACTIONS = ("complaint_list", "complaint_history", "info_request_list", "export_csv", "export_xlsx")
 
 
 def record(

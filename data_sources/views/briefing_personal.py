@@ -157,7 +157,15 @@ def complaint_history(engine: Engine, complaint_id: object, reader) -> dict | No
     }
 
 
-def info_request_list(engine: Engine, f: KpiFilter, reader, now: dt.datetime, limit: int = LIST_LIMIT) -> dict:
+def info_request_list(
+    engine: Engine,
+    f: KpiFilter,
+    reader,
+    now: dt.datetime,
+    limit: int = LIST_LIMIT,
+    *,
+    purpose: str = "info_request_list",
+) -> dict:
     """The period's information requests under the period and OPD filter, newest first, with the requester
     (name, organisation, e-mail, phone) and what was asked for; the deadline is the one in force at `now`."""
     _require(reader)
@@ -209,4 +217,5 @@ def info_request_list(engine: Engine, f: KpiFilter, reader, now: dt.datetime, li
                 "request_text": r.text,
             }
         )
+    audit.record(engine, reader, purpose, filter=f.key(), rows=len(items))
     return {"items": items, "truncated": len(rows) > limit}
