@@ -5,6 +5,8 @@ Read them through dashboard.i18n (t, label), which picks the language and fills 
 
 from __future__ import annotations
 
+from dashboard.alert_texts import ALERT_TEXTS
+
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
     "app.title": ("Pantau Surabaya", "Pantau Surabaya"),
@@ -390,6 +392,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open311.error.not_found": ("Sumber daya tidak ditemukan", "No such resource"),
     "open311.error.form": ("Kirim sebagai application/x-www-form-urlencoded", "Send application/x-www-form-urlencoded"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
+    **ALERT_TEXTS,
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

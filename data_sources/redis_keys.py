@@ -72,3 +72,13 @@ def login_failures_by_address_key(settings: _HasPrefix, address: str) -> str:
 def api_rate_key(settings: _HasPrefix, producer_digest: str) -> str:
     """Events published by one API key in the current window (web/api.py)."""
     return f"{settings.stream_prefix}:api:rate:{producer_digest}"
+
+
+def alerts_lock_key(settings: _HasPrefix) -> str:
+    """Held (with a TTL, renewed) by the one alert evaluator of the deployment; taken over once it expires."""
+    return f"{settings.stream_prefix}:alerts:lock"
+
+
+def alerts_firing_key(settings: _HasPrefix) -> str:
+    """The number of firing alerts, written by the evaluator after each evaluation (the wall's tile)."""
+    return f"{settings.stream_prefix}:alerts:firing"

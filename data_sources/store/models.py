@@ -389,6 +389,9 @@ class Producer(Base):
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
+# data_sources/store/alert_models.py (imported with the package, so its tables are in Base.metadata)
+ALERT_TABLES = ("alerts", "alert_deliveries", "alert_silences", "alert_log")
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
-# Tables no public figure may read from (users: names, roles and password hashes; producers: key digests).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "producers"}
+# Tables no public figure may read from (users: names, roles and password hashes; producers: key digests;
+# alerts: officers' names and silence reasons).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "producers", *ALERT_TABLES}

@@ -30,4 +30,8 @@ def test_personal_data_tables_are_apart():
         "personal_info_request_notes",
         "dead_letters",
         "producers",
+        "alerts",
+        "alert_deliveries",
+        "alert_silences",
+        "alert_log",
     } == PRIVATE_TABLES
