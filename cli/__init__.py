@@ -11,6 +11,7 @@ python app.py boundaries check PATH   what a GIS officer runs before handing ove
 python app.py kpi --json    the headline figures of a period, from the KPI engine
 python app.py users add NAME --role viewer|officer|admin --password-stdin   (and list, remove, ...)
 python app.py producers add NAME --types 'complaint.*' --source mc   (and list, revoke, rotate)
+python app.py alerts run [--once]   the alert evaluator (and list, test, silence, unsilence, ack, history)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import logging
 import sys
 
+from cli import alerts as alerts_cli
 from cli import boundaries as boundaries_cli
 from cli import data, run
 from cli import kpi as kpi_cli
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     kpi_cli.add_parser(sub)
     users_cli.add_parser(sub)
     producers_cli.add_parser(sub)
+    alerts_cli.add_parser(sub)
     return parser
 
 
@@ -69,6 +72,7 @@ COMMANDS = {
     "kpi": kpi_cli.run,
     "users": users_cli.run,
     "producers": producers_cli.run,
+    "alerts": alerts_cli.run,
 }
 
 
