@@ -57,6 +57,17 @@ def start_simulator_thread(
     return thread
 
 
+def start_alerts_thread(settings: Settings, stop: threading.Event, engine) -> threading.Thread:
+    """The alert evaluator, as `app.py alerts run` runs it (its lock makes it the deployment's one)."""
+    from dashboard.alert_rules import config_from_settings
+    from data_sources.alerts.evaluator import Evaluator
+
+    evaluator = Evaluator(engine, connect(settings), settings, config_from_settings(settings))
+    thread = threading.Thread(target=evaluator.run, args=(stop,), name="alerts", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float) -> None:
     """Embedded Redis, SQLite, ingestor, simulator and the web server in one process; Ctrl-C stops all."""
     from waitress import create_server
@@ -74,6 +85,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     threads = [
         start_ingestor_thread(settings, stop, engine),
         start_simulator_thread(settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002),
+        start_alerts_thread(settings, stop, engine),
     ]
     web = create_server(
         create_app(settings, engine=engine).server,

@@ -22,6 +22,7 @@ from dashboard.reference import kecamatan
 from dashboard.settings import Settings
 from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
+from layouts.briefing_alerts import alerts_section
 
 
 class ids:
@@ -66,6 +67,8 @@ GRIDS = {
     "incident_categories": ids.incident_categories,
     "egov": ids.egov,
     "complaints": ids.complaints,
+    "alerts": "briefing-alerts",
+    "alert_history": "briefing-alert-history",
 }
 
 
@@ -245,6 +248,7 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                             ),
                         ],
                     ),
+                    alerts_section(lang, officer, export_buttons),
                     *([officer_section(lang)] if officer else []),
                 ],
             ),

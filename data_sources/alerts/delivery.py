@@ -175,7 +175,7 @@ class Deliverer:
                 continue
             try:
                 self.send(row.target, json.loads(row.message))
-            except Exception as exc:
+            except Exception as exc:  # every failure is recorded, shown and retried
                 failed += 1
                 blocked.add(row.target)
                 self._record(row, now, ok=False, error=f"{type(exc).__name__}: {exc}"[:500])

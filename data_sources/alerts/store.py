@@ -209,7 +209,7 @@ def silence(
             subject=subject,
             group_key=group,
             actor=actor,
-            detail=f"until {until.isoformat()}: {reason[:400]}",
+            detail=f"{until.isoformat()}|{reason[:400]}",
         )
     return silence_id
 

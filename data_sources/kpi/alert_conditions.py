@@ -135,3 +135,14 @@ def egov_red(conn: Connection, settings) -> list[dict]:
         for r in egov.latest(conn, settings=settings)
         if r["rag"] == "red" and r["value"] is not None and r["target"] is not None
     ]
+
+
+def firing_alerts(conn: Connection) -> dict:
+    """The wall's alert tile: alerts firing now, and how many of them nobody has acknowledged yet."""
+    from data_sources.store.alert_models import AlertRecord
+
+    a = AlertRecord.__table__.c
+    total, open_ = conn.execute(
+        select(func.count(), func.count().filter(a.acknowledged_at.is_(None))).where(a.status == "firing")
+    ).one()
+    return {"firing": int(total), "unacknowledged": int(open_)}
