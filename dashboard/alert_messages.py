@@ -86,7 +86,7 @@ def _when(value: str | None, lang: str) -> str:
 def _line(rule: str, item: dict, config: AlertConfig, lang: str) -> str:
     f = item["facts"]
     if rule == "complaint_sla":
-        return t(
+        line = t(
             "alert.line.complaint",
             lang,
             id=f["complaint_id"],
@@ -95,6 +95,7 @@ def _line(rule: str, item: dict, config: AlertConfig, lang: str) -> str:
             opd=f.get("opd") or t("alert.group.none", lang),
             due=_when(f.get("due_at"), lang),
         )
+        return f"{line}\n  {config.base_url}/briefing?complaint={quote(f['complaint_id'], safe='')}"
     if rule == "opd_breach_share":
         return t(
             "alert.line.opd_share",

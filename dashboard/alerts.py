@@ -46,7 +46,7 @@ class Alert:
     stage: str
     group: str
     step: int
-    started_at: dt.datetime
+    started_at: dt.datetime | None
     last_notified_at: dt.datetime | None = None
     acknowledged_at: dt.datetime | None = None
     facts: Mapping = field(default_factory=dict)

@@ -87,17 +87,28 @@ def send_email(server: SmtpServer, sender: str, to: str, subject: str, body: str
 
 def webhook_body(webhook: Webhook, message: dict) -> bytes:
     if webhook.format == "chat":
-        text = f"*{message['subject']}*\n" + "\n".join(_lines(message)) + f"\n{message['link']}"
+        text = (
+            f"*{message['subject']}*\n" + "\n".join(message.get("lines") or [message["body"]]) + f"\n{message['link']}"
+        )
         return json.dumps({"text": text}, ensure_ascii=False).encode()
     if webhook.format == "alertmanager":
         return json.dumps(_alertmanager(message), ensure_ascii=False).encode()
-    fields = ("kind", "rule", "stage", "group", "step", "severity", "subject", "title", "body", "link", "items", "at")
+    fields = (
+        "kind",
+        "rule",
+        "stage",
+        "group",
+        "step",
+        "severity",
+        "subject",
+        "title",
+        "body",
+        "lines",
+        "link",
+        "items",
+        "at",
+    )
     return json.dumps({k: message[k] for k in fields if k in message}, ensure_ascii=False).encode()
-
-
-def _lines(message: dict) -> list[str]:
-    body = message.get("body", "").split("\n")
-    return [line for line in body[4:] if line and not line.startswith(("http", "Buka", "Open", "Pesan", "Automatic"))]
 
 
 def _alertmanager(message: dict) -> list[dict]:

@@ -52,14 +52,15 @@ class EvaluatorLock:
 
 
 def findings_at(
-    engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime
+    engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime, policy=None
 ) -> list[Finding]:
     """Every condition that holds at `now`, from the KPI engine's queries (and the feed's health in Redis)."""
     on = config.enabled
     out: list[Finding] = []
+    policy = policy or policy_from_settings(settings)
     with engine.connect() as conn:
         if "complaint_sla" in on:
-            out += complaint_findings(q.sla_watch(conn, now, policy_from_settings(settings)), now, config)
+            out += complaint_findings(q.sla_watch(conn, now, policy), now, config)
         if "opd_breach_share" in on:
             day_start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
             for row in q.opd_breach_shares(conn, now, day_start):
@@ -104,8 +105,12 @@ def _stale_streams(client: redis.Redis, settings, config: AlertConfig, now: dt.d
 
 def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
     """One evaluation at `now`: findings, the plan against what fires, written with its messages queued."""
-    found = findings_at(engine, client, settings, config, now)
+    policy = policy_from_settings(settings)
+    found = findings_at(engine, client, settings, config, now, policy)
     with engine.begin() as conn:
+        next_change = None
+        if "complaint_sla" in config.enabled:
+            next_change = q.next_sla_change(conn, now, policy, config.escalate_after_hours)
         result = plan(store.firing(conn), found, now, config, store.active_silences(conn, now))
         deliveries = store.apply(conn, result, now, config)
         count = store.firing_count(conn)
@@ -119,6 +124,7 @@ def evaluate(engine: Engine, client: redis.Redis | None, settings, config: Alert
         "messages": len(result.notices),
         "deliveries": len(deliveries),
         "firing": count,
+        "next_change_at": next_change.isoformat() if next_change else None,
     }
 
 
@@ -132,21 +138,26 @@ class Evaluator:
         self.deliverer = Deliverer(engine, settings, config)
         self._version: str | None = None
         self._evaluated_at = 0.0
+        self._next_change: dt.datetime | None = None
 
     def tick(self, *, force: bool = False) -> dict | None:
         """One pass: nothing unless this process holds the lock; evaluates when due; delivers what is due."""
         if not self.lock.hold():
             return None
         version = data_version(self.client, self.settings)
+        now = self.clock()
         due = time.monotonic() - self._evaluated_at >= self.settings.alert_interval_s
+        due = due or (self._next_change is not None and now >= self._next_change)
         summary = None
         if force or due or version != self._version:
-            summary = evaluate(self.engine, self.client, self.settings, self.config, self.clock())
+            summary = evaluate(self.engine, self.client, self.settings, self.config, now)
             self._version, self._evaluated_at = version, time.monotonic()
+            nxt = summary["next_change_at"]
+            self._next_change = dt.datetime.fromisoformat(nxt) if nxt else None
         self.deliverer.deliver_due(self.clock())
         return summary
 
-    def run(self, stop: threading.Event, poll_s: float = 1.0) -> None:
+    def run(self, stop: threading.Event, poll_s: float = 0.5) -> None:
         log.info("alert evaluator started")
         try:
             while not stop.is_set():

@@ -24,21 +24,23 @@ class AlertActionError(ValueError):
 
 
 def firing(conn: Connection) -> list[Alert]:
-    rows = conn.execute(select(AlertRecord.__table__).where(A.status == "firing")).mappings()
+    """The firing alerts, without their facts (only a resolution's message needs them: apply reads those)."""
+    columns = (
+        A.id,
+        A.rule,
+        A.subject,
+        A.stage,
+        A.group_key,
+        A.step,
+        A.started_at,
+        A.last_notified_at,
+        A.acknowledged_at,
+    )
     return [
         Alert(
-            id=r["id"],
-            rule=r["rule"],
-            subject=r["subject"],
-            stage=r["stage"],
-            group=r["group_key"],
-            step=r["step"],
-            started_at=r["started_at"],
-            last_notified_at=r["last_notified_at"],
-            acknowledged_at=r["acknowledged_at"],
-            facts=json.loads(r["facts"]),
+            r.id, r.rule, r.subject, r.stage, r.group_key, r.step, r.started_at, r.last_notified_at, r.acknowledged_at
         )
-        for r in rows
+        for r in conn.execute(select(*columns).where(A.status == "firing"))
     ]
 
 
@@ -94,9 +96,16 @@ def apply(conn: Connection, result: Plan, now: dt.datetime, config: AlertConfig)
         )
     if result.notified:
         conn.execute(update(AlertRecord).where(A.id.in_(result.notified)).values(last_notified_at=now))
+    resolved_ids = [i["alert_id"] for n in result.notices if n.kind == "resolved" for i in n.items]
+    stored_facts = {}
+    for start in range(0, len(resolved_ids), 1000):
+        chunk = resolved_ids[start : start + 1000]
+        stored_facts.update(conn.execute(select(A.id, A.facts).where(A.id.in_(chunk))).tuples().all())
     deliveries = []
     for notice in result.notices:
         for item in notice.items:
+            if notice.kind == "resolved":
+                item["facts"] = json.loads(stored_facts[item["alert_id"]])
             if item["alert_id"] is None:
                 item["alert_id"] = by_key[(notice.rule, item["subject"], notice.stage)]
         ids = [item["alert_id"] for item in notice.items]
@@ -123,6 +132,7 @@ def apply(conn: Connection, result: Plan, now: dt.datetime, config: AlertConfig)
             "subject": message.subject,
             "title": message.title,
             "body": message.body,
+            "lines": list(message.lines),
             "link": message.link,
             "items": [{"subject": i["subject"], "alert_id": i["alert_id"], "facts": i["facts"]} for i in notice.items],
             "at": now.isoformat(),

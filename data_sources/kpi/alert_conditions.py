@@ -7,8 +7,9 @@ Public columns only: the numbers, codes and times that messages may carry.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from dashboard import kpi
@@ -146,3 +147,34 @@ def firing_alerts(conn: Connection) -> dict:
         select(func.count(), func.count().filter(a.acknowledged_at.is_(None))).where(a.status == "firing")
     ).one()
     return {"firing": int(total), "unacknowledged": int(open_)}
+
+
+def next_sla_change(
+    conn: Connection, now: dt.datetime, policy: SlaPolicy, escalate_after_h: float
+) -> dt.datetime | None:
+    """The next moment after `now` at which a waiting complaint changes stage (at risk, critical, breached,
+    escalated), so the evaluator wakes then rather than on its interval: a breach is told within seconds.
+    Reads the awaiting index only (created_at, due_at), over the complaints not due or breached recently."""
+    escalate = dt.timedelta(hours=escalate_after_h)
+    where = [awaiting_response(), C.due_at > now - escalate, func.coalesce(C.created_at, C.created_at) <= now]
+    if policy.mode == "calendar":
+        now_s = now.timestamp()
+        created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
+        span = due_s - created_s
+        moments = [created_s + kpi.AT_RISK_FROM * span, created_s + kpi.CRITICAL_FROM * span, due_s]
+        row = conn.execute(
+            select(*[func.min(case((m > now_s, m))) for m in moments], func.min(C.due_at)).where(*where)
+        ).one()
+        # up to the next millisecond: SQLite's julianday arithmetic lands microseconds early
+        candidates = [
+            dt.datetime.fromtimestamp(math.ceil(float(v) * 1000) / 1000, dt.UTC) for v in row[:3] if v is not None
+        ]
+        if row[3] is not None and _aware(row[3]) + escalate > now:
+            candidates.append(_aware(row[3]) + escalate)
+    else:
+        candidates = []
+        for created, due in conn.execute(select(C.created_at, C.due_at).where(*where)):
+            created, due = _aware(created), _aware(due)
+            times = (*policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM)), due, due + escalate)
+            candidates += [m for m in times if m > now]
+    return min(candidates, default=None)

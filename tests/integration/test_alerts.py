@@ -355,3 +355,48 @@ def test_the_other_rules_fire_from_the_kpi_queries(settings, engine, redis_clien
     assert (share.facts["breached"], share.facts["total"]) == (4, 12)
     p90 = next(f for f in found if f.rule == "response_p90")
     assert p90.facts["n"] == 6 and p90.facts["p90_min"] == 24.5
+
+
+def test_the_evaluator_knows_when_the_next_complaint_changes_stage(engine):
+    from dashboard.sla import SlaPolicy
+    from data_sources.kpi.alert_conditions import next_sla_change
+    from tests.support.kpi_data import complaint, load
+
+    load(engine, complaints=[complaint("A", T0), complaint("B", T0 + dt.timedelta(hours=2), first_response_h=1)])
+    with engine.connect() as conn:
+
+        def after(hours):
+            return next_sla_change(conn, T0 + dt.timedelta(hours=hours), SlaPolicy(), 4.0)
+
+        assert after(1) == T0 + dt.timedelta(hours=12)  # at risk at half of its 24 hours
+        assert after(12.5) == T0 + dt.timedelta(hours=18)  # critical at three quarters
+        assert after(20) == T0 + dt.timedelta(hours=24)  # breached
+        assert after(25) == T0 + dt.timedelta(hours=28)  # escalated after 4 hours past its deadline
+        assert after(29) is None  # nothing left to change; B was answered
+
+
+def test_chat_webhooks_get_one_text_with_every_line_and_its_link():
+    from dashboard.alert_rules import AlertConfig, Webhook
+    from dashboard.alerts import Finding, plan
+    from data_sources.alerts.delivery import webhook_body
+    from data_sources.alerts.store import render
+
+    facts = {
+        "complaint_id": "MC-7",
+        "category": "sampah",
+        "kecamatan_code": "35.78.05",
+        "opd": "DLH",
+        "due_at": T0.isoformat(),
+    }
+    config = AlertConfig(base_url="https://pantau.surabaya.go.id")
+    notice = plan([], [Finding("complaint_sla", "MC-7", "breached", "DLH", facts)], T0, config).notices[0]
+    message = render(notice, config)
+    body = json.loads(
+        webhook_body(
+            Webhook("chat", "https://chat.example/h", "chat"),
+            {"subject": message.subject, "lines": list(message.lines), "link": message.link},
+        )
+    )
+    assert list(body) == ["text"]
+    assert "MC-7 · Sampah · Tegalsari · DLH" in body["text"]
+    assert "https://pantau.surabaya.go.id/briefing?complaint=MC-7" in body["text"]
