@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench import api, embed, geo_assign, ingest, kpi, wall
+from bench import alerts, api, embed, geo_assign, ingest, kpi, wall
 from bench.common import write_results
 from tests.support.services import PostgresDatabase, shared_redis_url
 
@@ -37,6 +37,7 @@ def main() -> None:
         figures.update(kpi.run(args.quick, redis_url=redis_url))
         figures.update(embed.run(args.quick, redis_url))
         figures.update(api.run(args.quick, redis_url))
+        figures.update(alerts.run(args.quick, redis_url))
         with tempfile.TemporaryDirectory() as tmp:
             figures.update(wall.run(args.quick, redis_url, Path(tmp)))
     finally:

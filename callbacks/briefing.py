@@ -25,6 +25,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import SQLAlchemyError
 
+from callbacks import briefing_alerts
 from callbacks.access import AccessDenied, User, current_services, require
 from dashboard import briefing_tables as tables
 from dashboard import i18n
@@ -72,6 +73,7 @@ def page(**query) -> dash.html.Div:
 
 
 def register() -> None:
+    briefing_alerts.register()
     dash.callback(
         Output(ids.url, "search"),
         Output(ids.dates_box, "hidden"),
@@ -203,6 +205,8 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = 
         return tables.incident_category_rows(panel_data("headline", f, now)["incidents"], lang)
     if table == "egov":
         return tables.egov_rows(panel_data("egov", KpiFilter(opd=f.opd), now)["latest"], lang)
+    if table in ("alerts", "alert_history"):
+        return briefing_alerts.table_rows(table, lang)
     if table == "complaints":
         reader = _guard(PERSONAL)
         items = briefing_personal.complaint_list(current_services().engine, f, reader, purpose=purpose)["items"]

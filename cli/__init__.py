@@ -13,6 +13,7 @@ python app.py users add NAME --role viewer|officer|admin --password-stdin   (and
 python app.py producers add NAME --types 'complaint.*' --source mc   (and list, revoke, rotate)
 python app.py deadletters purge [--before DATE | --all]   delete dead letters (raw refused events)
 python app.py audit [--user --from --to] [--json]        who read whose personal data
+python app.py alerts run [--once]   the alert evaluator (and list, test, silence, unsilence, ack, history)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import sys
 
 from cli import audit as audit_cli
+from cli import alerts as alerts_cli
 from cli import boundaries as boundaries_cli
 from cli import data, run
 from cli import deadletters as deadletters_cli
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     producers_cli.add_parser(sub)
     deadletters_cli.add_parser(sub)
     audit_cli.add_parser(sub)
+    alerts_cli.add_parser(sub)
     return parser
 
 
@@ -77,6 +80,7 @@ COMMANDS = {
     "producers": producers_cli.run,
     "deadletters": deadletters_cli.run,
     "audit": audit_cli.run,
+    "alerts": alerts_cli.run,
 }
 
 

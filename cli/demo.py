@@ -70,6 +70,17 @@ def _raise_stop(signum, _frame):
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
+def start_alerts_thread(settings: Settings, stop: threading.Event, engine) -> threading.Thread:
+    """The alert evaluator, as `app.py alerts run` runs it (its lock makes it the deployment's one)."""
+    from dashboard.alert_rules import config_from_settings
+    from data_sources.alerts.evaluator import Evaluator
+
+    evaluator = Evaluator(engine, connect(settings), settings, config_from_settings(settings))
+    thread = threading.Thread(target=evaluator.run, args=(stop,), name="alerts", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float) -> None:
     """Embedded Redis, SQLite, ingestor, simulator and the web server in one process; Ctrl-C stops all.
 
@@ -99,6 +110,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
                 settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002
             )
         )
+        threads.append(start_alerts_thread(settings, stop, engine))
         web = create_server(
             create_app(settings, engine=engine).server,
             host=settings.host,

@@ -119,8 +119,30 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("requester_contact"),
         Column("request_text"),
     ),
+    "alerts": (
+        Column("alert_id", "int", True),
+        Column("rule", "text", True),
+        Column("stage"),
+        Column("group"),
+        Column("subject"),
+        Column("started_at", "time"),
+        Column("step"),
+        Column("state"),
+    ),
+    "alert_history": (
+        Column("at", "time", True),
+        Column("event"),
+        Column("rule"),
+        Column("stage"),
+        Column("group"),
+        Column("subject"),
+        Column("target"),
+        Column("actor"),
+        Column("detail"),
+    ),
 }
-PERSONAL_TABLES = frozenset({"complaints", "info_requests"})  # only for sessions allowed to see personal data
+# only for sessions allowed to see personal data (the alert history names officers and holds their reasons)
+PERSONAL_TABLES = frozenset({"complaints", "info_requests", "alert_history"})
 
 # (segment, figures key prefix, unit, target): the 112 chain from the ringing phone to the scene.
 SEGMENTS = (

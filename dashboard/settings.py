@@ -294,6 +294,31 @@ class Settings(BaseSettings):
     # /readyz fails when the oldest unread entry is older than this; 0: not checked
     ready_max_lag_s: float = Field(300.0, ge=0.0, le=86_400.0)
 
+    # ---- Alerts and escalation (data_sources/alerts/): the rules file (TOML; unset: the built-in rules), the
+    # SMTP server (smtp://[user:pass@]host:port, smtps:// for TLS, ?starttls=1), the sender and the one address
+    # every ladder step goes to without a rules file, the language of the messages, the address of this site
+    # for the links in them, one webhook without a rules file, and the evaluator's rhythm.
+    alert_rules_path: _OptionalPath = None
+    smtp_url: Annotated[
+        str | None, _matching(r"smtps?://[^/]+(/?\?.*)?", "must look like smtp://[user:pass@]host:port", _scheme)
+    ] = Field(None, repr=False)
+    alert_email_from: Annotated[str | None, _matching(r"[^@\s<>]+@[^@\s<>]+", "must be an e-mail address")] = None
+    alert_email_to: Annotated[
+        str | None, _matching(r"[^@\s<>,]+@[^@\s<>,]+(\s*,\s*[^@\s<>,]+@[^@\s<>,]+)*", "must be e-mail addresses")
+    ] = None
+    alert_language: Literal["id", "en"] = "id"
+    alert_base_url: Annotated[str, _matching(r"https?://[^\s]+", "must be an http(s):// address")] = (
+        "http://127.0.0.1:8050"
+    )
+    alert_webhook_url: Annotated[str | None, _matching(r"https?://[^\s]+", "must be an http(s):// address")] = Field(
+        None, repr=False
+    )
+    alert_webhook_format: Literal["generic", "chat", "alertmanager"] = "generic"
+    alert_webhook_secret: str | None = Field(None, repr=False, min_length=16, max_length=256)
+    alert_repeat_minutes: float = Field(60.0, ge=1.0, le=10_080.0)  # a firing alert is sent again this often
+    alert_interval_s: float = Field(15.0, ge=0.5, le=3600.0)  # evaluated at least this often (SLA clocks move)
+    alert_lock_ttl_s: float = Field(30.0, ge=2.0, le=3600.0)  # another process takes over after this
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -422,7 +447,11 @@ def validate(settings: Settings) -> None:
         raise SettingsError(
             "PANTAU_INGEST_METRICS_PORT needs PANTAU_METRICS_TOKEN: the ingestor's metrics ask for it too"
         )
-    for name in ("boundaries_path", "kelurahan_path", "population_path", "holidays_path"):
+    if settings.smtp_url and not settings.alert_email_from:
+        raise SettingsError("PANTAU_SMTP_URL needs PANTAU_ALERT_EMAIL_FROM (the sender of the alerts)")
+    if settings.smtp_url and not (settings.alert_email_to or settings.alert_rules_path):
+        raise SettingsError("PANTAU_SMTP_URL needs PANTAU_ALERT_EMAIL_TO, or recipients in PANTAU_ALERT_RULES_PATH")
+    for name in ("boundaries_path", "kelurahan_path", "population_path", "holidays_path", "alert_rules_path"):
         path = getattr(settings, name)
         if path is not None and not path.exists():
             raise SettingsError(f"{variable(name)} names {str(path)!r}, which does not exist")

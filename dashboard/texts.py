@@ -6,6 +6,7 @@ Read them through dashboard.i18n (t, label), which picks the language and fills 
 from __future__ import annotations
 
 from dashboard.texts_ppid import PPID_LABELS, PPID_TEXTS
+from dashboard.alert_texts import ALERT_TEXTS
 
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -411,6 +412,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open311.error.not_found": ("Sumber daya tidak ditemukan", "No such resource"),
     "open311.error.form": ("Kirim sebagai application/x-www-form-urlencoded", "Send application/x-www-form-urlencoded"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
+    **ALERT_TEXTS,
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

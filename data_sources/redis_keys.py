@@ -93,3 +93,13 @@ def api_rate_key(settings: _HasPrefix, producer_digest: str) -> str:
 def kpi_computing_key(settings: _HasPrefix) -> str:
     """The slots of the KPI computations running now across every worker (a sorted set by expiry)."""
     return f"{settings.stream_prefix}:kpi:computing"
+
+
+def alerts_lock_key(settings: _HasPrefix) -> str:
+    """Held (with a TTL, renewed) by the one alert evaluator of the deployment; taken over once it expires."""
+    return f"{settings.stream_prefix}:alerts:lock"
+
+
+def alerts_firing_key(settings: _HasPrefix) -> str:
+    """The number of firing alerts, written by the evaluator after each evaluation (the wall's tile)."""
+    return f"{settings.stream_prefix}:alerts:firing"

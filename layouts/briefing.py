@@ -23,6 +23,7 @@ from dashboard.settings import Settings
 from layouts import briefing_figures as figures
 from layouts import briefing_panels as panels
 from layouts import briefing_ppid as ppid
+from layouts.briefing_alerts import alerts_section
 
 
 class ids:
@@ -69,6 +70,8 @@ GRIDS = {
     "complaints": ids.complaints,
     "ppid": ppid.ids.league,
     "info_requests": ppid.ids.requests,
+    "alerts": "briefing-alerts",
+    "alert_history": "briefing-alert-history",
 }
 
 
@@ -249,6 +252,7 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                         ],
                     ),
                     ppid.ppid_row(lang, getattr(settings, "ppid_min_sample", 10), _panel),
+                    alerts_section(lang, officer, export_buttons),
                     *([officer_section(lang), ppid.officer_row(lang, _panel)] if officer else []),
                 ],
             ),

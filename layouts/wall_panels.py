@@ -75,6 +75,7 @@ def tiles(snapshot: Mapping | None, lang: str) -> Panel:
     )
     breached = (s.get("sla_counts") or {}).get("breached", 0)
     rate = s.get("sla_rate_pct")
+    firing = s.get("alerts_firing")
     return Panel(
         [],
         [
@@ -113,6 +114,12 @@ def tiles(snapshot: Mapping | None, lang: str) -> Panel:
                         response,
                         t("wall.tile.response_target", lang, n=format_number(target, lang, 1)),
                         "is-incidents is-wide",
+                    ),
+                    _tile(
+                        t("wall.tile.alerts", lang),
+                        html.Span(_num(firing, lang), className="is-bad" if firing else ""),
+                        t("wall.tile.alerts_open", lang, n=_num(s.get("alerts_unacknowledged"), lang)),
+                        "is-complaints is-alerts",
                     ),
                 ]
             )

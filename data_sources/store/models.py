@@ -421,7 +421,9 @@ class AuditEntry(Base):
     __table_args__ = ({"sqlite_autoincrement": True},)
 
 
+# data_sources/store/alert_models.py (imported with the package, so its tables are in Base.metadata)
+ALERT_TABLES = ("alerts", "alert_deliveries", "alert_silences", "alert_log")
 PERSONAL_TABLES = frozenset(t for t in Base.metadata.tables if t.startswith("personal_"))
 # Tables no public figure may read from (users and sessions: accounts; producers: key digests; audit_log:
-# who read what).
-PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions", "producers", "audit_log"}
+# who read what; alerts: officers' names and silence reasons).
+PRIVATE_TABLES = PERSONAL_TABLES | {"dead_letters", "users", "user_sessions", "producers", "audit_log", *ALERT_TABLES}

@@ -25,6 +25,7 @@ from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
 from data_sources.kpi import incidents as kpi_incidents
 from data_sources.kpi import info_requests as kpi_info
+from data_sources.kpi.alert_conditions import firing_alerts
 from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.headline import headline
 from data_sources.store.models import Complaint, Incident
@@ -51,6 +52,7 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
         newest_p1 = _newest_priority_one(conn, now)
         egov = [r for r in kpi_egov.latest(conn, settings=settings, now=now) if r["opd"] == kpi_egov.CITY]
         info_due = ppid_due(conn, settings, now)
+        alerts = firing_alerts(conn)
     complaints, incidents = figures["complaints"], figures["incidents"]
     return {
         "computed_ms": _ms(now),
@@ -66,6 +68,8 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
             "incidents_today": incidents["reported"],
             "backlog": sla["open"],
             "sla_counts": sla["counts"],
+            "alerts_firing": alerts["firing"],
+            "alerts_unacknowledged": alerts["unacknowledged"],
         },
         "sla_board": [
             {

@@ -32,4 +32,8 @@ def test_personal_data_tables_are_apart():
         "producers",
         "user_sessions",
         "audit_log",
+        "alerts",
+        "alert_deliveries",
+        "alert_silences",
+        "alert_log",
     } == PRIVATE_TABLES

@@ -1,0 +1,219 @@
+"""Sending the outbox: e-mail over SMTP and JSON webhooks, each target's messages in order, failures retried
+with backoff (2 s doubling up to 10 minutes), recorded and shown, never dropped.
+
+Webhook payloads (docs/alerts.md): `generic` is the message as JSON; `chat` is {"text": ...}, which Slack,
+Mattermost, Rocket.Chat and Google Chat incoming webhooks accept; `alertmanager` is a list of alerts for
+Prometheus Alertmanager's POST /api/v2/alerts (labels, annotations, startsAt, endsAt when resolved). Every
+request carries X-Pantau-Signature: sha256=<HMAC-SHA256 of the body with the webhook's secret>.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import ssl
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from dashboard.alert_rules import AlertConfig, Webhook
+from data_sources.store.alert_models import AlertDelivery, AlertLogEntry
+
+log = logging.getLogger(__name__)
+D = AlertDelivery.__table__.c
+BACKOFF_FIRST_S = 2.0
+BACKOFF_MAX_S = 600.0
+TIMEOUT_S = 10.0
+SIGNATURE_HEADER = "X-Pantau-Signature"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    tls: bool  # smtps://: TLS from the first byte
+    starttls: bool
+    user: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """smtp://[user:pass@]host[:port][?starttls=1] or smtps://...; port 25 (smtp) or 465 (smtps) by default."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("PANTAU_SMTP_URL must look like smtp://[user:pass@]host:port")
+    query = parse_qs(parts.query)
+    tls = parts.scheme == "smtps"
+    return SmtpServer(
+        host=parts.hostname,
+        port=parts.port or (465 if tls else 25),
+        tls=tls,
+        starttls=query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes"),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def send_email(server: SmtpServer, sender: str, to: str, subject: str, body: str, *, context=None) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="pantau.surabaya.go.id")
+    message.set_content(body)
+    context = context or ssl.create_default_context()
+    client_type = smtplib.SMTP_SSL if server.tls else smtplib.SMTP
+    kwargs = {"context": context} if server.tls else {}
+    with client_type(server.host, server.port, timeout=TIMEOUT_S, **kwargs) as smtp:
+        if server.starttls:
+            smtp.starttls(context=context)
+        if server.user:
+            smtp.login(server.user, server.password or "")
+        smtp.send_message(message)
+
+
+def webhook_body(webhook: Webhook, message: dict) -> bytes:
+    if webhook.format == "chat":
+        text = (
+            f"*{message['subject']}*\n" + "\n".join(message.get("lines") or [message["body"]]) + f"\n{message['link']}"
+        )
+        return json.dumps({"text": text}, ensure_ascii=False).encode()
+    if webhook.format == "alertmanager":
+        return json.dumps(_alertmanager(message), ensure_ascii=False).encode()
+    fields = (
+        "kind",
+        "rule",
+        "stage",
+        "group",
+        "step",
+        "severity",
+        "subject",
+        "title",
+        "body",
+        "lines",
+        "link",
+        "items",
+        "at",
+    )
+    return json.dumps({k: message[k] for k in fields if k in message}, ensure_ascii=False).encode()
+
+
+def _alertmanager(message: dict) -> list[dict]:
+    """One Alertmanager alert per item; resolved ones carry endsAt, so Alertmanager resolves them too."""
+    out = []
+    for item in message["items"]:
+        alert = {
+            "labels": {
+                "alertname": f"pantau_{message['rule']}",
+                "stage": message["stage"],
+                "group": message["group"],
+                "subject": item["subject"],
+                "severity": message["severity"],
+            },
+            "annotations": {"summary": message["title"], "description": message["subject"]},
+            "generatorURL": message["link"],
+            "startsAt": message["at"],
+        }
+        if message["kind"] == "resolved":
+            alert["endsAt"] = message["at"]
+        out.append(alert)
+    return out
+
+
+def signature(secret: str | None, body: bytes) -> str:
+    key = (secret or "").encode()
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(webhook: Webhook, message: dict) -> None:
+    body = webhook_body(webhook, message)
+    headers = {"Content-Type": "application/json", "User-Agent": "pantau-alerts/1"}
+    if webhook.secret:
+        headers[SIGNATURE_HEADER] = signature(webhook.secret, body)
+    request = urllib.request.Request(webhook.url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code} from webhook {webhook.name}") from None
+
+
+class Deliverer:
+    """Sends what is due in the outbox, oldest first per target; a target whose oldest message fails waits."""
+
+    def __init__(self, engine: Engine, settings, config: AlertConfig):
+        self.engine = engine
+        self.settings = settings
+        self.config = config
+        self.smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
+
+    def send(self, target: str, message: dict) -> None:
+        if target.startswith("webhook:"):
+            send_webhook(self.config.webhooks[target.removeprefix("webhook:")], message)
+            return
+        if self.smtp is None:
+            raise DeliveryError("no SMTP server: set PANTAU_SMTP_URL")
+        send_email(self.smtp, self.settings.alert_email_from, target, message["subject"], message["body"])
+
+    def deliver_due(self, now: dt.datetime) -> tuple[int, int]:
+        """(sent, failed) in this pass."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(D.id, D.target, D.message, D.attempts, D.next_attempt_at)
+                .where(D.status == "pending")
+                .order_by(D.id)
+            ).all()
+        blocked: set[str] = set()
+        sent = failed = 0
+        for row in rows:
+            if row.target in blocked:
+                continue
+            if row.next_attempt_at > now:
+                blocked.add(row.target)  # its later messages wait behind it
+                continue
+            try:
+                self.send(row.target, json.loads(row.message))
+            except Exception as exc:  # every failure is recorded, shown and retried
+                failed += 1
+                blocked.add(row.target)
+                self._record(row, now, ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+                log.warning(
+                    "alert delivery %s to %s failed (attempt %d): %s", row.id, row.target, row.attempts + 1, exc
+                )
+            else:
+                sent += 1
+                self._record(row, now, ok=True)
+        return sent, failed
+
+    def _record(self, row, now: dt.datetime, *, ok: bool, error: str | None = None) -> None:
+        attempts = row.attempts + 1
+        values = {"attempts": attempts, "last_error": error}
+        if ok:
+            values.update(status="sent", sent_at=now)
+        else:
+            wait = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempts - 1))
+            values["next_attempt_at"] = now + dt.timedelta(seconds=wait)
+        with self.engine.begin() as conn:
+            conn.execute(update(AlertDelivery).where(D.id == row.id).values(**values))
+            conn.execute(
+                AlertLogEntry.__table__.insert().values(
+                    at=now,
+                    event="delivered" if ok else "delivery_failed",
+                    delivery_id=row.id,
+                    target=row.target,
+                    detail=error or f"attempt {attempts}",
+                )
+            )

@@ -1,0 +1,175 @@
+"""The alert evaluator: the rules evaluated at `now` on every data version (and every PANTAU_ALERT_INTERVAL_S,
+since SLA clocks move without new data), in one process for the whole deployment.
+
+One process: a Redis lock (SET NX PX with a token) renewed at every pass; a process that dies stops renewing
+it, and another takes over once the TTL has run out. A process that finds the lock taken by someone else
+(or lost it) evaluates nothing. The database writes of one evaluation are one transaction, so a takeover
+in the middle of one cannot send a message twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+
+import redis
+from sqlalchemy.engine import Engine
+
+from dashboard.alert_rules import AlertConfig
+from dashboard.alerts import Finding, complaint_findings, plan
+from dashboard.i18n import WIB
+from dashboard.sla import policy_from_settings
+from data_sources import redis_keys
+from data_sources.alerts import store
+from data_sources.alerts.delivery import Deliverer
+from data_sources.kpi import alert_conditions as q
+from data_sources.stream.health import stream_health
+from data_sources.stream.version import data_version
+
+log = logging.getLogger(__name__)
+
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+class EvaluatorLock:
+    def __init__(self, client: redis.Redis, settings):
+        self.client, self.key = client, redis_keys.alerts_lock_key(settings)
+        self.ttl_ms = int(settings.alert_lock_ttl_s * 1000)
+        self.token = f"{uuid.uuid4().hex}"
+
+    def hold(self) -> bool:
+        """Takes the lock if free, renews it if ours; False if another process holds it."""
+        if self.client.eval(_RENEW, 1, self.key, self.token, self.ttl_ms):
+            return True
+        return bool(self.client.set(self.key, self.token, nx=True, px=self.ttl_ms))
+
+    def release(self) -> None:
+        self.client.eval(_RELEASE, 1, self.key, self.token)
+
+
+def findings_at(
+    engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime, policy=None
+) -> list[Finding]:
+    """Every condition that holds at `now`, from the KPI engine's queries (and the feed's health in Redis)."""
+    on = config.enabled
+    out: list[Finding] = []
+    policy = policy or policy_from_settings(settings)
+    with engine.connect() as conn:
+        if "complaint_sla" in on:
+            out += complaint_findings(q.sla_watch(conn, now, policy), now, config)
+        if "opd_breach_share" in on:
+            day_start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+            for row in q.opd_breach_shares(conn, now, day_start):
+                pct = 100.0 * row["breached"] / row["total"]
+                if row["total"] >= config.opd_breach_min_complaints and pct > config.opd_breach_share_pct:
+                    out.append(
+                        Finding("opd_breach_share", row["opd"], "firing", row["opd"], {**row, "pct": round(pct, 1)})
+                    )
+        if on & {"incident_dispatch", "incident_arrival"}:
+            for row in q.priority_one_waiting(conn, now, config.dispatch_minutes, config.arrival_minutes):
+                rule = f"incident_{row['waiting_for']}"
+                if rule in on:
+                    out.append(Finding(rule, row["incident_id"], "firing", "112", row))
+        if "response_p90" in on:
+            p90, n = q.response_p90_last_hour(conn, now)
+            if p90 is not None and n >= config.response_min_incidents and p90 > config.response_p90_minutes:
+                out.append(Finding("response_p90", "city", "firing", "112", {"p90_min": p90, "n": n}))
+        if "deadletter_surge" in on:
+            count = q.dead_letters_since(conn, now - dt.timedelta(hours=1))
+            if count >= config.deadletters_per_hour:
+                out.append(Finding("deadletter_surge", "deadletter", "firing", "feed", {"count": count}))
+        if "egov_red" in on:
+            for row in q.egov_red(conn, settings):
+                group = "city" if row["opd"] == "ALL" else row["opd"]
+                out.append(Finding("egov_red", f"{row['opd']}:{row['metric']}", "firing", group, row))
+    if "feed_stale" in on and client is not None:
+        out += _stale_streams(client, settings, config, now)
+    return out
+
+
+def _stale_streams(client: redis.Redis, settings, config: AlertConfig, now: dt.datetime) -> list[Finding]:
+    """A stream counts as stale when nothing was read from it for feed_stale_minutes although it has been read
+    before (a stream never read belongs to a producer not yet connected, not to a stopped feed)."""
+    out = []
+    streams = stream_health(settings, client)["streams"]
+    for name in config.feed_streams:
+        last = streams.get(name, {}).get("last_read_at")
+        if last and now - dt.datetime.fromisoformat(last) >= dt.timedelta(minutes=config.feed_stale_minutes):
+            out.append(Finding("feed_stale", name, "firing", "feed", {"stream": name, "last_read_at": last}))
+    return out
+
+
+def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
+    """One evaluation at `now`: findings, the plan against what fires, written with its messages queued."""
+    policy = policy_from_settings(settings)
+    found = findings_at(engine, client, settings, config, now, policy)
+    with engine.begin() as conn:
+        next_change = None
+        if "complaint_sla" in config.enabled:
+            next_change = q.next_sla_change(conn, now, policy, config.escalate_after_hours)
+        result = plan(store.firing(conn), found, now, config, store.active_silences(conn, now))
+        deliveries = store.apply(conn, result, now, config)
+        count = store.firing_count(conn)
+    if client is not None:
+        client.set(redis_keys.alerts_firing_key(settings), count)
+    return {
+        "findings": len(found),
+        "opened": len(result.opened) + len(result.opened_silenced),
+        "resolved": len(result.resolved),
+        "superseded": len(result.superseded),
+        "messages": len(result.notices),
+        "deliveries": len(deliveries),
+        "firing": count,
+        "next_change_at": next_change.isoformat() if next_change else None,
+    }
+
+
+class Evaluator:
+    """The loop of `app.py alerts run`: evaluate on each new data version or every interval, then deliver."""
+
+    def __init__(self, engine: Engine, client: redis.Redis, settings, config: AlertConfig, clock=None):
+        self.engine, self.client, self.settings, self.config = engine, client, settings, config
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.lock = EvaluatorLock(client, settings)
+        self.deliverer = Deliverer(engine, settings, config)
+        self._version: str | None = None
+        self._evaluated_at = 0.0
+        self._next_change: dt.datetime | None = None
+
+    def tick(self, *, force: bool = False) -> dict | None:
+        """One pass: nothing unless this process holds the lock; evaluates when due; delivers what is due."""
+        if not self.lock.hold():
+            return None
+        version = data_version(self.client, self.settings)
+        now = self.clock()
+        due = time.monotonic() - self._evaluated_at >= self.settings.alert_interval_s
+        due = due or (self._next_change is not None and now >= self._next_change)
+        summary = None
+        if force or due or version != self._version:
+            summary = evaluate(self.engine, self.client, self.settings, self.config, now)
+            self._version, self._evaluated_at = version, time.monotonic()
+            nxt = summary["next_change_at"]
+            self._next_change = dt.datetime.fromisoformat(nxt) if nxt else None
+        self.deliverer.deliver_due(self.clock())
+        return summary
+
+    def run(self, stop: threading.Event, poll_s: float = 0.5) -> None:
+        log.info("alert evaluator started")
+        try:
+            while not stop.is_set():
+                try:
+                    self.tick()
+                except (redis.RedisError, OSError) as exc:
+                    log.warning("alert evaluator: %s; retrying", exc)
+                except Exception:  # a bug in one pass must not stop the alerts for good
+                    log.exception("alert evaluator pass failed")
+                stop.wait(poll_s)
+        finally:
+            try:
+                self.lock.release()
+            except redis.RedisError:
+                pass

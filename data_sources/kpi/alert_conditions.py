@@ -1,0 +1,180 @@
+"""What the alert rules ask of the store, at a time `now`: the KPI engine's own definitions (SLA states,
+112 response, e-government RAG), with every subject instead of the wall's first fifty.
+
+Public columns only: the numbers, codes and times that messages may carry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.engine import Connection
+
+from dashboard import kpi
+from dashboard.sla import SlaPolicy
+from data_sources.kpi import egov
+from data_sources.kpi.complaints import awaiting_response
+from data_sources.kpi.queries import epoch_seconds, percentile_sets, seconds_between
+from data_sources.store.models import Complaint, DeadLetter, Incident
+
+C = Complaint.__table__.c
+I = Incident.__table__.c
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def sla_watch(conn: Connection, now: dt.datetime, policy: SlaPolicy) -> list[dict]:
+    """Every complaint awaiting its first response that is at risk or worse at `now`, with its state (the
+    same states as complaints.open_sla_states, on the same partial index), most urgent first."""
+    columns = (C.complaint_id, C.category, C.opd, C.kecamatan_code, C.created_at, C.due_at)
+    where = [awaiting_response(), func.coalesce(C.created_at, C.created_at) <= now]
+    if policy.mode == "calendar":
+        created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
+        # used >= AT_RISK_FROM * span, with used = now - created and span = due - created
+        where.append(or_(C.due_at <= now, now.timestamp() - created_s >= kpi.AT_RISK_FROM * (due_s - created_s)))
+    rows = conn.execute(select(*columns).where(*where).order_by(C.due_at, C.complaint_id)).all()
+    out = []
+    for r in rows:
+        created, due = _aware(r.created_at), _aware(r.due_at)
+        state = "breached" if due <= now else kpi.sla_state(policy.used_fraction(created, due, now))
+        if state == "on_track":
+            continue
+        out.append(
+            {
+                "complaint_id": r.complaint_id,
+                "category": r.category,
+                "opd": r.opd,
+                "kecamatan_code": r.kecamatan_code,
+                "due_at": due,
+                "state": state,
+            }
+        )
+    return out
+
+
+def opd_breach_shares(conn: Connection, now: dt.datetime, day_start: dt.datetime) -> list[dict]:
+    """Per OPD, of the complaints whose deadline fell today (from `day_start`, 00:00 WIB, up to `now`), how
+    many had no first response by it."""
+    missed = or_(C.first_response_at.is_(None), C.first_response_at > C.due_at)
+    rows = conn.execute(
+        select(C.opd, func.count(), func.count().filter(missed))
+        .where(C.due_at >= day_start, C.due_at <= now, C.opd.isnot(None))
+        .group_by(C.opd)
+        .order_by(C.opd)
+    ).all()
+    return [{"opd": opd, "total": int(total), "breached": int(n)} for opd, total, n in rows]
+
+
+def priority_one_waiting(conn: Connection, now: dt.datetime, dispatch_min: float, arrival_min: float) -> list[dict]:
+    """Active priority-1 incidents of the last day with no unit dispatched `dispatch_min` after the report
+    ("dispatch"), or dispatched but no unit arrived `arrival_min` after it ("arrival")."""
+    late_dispatch = and_(I.first_dispatched_at.is_(None), I.reported_at <= now - dt.timedelta(minutes=dispatch_min))
+    late_arrival = and_(
+        I.first_dispatched_at.isnot(None),
+        I.first_arrived_at.is_(None),
+        I.reported_at <= now - dt.timedelta(minutes=arrival_min),
+    )
+    rows = conn.execute(
+        select(I.incident_id, I.category, I.kecamatan_code, I.reported_at, I.first_dispatched_at)
+        .where(
+            I.is_active.is_(True),
+            I.reported_at > now - dt.timedelta(days=1),
+            I.priority == 1,
+            or_(late_dispatch, late_arrival),
+        )
+        .order_by(I.reported_at, I.incident_id)
+    ).all()
+    out = []
+    for r in rows:
+        reported = _aware(r.reported_at)
+        out.append(
+            {
+                "incident_id": r.incident_id,
+                "category": r.category,
+                "kecamatan_code": r.kecamatan_code,
+                "reported_at": reported.isoformat(),
+                "minutes": round((now - reported).total_seconds() / 60, 1),
+                "waiting_for": "dispatch" if r.first_dispatched_at is None else "arrival",
+            }
+        )
+    return out
+
+
+def response_p90_last_hour(conn: Connection, now: dt.datetime) -> tuple[float | None, int]:
+    """(p90 of report-to-arrival minutes, incidents measured) of the incidents reported in the last hour that
+    have a unit on scene by `now`; clock errors (arrival before report) left out, as on the screens."""
+    response = seconds_between(conn, I.first_arrived_at, I.reported_at)
+    where = [
+        I.reported_at > now - dt.timedelta(hours=1),
+        I.reported_at <= now,
+        I.first_arrived_at <= now,
+        response >= 0,
+    ]
+    n = conn.execute(select(func.count()).select_from(Incident.__table__).where(*where)).scalar_one()
+    if not n:
+        return None, 0
+    p90 = percentile_sets(conn, [("r", response, where, None)], (0.9,))["r"].get(None, [None])[0]
+    return (None if p90 is None else round(float(p90) / 60, 2)), int(n)
+
+
+def dead_letters_since(conn: Connection, since: dt.datetime) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).select_from(DeadLetter.__table__).where(DeadLetter.created_at >= since)
+        ).scalar_one()
+    )
+
+
+def egov_red(conn: Connection, settings) -> list[dict]:
+    """The e-government metrics whose latest reading is red, per OPD (and the city's own)."""
+    return [
+        {"opd": r["opd"], "domain": r["domain"], "metric": r["metric"], "value": r["value"], "target": r["target"]}
+        for r in egov.latest(conn, settings=settings)
+        if r["rag"] == "red" and r["value"] is not None and r["target"] is not None
+    ]
+
+
+def firing_alerts(conn: Connection) -> dict:
+    """The wall's alert tile: alerts firing now, and how many of them nobody has acknowledged yet."""
+    from data_sources.store.alert_models import AlertRecord
+
+    a = AlertRecord.__table__.c
+    total, open_ = conn.execute(
+        select(func.count(), func.count().filter(a.acknowledged_at.is_(None))).where(a.status == "firing")
+    ).one()
+    return {"firing": int(total), "unacknowledged": int(open_)}
+
+
+def next_sla_change(
+    conn: Connection, now: dt.datetime, policy: SlaPolicy, escalate_after_h: float
+) -> dt.datetime | None:
+    """The next moment after `now` at which a waiting complaint changes stage (at risk, critical, breached,
+    escalated), so the evaluator wakes then rather than on its interval: a breach is told within seconds.
+    Reads the awaiting index only (created_at, due_at), over the complaints not due or breached recently."""
+    escalate = dt.timedelta(hours=escalate_after_h)
+    where = [awaiting_response(), C.due_at > now - escalate, func.coalesce(C.created_at, C.created_at) <= now]
+    if policy.mode == "calendar":
+        now_s = now.timestamp()
+        created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
+        span = due_s - created_s
+        moments = [created_s + kpi.AT_RISK_FROM * span, created_s + kpi.CRITICAL_FROM * span, due_s]
+        row = conn.execute(
+            select(*[func.min(case((m > now_s, m))) for m in moments], func.min(C.due_at)).where(*where)
+        ).one()
+        # up to the next millisecond: SQLite's julianday arithmetic lands microseconds early
+        candidates = [
+            dt.datetime.fromtimestamp(math.ceil(float(v) * 1000) / 1000, dt.UTC) for v in row[:3] if v is not None
+        ]
+        if row[3] is not None and _aware(row[3]) + escalate > now:
+            candidates.append(_aware(row[3]) + escalate)
+    else:
+        candidates = []
+        for created, due in conn.execute(select(C.created_at, C.due_at).where(*where)):
+            created, due = _aware(created), _aware(due)
+            times = (*policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM)), due, due + escalate)
+            candidates += [m for m in times if m > now]
+    return min(candidates, default=None)
