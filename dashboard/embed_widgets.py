@@ -23,6 +23,13 @@ YEAR_PERIODS = ("this_year", "last_year")
 SPAN_PERIODS = {"6m": 6, "12m": 12, "24m": 24}
 EARLIEST_MONTH = (2000, 1)
 MAX_QUERY_CHARS = 256
+# what ?period= takes per widget kind, as the gallery tells webmasters
+PERIOD_CHOICES = {
+    "month": "this_month|last_month|YYYY-MM",
+    "span": "6m|12m|24m",
+    "latest": "latest",
+    "report": "this_year|last_year|YYYY|this_month|last_month|YYYY-MM",
+}
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
 

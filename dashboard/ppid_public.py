@@ -1,14 +1,18 @@
 """The PPID's information-service report as published on the portal: per OPD and for the whole city, in the
 shape the Komisi Informasi asks of a public body each year (requests, granted, partly granted, refused by
-exemption, not held, in process, objections, median working days to answer), under the embeds' disclosure
+exemption, not held, in process, objections, median working days to answer), under the embeds' publication
 policy (dashboard/disclosure.py).
 
-All of this widget's counting and suppression happens in `publish_report`, so a change of the publication
-policy has one place to go.
+All of this widget's rounding happens in `publish_report`, so a change of the policy has one place to go:
 
-Every line whose total is published is made safe: an OPD's outcomes (granted, partly granted, refused, not held,
-in process) add up to its requests; each outcome's column adds up to the city's figure; the requests of the
-OPDs add up to the city's; the objections of the OPDs to the city's; the exemptions cited to the city's refusals.
+- every count is a cell `(count, key_sum)` (public_aggregates.info_requests_by_opd), randomly rounded to base 5
+  by its own key: the same requests give the same figure in every publication, period and widget;
+- the city row is a line of cells of its own (all the requests of a column, their own key sum), never the sum
+  of the rounded OPD cells: the city minus the OPDs is rounding noise, not an OPD;
+- an OPD whose requests round to 0 has no row (as if it had none: a published 0 may be 0 to 4, so a row with
+  zeros would say "1 to 4"); its requests are in the city's cells;
+- the order of the rows is by the published figure, never by the raw count behind it;
+- a median only where the published answers are at least the minimum sample.
 """
 
 from __future__ import annotations
@@ -19,78 +23,48 @@ from dashboard import disclosure
 
 OUTCOMES = ("granted", "partially_granted", "rejected", "not_held", "in_process")
 COLUMNS = ("received", *OUTCOMES, "objections")
+Cell = tuple[int, int]
 
 
-def _published(value: int, hidden: bool) -> int | str:
-    return disclosure.SUPPRESSED if hidden else int(value)
-
-
-def _margin_hidden(values: list[int], hidden: list[bool]) -> bool:
-    """Whether the total of a line must be suppressed: itself small, or it would give away a single
-    suppressed cell (or a few adding up to less than the threshold)."""
-    shown_hidden = [v for v, h in zip(values, hidden) if h]
-    total = sum(values)
-    return disclosure.is_small(total) or len(shown_hidden) == 1 or 0 < sum(shown_hidden) < disclosure.THRESHOLD
-
-
-def publish_report(by_opd: Mapping[str, Mapping], city_median: float | None, min_sample: int) -> dict:
-    """{"rows": [per OPD, most requests first], "total": the city, "exemptions": {code: count}} with counts
-    1..4 and whatever would give them away as "<5", and a median only over enough answers."""
-    opds = sorted(by_opd, key=lambda o: (-by_opd[o]["received"], o))
-    cells = [
-        [
-            by_opd[o]["granted"],
-            by_opd[o]["partially_granted"],
-            by_opd[o]["rejected"],
-            by_opd[o]["not_held"],
-            by_opd[o]["received"] - by_opd[o]["answered"],
-        ]
-        for o in opds
-    ]
-    hidden, received_hidden, outcome_totals_hidden = (
-        disclosure.suppress_table(cells) if cells else ([], [], [False] * len(OUTCOMES))
+def _city_cell(opds: Mapping[str, Mapping], column: str) -> Cell:
+    """A column's city-wide cell: all its requests, their own key sum (the keys of disjoint rows add up)."""
+    return (
+        sum(int(f[column][0]) for f in opds.values()),
+        sum(int(f[column][1]) for f in opds.values()) % disclosure.KEY_MODULUS,
     )
-    received = [by_opd[o]["received"] for o in opds]
-    objections = [by_opd[o]["objections"] for o in opds]
-    objections_hidden = disclosure.suppress_line(objections) if opds else []
-    city_outcomes = [sum(row[i] for row in cells) for i in range(len(OUTCOMES))]
-    min_answers = max(min_sample, disclosure.THRESHOLD)
+
+
+def _median(value: float | None, answered: int, min_answers: int) -> float | None:
+    return round(value, 1) if value is not None and answered >= min_answers else None
+
+
+def publish_report(figures: Mapping, secret: bytes, min_sample: int) -> dict:
+    """{"rows": [per OPD, most published requests first], "total": the city, "exemptions": {code: count},
+    "answered": the city's published answers, "answered_pct": their share of the requests, "min_answers"}
+    from the cells of public_aggregates.info_requests_by_opd; every count a multiple of 5."""
+    opds: Mapping[str, Mapping] = figures.get("opds") or {}
+    min_answers = max(int(min_sample), disclosure.BASE)
+
+    def rounded(cell: Cell) -> int:
+        return disclosure.round_cell(cell[0], cell[1], secret)
+
     rows = []
-    for r, o in enumerate(opds):
-        figures = by_opd[o]
-        median = figures.get("median_working_days")
-        rows.append(
-            {
-                "opd": o,
-                "received": _published(received[r], received_hidden[r]),
-                **{name: _published(cells[r][i], hidden[r][i]) for i, name in enumerate(OUTCOMES)},
-                "objections": _published(objections[r], objections_hidden[r]),
-                "median_working_days": round(median, 1)
-                if median is not None and figures["answered"] >= min_answers
-                else None,
-            }
-        )
-    answered = sum(by_opd[o]["answered"] for o in opds)
-    total = {
-        "opd": None,
-        "received": _published(sum(received), _margin_hidden(received, received_hidden)),
-        **{name: _published(city_outcomes[i], outcome_totals_hidden[i]) for i, name in enumerate(OUTCOMES)},
-        "objections": _published(sum(objections), _margin_hidden(objections, objections_hidden)),
-        "median_working_days": round(city_median, 1) if city_median is not None and answered >= min_answers else None,
-    }
-    if _margin_hidden(city_outcomes, outcome_totals_hidden) and total["received"] != disclosure.SUPPRESSED:
-        # the city's requests minus its published outcomes would give away a single suppressed outcome
-        total["received"] = disclosure.SUPPRESSED
-    exemptions: dict[str, int] = {}
-    for o in opds:
-        for code, n in (by_opd[o].get("exemptions") or {}).items():
-            exemptions[code] = exemptions.get(code, 0) + int(n)
-    codes = sorted(exemptions, key=lambda c: (-exemptions[c], c))
-    cited_hidden = disclosure.suppress_line([exemptions[c] for c in codes]) if codes else []
+    for code, f in opds.items():
+        row = {"opd": code, **{c: rounded(f[c]) for c in COLUMNS}}
+        if row["received"] == 0:
+            continue
+        row["median_working_days"] = _median(f.get("median_working_days"), rounded(f["answered"]), min_answers)
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["received"], r["opd"]))
+    answered = rounded(_city_cell(opds, "answered")) if opds else 0
+    total = {"opd": None, **{c: rounded(_city_cell(opds, c)) if opds else 0 for c in COLUMNS}}
+    total["median_working_days"] = _median(figures.get("city_median_working_days"), answered, min_answers)
+    cited = {code: rounded(cell) for code, cell in (figures.get("exemptions") or {}).items()}
     return {
         "rows": rows,
         "total": total,
-        "answered": disclosure.publish_count(answered),
+        "exemptions": {c: n for c, n in sorted(cited.items(), key=lambda kv: (-kv[1], kv[0])) if n},
+        "answered": answered,
+        "answered_pct": disclosure.publish_rate(answered, total["received"], min_answers),
         "min_answers": min_answers,
-        "exemptions": {c: _published(exemptions[c], h) for c, h in zip(codes, cited_hidden)},
     }

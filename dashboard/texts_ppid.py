@@ -95,6 +95,10 @@ PPID_TEXTS: dict[str, tuple[str, str]] = {
         "Penolakan menurut pengecualian (Pasal 17 UU KIP)",
         "Refusals by exemption (art. 17 of the Law)",
     ),
+    "embed.ppid.answered": (
+        "{n} permohonan telah dijawab ({pct} dari permohonan)",
+        "{n} requests answered ({pct} of the requests)",
+    ),
     "embed.ppid.no_refusals": ("Tidak ada penolakan", "No refusals"),
     "embed.ppid.empty": ("Belum ada permohonan pada periode ini", "No requests in this period yet"),
     "embed.ppid.median_note": (

@@ -52,9 +52,10 @@ def live_snapshot_key(settings: _HasPrefix) -> str:
     return f"{settings.stream_prefix}:live:snapshot"
 
 
-def embed_frozen_key(settings: _HasPrefix, part: str, month: str) -> str:
-    """A closed month's published figures, kept for good (dashboard.disclosure: published once, frozen)."""
-    return f"{settings.stream_prefix}:embed:frozen:{part}:{month}"
+def embed_frozen_key(settings: _HasPrefix, part: str, period: str) -> str:
+    """A closed period's published figures (a month "YYYY-MM" or a year "YYYY"), kept for good
+    (dashboard.disclosure: published once, frozen)."""
+    return f"{settings.stream_prefix}:embed:frozen:{part}:{period}"
 
 
 def embed_rate_key(settings: _HasPrefix, client_digest: str) -> str:

@@ -16,8 +16,9 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard import i18n
-from dashboard.embed_widgets import SPAN_PERIODS, WIDGETS, EmbedQuery
+from dashboard.embed_widgets import PERIOD_CHOICES, SPAN_PERIODS, WIDGETS, EmbedQuery, is_year
 from dashboard.i18n import format_number, label, t
+from layouts.embed_ppid import report as ppid_report
 from layouts.map_figures import THEMES
 
 
@@ -43,6 +44,7 @@ HEIGHTS = {
     "complaints-map": (600, 540),
     "incidents-112": (730, 610),
     "egov": (570, 450),
+    "ppid": (900, 560),
 }
 
 
@@ -79,6 +81,8 @@ def _period_text(query: EmbedQuery, months: list[str]) -> str:
         )
     if query.period == "latest":
         return t("embed.period.latest", query.lang)
+    if is_year(query.period):
+        return t("embed.period.year", query.lang, year=months[0][:4])
     return _month_name(months[0], query.lang)
 
 
@@ -117,6 +121,7 @@ def body(query: EmbedQuery, data: dict, base_map: BaseMap | None = None) -> list
             "complaints-category": _by_category,
             "incidents-112": _incidents,
             "egov": _egov,
+            "ppid": ppid_report,
         }[query.widget]
         main, notes = draw(query, data)
     return [
@@ -425,7 +430,7 @@ def gallery_html(base_url: str | None, lang: str, css_href: str, script_href: st
             f'<iframe src="{base}/embed/{name}?lang={lang}&amp;theme=light" title="{esc(title)}" '
             f'width="100%" height="{narrow}" style="border:0;max-width:800px" loading="lazy"></iframe>'
         )
-        periods = {"month": "this_month|last_month|YYYY-MM", "span": "6m|12m|24m", "latest": "latest"}[spec.kind]
+        periods = PERIOD_CHOICES[spec.kind]
         parts.append(f"""
 <section class="gallery-item" id="{name}">
   <h2><a href="/embed/{name}">{esc(title)}</a></h2>

@@ -3,9 +3,9 @@
 The policy is dashboard.disclosure's. Here: a publication is an instant of the fixed grid
 (`embed_refresh_s`, from WIB midnight), the same on every worker because it comes from the clock, and its
 figures count only what happened before it; they are computed once per instant across workers (KpiCache,
-kept for the whole slot). Each widget is built from per-month parts; a month closed for good
-(`embed_freeze_after_h` after its end) is computed once and kept in Redis without expiry, so every later
-publication shows the same figures for it.
+kept for the whole slot). Each widget is built from per-month parts (the PPID report of a year from a
+part of the whole year); a period closed for good (`embed_freeze_after_h` after its end) is computed once
+and kept in Redis without expiry, so every later publication shows the same figures for it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import orjson
 
-from dashboard import disclosure
-from dashboard.embed_widgets import EmbedQuery, month_start, period_bounds
+from dashboard import disclosure, ppid_public
+from dashboard.embed_widgets import EmbedQuery, is_year, month_start, period_bounds
 from dashboard.reference import kecamatan
 from data_sources import redis_keys
 from data_sources.kpi.cache import KpiCache
@@ -41,9 +41,9 @@ class PublishedCache(KpiCache):
     def version(self) -> str:
         return self.instant().isoformat()
 
-    def frozen(self, part: str, month: str, compute: Callable[[], dict]) -> dict:
-        """A closed month's part: the first computation, kept for good (SET NX: every worker the same)."""
-        key = redis_keys.embed_frozen_key(self.settings, part, month)
+    def frozen(self, part: str, period: str, compute: Callable[[], dict]) -> dict:
+        """A closed period's part: the first computation, kept for good (SET NX: every worker the same)."""
+        key = redis_keys.embed_frozen_key(self.settings, part, period)
         raw = self.client.get(key)
         if raw is None:
             self.client.set(key, orjson.dumps(compute()), nx=True)
@@ -62,13 +62,27 @@ def widget_data(query: EmbedQuery, engine, cache: PublishedCache, settings) -> d
 
 
 def _month_part(part: str, month: str, engine, cache: PublishedCache, settings, instant: dt.datetime) -> dict:
-    """One month's published part ("complaints", "category", "kecamatan" or "incidents") at `instant`."""
+    """One month's published part ("complaints", "category", "kecamatan", "incidents" or "ppid") at `instant`."""
     start = month_start(int(month[:4]), int(month[5:]))
     end = month_start(int(month[:4]), int(month[5:]) + 1)
+    return _period_part(part, month, start, end, engine, cache, settings, instant)
+
+
+def _year_part(part: str, year: int, engine, cache: PublishedCache, settings, instant: dt.datetime) -> dict:
+    """One year's published part, computed as cells of its own (never the sum of its rounded months, and a
+    median cannot be summed), published at the same instants and frozen the same way as a month."""
+    return _period_part(
+        part, f"{year:04d}", month_start(year, 1), month_start(year + 1, 1), engine, cache, settings, instant
+    )
+
+
+def _period_part(part: str, label: str, start, end, engine, cache: PublishedCache, settings, instant) -> dict:
+    """A period's part at `instant`: up to the instant while it runs; once closed for good
+    (`embed_freeze_after_h` after its end) computed once at that moment and kept (label: "YYYY-MM" or "YYYY")."""
     freeze_after = int(settings.embed_freeze_after_h)
     if disclosure.is_frozen(end, instant, freeze_after):
         closed_at = end + dt.timedelta(hours=freeze_after)
-        return cache.frozen(part, month, lambda: _part(part, start, end, closed_at, engine, cache, settings))
+        return cache.frozen(part, label, lambda: _part(part, start, end, closed_at, engine, cache, settings))
     return _part(part, start, min(end, instant), instant, engine, cache, settings)
 
 
@@ -104,6 +118,10 @@ def _part(part: str, start, end, now, engine, cache: PublishedCache, settings) -
                 "p90_min": round(f["p90_s"] / 60, 1) if show and f["p90_s"] is not None else None,
                 "sensitive": {c: rounded(cell) for c, cell in f["sensitive"].items()},
             }
+        if part == "ppid":  # the report's rounding: dashboard/ppid_public.py
+            ppid_min = int(getattr(settings, "ppid_min_sample", 10))
+            figures = agg.info_requests_by_opd(conn, start, end, now, keys, ppid_min)
+            return ppid_public.publish_report(figures, secret, ppid_min)
     raise ValueError(f"no part {part!r}")
 
 
@@ -130,6 +148,10 @@ def _compute(query: EmbedQuery, engine, cache: PublishedCache, settings, instant
         return {"months": months, **part("kecamatan", months[0])}
     if query.widget == "incidents-112":
         return {"months": months, "rows": [{"month": m, **part("incidents", m)} for m in months]}
+    if query.widget == "ppid":
+        if is_year(query.period):
+            return {"months": months, **_year_part("ppid", int(months[0][:4]), engine, cache, settings, instant)}
+        return {"months": months, **part("ppid", months[0])}
     if query.widget == "egov":
         with engine.connect() as conn:
             return {"months": months, "indicators": agg.egov_city_latest(conn, settings, instant)}

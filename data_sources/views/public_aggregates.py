@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, select
+from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from dashboard.coarse_location import SENSITIVE_INCIDENT_CATEGORIES  # city-wide monthly counts only
@@ -139,55 +139,55 @@ def incidents_of(
 
 
 INFO_ANSWERS = ("granted", "partially_granted", "rejected", "not_held")
+INFO_COUNTS = ("received", *INFO_ANSWERS, "in_process", "objections")
 
 
 def info_requests_by_opd(
-    conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime
-) -> tuple[dict[str, dict], float | None]:
-    """({opd: {received, granted, partially_granted, rejected, not_held, objections, answered, exemptions:
-    {code: n}, median_working_days}}, the city's median working days) of the information requests received in
-    [start, end) and by `now`; an answer or objection counts once it had happened by `now` (as
-    kpi_info.figures_by_opd counts them)."""
+    conn: Connection, start: dt.datetime, end: dt.datetime, now: dt.datetime, keys: tuple[int, int], min_sample: int
+) -> dict:
+    """Of the information requests received in [start, end) and by `now`, keyed by their receipt time:
+    {"opds": {opd: {count: cell for INFO_COUNTS, "answered": cell, "median_working_days"}}, "exemptions":
+    {code: cell} (the city's refusals by the exemption cited), "city_median_working_days"}. An answer or
+    objection counts once it had happened by `now` (as kpi_info.figures_by_opd counts them); a median only
+    over at least `min_sample` answers."""
     received = public_column("info_requests", "received_at")
     opd = public_column("info_requests", "opd")
     answer, answered_at = public_column("info_requests", "answer"), public_column("info_requests", "answered_at")
     exemption = public_column("info_requests", "exemption")
     days = public_column("info_requests", "answer_working_days")
     objection = public_column("info_requests", "objection_filed_at")
+    key = record_key(conn, received, keys)
     now_p = utc_param(conn, now)
     where = _between(conn, received, start, end) + [received <= now_p]
     answered = and_(answered_at.isnot(None), answered_at <= now_p)
-    counts = [func.count().filter(and_(answered, answer == a)) for a in INFO_ANSWERS]
-    rows = conn.execute(
-        select(
-            opd,
-            func.count(),
-            func.count().filter(answered),
-            func.count().filter(and_(objection.isnot(None), objection <= now_p)),
-            *counts,
-        )
-        .where(*where)
-        .group_by(opd)
-    ).all()
+    conditions = {
+        **{a: and_(answered, answer == a) for a in INFO_ANSWERS},
+        "in_process": or_(answered_at.is_(None), answered_at > now_p),
+        "objections": and_(objection.isnot(None), objection <= now_p),
+        "answered": answered,
+    }
+    cells = [c for cond in conditions.values() for c in _cell(key, cond)]
+    opds: dict[str, dict] = {}
+    for code, *values in conn.execute(select(opd, *_cell(key), *cells).where(*where).group_by(opd)):
+        pairs = _pairs(values)
+        opds[str(code)] = {"received": pairs[0], **dict(zip(conditions, pairs[1:])), "median_working_days": None}
+    cited_code = func.coalesce(exemption, literal("unknown"))
     cited = conn.execute(
-        select(opd, exemption, func.count()).where(*where, answered, answer == "rejected").group_by(opd, exemption)
-    ).all()
-    medians = percentile_sets(
-        conn, [("d", days, where + [answered], opd), ("city", days, where + [answered], None)], (0.5,)
+        select(cited_code, *_cell(key)).where(*where, answered, answer == "rejected").group_by(cited_code)
     )
-    out: dict[str, dict] = {}
-    for code, n, n_answered, objections, *outcomes in rows:
-        out[str(code)] = {
-            "received": int(n),
-            "answered": int(n_answered),
-            "objections": int(objections),
-            **{a: int(v) for a, v in zip(INFO_ANSWERS, outcomes)},
-            "exemptions": {},
-            "median_working_days": (medians["d"].get(str(code)) or [None])[0],
-        }
-    for code, exemption_code, n in cited:
-        out[str(code)]["exemptions"][str(exemption_code or "unknown")] = int(n)
-    return out, (medians["city"].get(None) or [None])[0]
+    out = {"opds": opds, "exemptions": {str(c): (int(n), int(s)) for c, n, s in cited}}
+    enough = [code for code, f in opds.items() if f["answered"][0] >= min_sample]
+    city_enough = sum(f["answered"][0] for f in opds.values()) >= min_sample
+    out["city_median_working_days"] = None
+    if enough or city_enough:
+        medians = percentile_sets(
+            conn, [("d", days, where + [answered], opd), ("city", days, where + [answered], None)], (0.5,)
+        )
+        for code in enough:
+            opds[code]["median_working_days"] = (medians["d"].get(code) or [None])[0]
+        if city_enough:
+            out["city_median_working_days"] = (medians["city"].get(None) or [None])[0]
+    return out
 
 
 def egov_city_latest(conn: Connection, settings=None, now: dt.datetime | None = None) -> list[dict]:

@@ -1,5 +1,6 @@
 """The PPID embed in Chromium with a year of requests: a table at 800 px, cards at 480 and 320 px, light and
-dark, nothing wider than the iframe, and no requester or request text in the page."""
+dark, nothing wider than the iframe, every count a multiple of 5 with the note that says so, and no requester or
+request text in the page."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.i18n import format_number
+from dashboard.i18n import format_number, t
 from tests.support.info_data import SECRETS, load_info, mixed_requests
 
 OPDS = ("DINKES", "DISKOMINFO", "BAPPEDALITBANG", "DISPENDUKCAPIL", "DPRKPP", "DSDABM")
@@ -34,6 +35,12 @@ def test_the_report_reads_at_every_width(ppid_embed, browser, console_errors, ar
             assert received.split()[-1] == format_number(240, "id")
             assert page.locator(".embed-ppid tbody tr").count() == len(OPDS) + 1
             assert page.locator(".embed-ppid-exemptions li").count() >= 2
+            # every count drawn is a multiple of 5 (the medians are days, not counts), and the note says why
+            counts = page.locator(".embed-ppid td:not(:first-child):not(:last-child)").all_inner_texts()
+            counts += page.locator(".embed-ppid-exemptions li span:last-child").all_inner_texts()
+            assert counts and all(int(c.split()[-1].replace(".", "")) % 5 == 0 for c in counts), counts
+            expect(page.locator(".embed-footer")).to_contain_text(t("embed.rounded_note", "id"))
+            assert "<5" not in page.locator(".embed-main").inner_text()
             assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
             page.screenshot(path=str(artifacts_dir / f"embed-ppid-year-{width}-{theme}.png"), full_page=True)
             html = page.content()

@@ -37,6 +37,9 @@ WIDGETS = {
     "map": ("complaints-map", "this_month"),
     "incidents": ("incidents-112", "6m"),
     "incidents12": ("incidents-112", "12m"),
+    "ppid": ("ppid", "this_month"),
+    "ppid-named": ("ppid", "2026-11"),
+    "ppid-year": ("ppid", "this_year"),
 }
 
 
@@ -61,7 +64,7 @@ def _counts(data, path=()) -> dict[tuple, int]:
                 out.update(_counts(v, (*path, k)))
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            key = v.get("month", i) if isinstance(v, dict) else i
+            key = v.get("month", v.get("opd", i)) if isinstance(v, dict) else i  # a PPID row by its OPD
             out.update(_counts(v, (*path, key)))
     elif isinstance(data, int) and not isinstance(data, bool):
         out[path] = data
@@ -134,7 +137,7 @@ def test_no_count_from_1_to_4_in_any_publication_or_any_difference(replay):
         counts = {name: _counts(f) for name, f in figures.items()}
         for name, cells in counts.items():
             assert not [(p, v) for p, v in cells.items() if _small(v)], (at, name)
-            if "total" in figures[name]:  # total minus the cells
+            if "cells" in figures[name]:  # total minus the cells
                 assert not _small(figures[name]["total"] - sum(figures[name]["cells"].values())), (at, name)
         # two widgets, two periods: the same month's received complaints wherever they appear
         month = f"{at.astimezone(WIB):%Y-%m}"
@@ -149,6 +152,15 @@ def test_no_count_from_1_to_4_in_any_publication_or_any_difference(replay):
             same.append(figures["named"]["received"])
         for a, b in itertools.combinations(same, 2):
             assert not _small(a - b), (at, same)
+        for name in ("ppid", "ppid-year"):  # the city's column minus its OPDs, for every column
+            report = figures[name]
+            for column, total in report["total"].items():
+                if isinstance(total, int):
+                    assert not _small(total - sum(r[column] for r in report["rows"])), (at, name, column)
+        if month == "2026-11":  # the month's report in two periods' names
+            named = _counts(figures["ppid-named"])
+            for path, n in _counts(figures["ppid"]).items():
+                assert not _small(named.get(path, 0) - n), (at, path)
         for row in figures["incidents"]["rows"]:  # 6 months against 12 months
             twelve = next(r for r in figures["incidents12"]["rows"] if r["month"] == row["month"])
             assert not _small(twelve["reported"] - row["reported"])
@@ -184,8 +196,10 @@ def test_a_closed_month_is_published_once_and_frozen(replay):
     publications, _ = replay
     october = {repr(f["last"]["received"]) for at, f in publications if at.month == 11}
     assert len(october) == 1  # October: no data, published once
-    november_after = [_counts(f["named"]) for at, f in publications if at >= dt.datetime(2026, 12, 3, tzinfo=WIB)]
-    assert len(november_after) > 3 and all(f == november_after[0] for f in november_after)
+    for name in ("named", "ppid-named"):
+        after = [_counts(f[name]) for at, f in publications if at >= dt.datetime(2026, 12, 3, tzinfo=WIB)]
+        assert len(after) > 3 and all(f == after[0] for f in after), name
+    assert _counts(publications[-1][1]["ppid-named"])[("total", "received")] > 0  # the simulator's requests
     frozen = [f["last"] for at, f in publications if at >= dt.datetime(2026, 12, 2, 0, tzinfo=WIB)]
     assert len({repr(f["received"]) for f in frozen}) == 1
 
