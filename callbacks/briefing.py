@@ -20,21 +20,28 @@ from typing import Any
 
 import dash
 import flask
-import redis
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc
 from dash.exceptions import PreventUpdate
-from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks import briefing_alerts
-from callbacks.access import AccessDenied, User, current_services, require
+from callbacks.access import current_services
+from callbacks.briefing_request import (
+    FAILURES,
+    PERSONAL,
+    allowed,
+    guard,
+    known_codes,
+    now_utc,
+    panel_data,
+    view_of,
+)
 from dashboard import briefing_tables as tables
 from dashboard import i18n
-from dashboard.briefing import BriefingView, filter_lines, parse_search, parse_view, to_search, view_from_controls
-from dashboard.filters import FilterError, KnownCodes, KpiFilter, make_filter
+from dashboard.briefing import BriefingView, filter_lines, to_search, view_from_controls
+from dashboard.filters import FilterError, KpiFilter, make_filter
 from dashboard.reference import kecamatan_by_code
-from data_sources import services
 from data_sources.geo import boundaries as geo
-from data_sources.kpi.cache import ComputationsBusy, cache_for
+from data_sources.kpi.cache import ComputationsBusy
 from data_sources.views import briefing as briefing_data
 from data_sources.views import briefing_personal
 from layouts import briefing as view_layout
@@ -44,25 +51,8 @@ from layouts.briefing import ids
 from layouts.briefing_ppid import ids as ppid_ids
 
 log = logging.getLogger(__name__)
-AGGREGATES, PERSONAL = "view_aggregates", "view_personal"
 FORMATS = ("csv", "xlsx")
-FAILURES = (SQLAlchemyError, redis.RedisError, ComputationsBusy)
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefing")
-
-
-def allowed(permission: str) -> bool:
-    try:
-        require(permission)
-    except AccessDenied:
-        return False
-    return True
-
-
-def _guard(permission: str = AGGREGATES) -> User:
-    try:
-        return require(permission)
-    except AccessDenied:
-        raise PreventUpdate from None
 
 
 def page(**query) -> dash.html.Div:
@@ -154,45 +144,6 @@ def register() -> None:
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _view(search: Any, now: dt.datetime) -> BriefingView:
-    lang = i18n.language(current_services().settings.default_language)
-    return parse_view(parse_search(search), now, lang, _known(now))
-
-
-def _known(now: dt.datetime) -> KnownCodes:
-    """The department and category codes that exist (cached per data version): a filter may name only these.
-    If they cannot be read, no department or category filter is accepted rather than any."""
-    try:
-        codes = panel_data("codes", KpiFilter(), now)
-    except FAILURES:
-        return KnownCodes()
-    return KnownCodes(frozenset(codes["opd"]), frozenset(codes["category"]))
-
-
-def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Services | None = None) -> Any:
-    app = app or current_services()
-    query = {
-        "headline": lambda conn: briefing_data.headline_panel(conn, f, now, app.settings),
-        "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
-        "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
-        "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
-        "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings, now),
-        "opds": briefing_data.opd_codes,
-        "codes": briefing_data.known_codes,
-        "ppid": lambda conn: briefing_data.ppid_panel(conn, f, now, app.settings),
-    }[panel]
-
-    def compute():
-        with app.engine.connect() as conn:
-            return query(conn)
-
-    return briefing_data.cached(cache_for(app), panel, f, now, compute)
-
-
 def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = "complaint_list") -> list[dict]:
     """The rows of a table, the same for the grid and for the file. Personal rows only for officers, and
     their read is audited as `purpose` (the list, or an export)."""
@@ -208,13 +159,13 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = 
     if table in ("alerts", "alert_history"):
         return briefing_alerts.table_rows(table, lang)
     if table == "complaints":
-        reader = _guard(PERSONAL)
+        reader = guard(PERSONAL)
         items = briefing_personal.complaint_list(current_services().engine, f, reader, purpose=purpose)["items"]
         return tables.complaint_rows(items, lang)
     if table == "ppid":  # keyed by its own scope: the channel and category filters do not apply to it
         return tables.ppid_rows(panel_data("ppid", briefing_data.ppid_scope(f), now), lang)
     if table == "info_requests":
-        reader = _guard(PERSONAL)
+        reader = guard(PERSONAL)
         items = briefing_personal.info_request_list(current_services().engine, f, reader, now, purpose=purpose)["items"]
         return tables.info_request_rows(items, lang)
     raise PreventUpdate
@@ -224,16 +175,16 @@ def table_rows(table: str, view: BriefingView, now: dt.datetime, purpose: str = 
 
 
 def controls_to_url(period, start, end, opd, kec, channel, category, incident, search):
-    _guard()
-    lang = _view(search, _now()).lang
-    now = _now()
+    guard()
+    lang = view_of(search, now_utc()).lang
+    now = now_utc()
     view = view_from_controls(
         period,
         start,
         end,
         lang,
         now,
-        _known(now),
+        known_codes(now),
         opd=opd,
         kec=kec,
         channel=channel,
@@ -245,7 +196,7 @@ def controls_to_url(period, start, end, opd, kec, channel, category, incident, s
 
 
 def map_click(_clicks: Any, current: Any):
-    _guard()
+    guard()
     click = ctx.triggered[0].get("value") if ctx.triggered else None
     try:
         code = click["points"][0]["location"]
@@ -258,11 +209,11 @@ def map_click(_clicks: Any, current: Any):
 
 def league_click(cell: Any, current: Any):
     """A click on a department's name in the league drills down to it (a second click clears it)."""
-    _guard()
+    guard()
     if not isinstance(cell, dict) or cell.get("colId") != "opd" or not isinstance(cell.get("value"), str):
         raise PreventUpdate
     try:
-        code = make_filter(opd=cell.get("value"), known=_known(_now())).opd
+        code = make_filter(opd=cell.get("value"), known=known_codes(now_utc())).opd
     except FilterError:
         raise PreventUpdate from None
     if len(code) != 1:
@@ -271,8 +222,8 @@ def league_click(cell: Any, current: Any):
 
 
 def describe(search):
-    _guard()
-    view = _view(search, _now())
+    guard()
+    view = view_of(search, now_utc())
     other = "en" if view.lang == "id" else "id"
     lines = [dash.html.Li(f"{label}: {value}") for label, value in filter_lines(view, view.lang)]
     errors = i18n.t("briefing.filter.invalid", view.lang, errors="; ".join(view.errors))
@@ -280,12 +231,12 @@ def describe(search):
 
 
 def opd_options(search):
-    _guard()
+    guard()
     try:
-        codes = panel_data("opds", KpiFilter(), _now())
+        codes = panel_data("opds", KpiFilter(), now_utc())
     except FAILURES:
         raise PreventUpdate from None
-    view = _view(search, _now())
+    view = view_of(search, now_utc())
     values = sorted(set(codes) | set(view.filter.opd))
     return [{"label": v, "value": v} for v in values]
 
@@ -294,9 +245,9 @@ def opd_options(search):
 
 
 def headline(search):
-    _guard()
-    now = _now()
-    view = _view(search, now)
+    guard()
+    now = now_utc()
+    view = view_of(search, now)
     app = current_services()
     try:
         # the period before is a cache entry of its own, computed beside this one (its own connection)
@@ -317,9 +268,9 @@ def headline(search):
 
 
 def kecamatan_map(search):
-    _guard()
-    now = _now()
-    view = _view(search, now)
+    guard()
+    now = now_utc()
+    view = view_of(search, now)
     app = current_services()
     key = uuid.uuid4().hex[:12]
     try:
@@ -339,18 +290,18 @@ def kecamatan_map(search):
 
 
 def league(search):
-    _guard()
-    now = _now()
+    guard()
+    now = now_utc()
     try:
-        return table_rows("league", _view(search, now), now)
+        return table_rows("league", view_of(search, now), now)
     except FAILURES:
         return []
 
 
 def trend(search):
-    _guard()
-    now = _now()
-    view = _view(search, now)
+    guard()
+    now = now_utc()
+    view = view_of(search, now)
     try:
         data = panel_data("trend", view.filter, now)
     except FAILURES:
@@ -360,9 +311,9 @@ def trend(search):
 
 
 def egov(search):
-    _guard()
-    now = _now()
-    view = _view(search, now)
+    guard()
+    now = now_utc()
+    view = view_of(search, now)
     try:
         data = panel_data("egov", KpiFilter(opd=view.filter.opd), now)
     except FAILURES:
@@ -372,9 +323,9 @@ def egov(search):
 
 
 def complaints(search):
-    reader = _guard(PERSONAL)
-    now = _now()
-    view = _view(search, now)
+    reader = guard(PERSONAL)
+    now = now_utc()
+    view = view_of(search, now)
     try:
         listing = briefing_personal.complaint_list(current_services().engine, view.filter, reader)
     except FAILURES:
@@ -392,18 +343,18 @@ def complaints(search):
 
 
 def ppid_league(search):
-    _guard()
-    now = _now()
+    guard()
+    now = now_utc()
     try:
-        return table_rows("ppid", _view(search, now), now)
+        return table_rows("ppid", view_of(search, now), now)
     except FAILURES:
         return []
 
 
 def info_requests(search):
-    reader = _guard(PERSONAL)
-    now = _now()
-    view = _view(search, now)
+    reader = guard(PERSONAL)
+    now = now_utc()
+    view = view_of(search, now)
     try:
         listing = briefing_personal.info_request_list(current_services().engine, view.filter, reader, now)
     except FAILURES:
@@ -414,8 +365,8 @@ def info_requests(search):
 
 
 def history(selected, search):
-    reader = _guard(PERSONAL)
-    view = _view(search, _now())
+    reader = guard(PERSONAL)
+    view = view_of(search, now_utc())
     if not isinstance(selected, list) or not selected or not isinstance(selected[0], dict):
         raise PreventUpdate
     cid = briefing_personal.valid_complaint_id(selected[0].get("complaint_id"))
@@ -429,7 +380,7 @@ def history(selected, search):
 
 
 def export(_clicks, search):
-    _guard()
+    guard()
     trigger = ctx.triggered_id
     clicks = ctx.triggered[0].get("value") if ctx.triggered else None
     if not isinstance(trigger, dict) or type(clicks) is not int or clicks < 1:
@@ -438,9 +389,9 @@ def export(_clicks, search):
     if table not in tables.TABLES or fmt not in FORMATS:
         raise PreventUpdate
     if table in tables.PERSONAL_TABLES:
-        _guard(PERSONAL)
-    now = _now()
-    view = _view(search, now)
+        guard(PERSONAL)
+    now = now_utc()
+    view = view_of(search, now)
     rows = table_rows(table, view, now, purpose=f"export_{fmt}")
     name = tables.file_name(table, now, fmt)
     if fmt == "csv":

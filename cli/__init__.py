@@ -22,8 +22,8 @@ import argparse
 import logging
 import sys
 
-from cli import audit as audit_cli
 from cli import alerts as alerts_cli
+from cli import audit as audit_cli
 from cli import boundaries as boundaries_cli
 from cli import data, run
 from cli import deadletters as deadletters_cli

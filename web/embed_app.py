@@ -34,6 +34,7 @@ from dashboard.embed_widgets import EmbedParamError, make_query, parse_search, p
 from data_sources.services import EXTENSION_KEY
 from data_sources.views.embed import PublishedCache
 from layouts import embed as view
+from layouts import embed_gallery
 from web import embed_guard, login
 
 log = logging.getLogger(__name__)
@@ -142,5 +143,7 @@ def _gallery(settings) -> flask.Response:
     lang = lang if lang in i18n.LANGUAGES else settings.default_language
     # the snippet's address is configured, never the request's Host or X-Forwarded-Host: the page is cached
     # publicly, and a forged Host would hand the portal's webmasters a snippet pointing elsewhere
-    page = view.gallery_html(settings.public_base_url, lang, "/embed/assets/embed.css", "/embed/assets/gallery.js")
+    page = embed_gallery.gallery_html(
+        settings.public_base_url, lang, "/embed/assets/embed.css", "/embed/assets/gallery.js"
+    )
     return flask.Response(page, 200, mimetype="text/html")

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from callbacks import briefing as briefing_callbacks
+from callbacks import briefing_request
 from dashboard.filters import KpiFilter
 from data_sources.kpi.cache import ComputationsBusy, KpiCache
 from data_sources.stream.producer import publish
@@ -26,15 +26,15 @@ def test_a_filter_names_only_departments_and_categories_that_exist(settings, eng
         publish(redis_client, settings, event)
     ingest_until_idle()
     with services_context(settings, engine, redis_client):
-        view = briefing_callbacks._view("?opd=DLH,NOPE1,NOPE2&category=pohon_tumbang,zz_made_up", NOW)
+        view = briefing_request.view_of("?opd=DLH,NOPE1,NOPE2&category=pohon_tumbang,zz_made_up", NOW)
         assert view.filter.opd == () and view.filter.category == ()  # a bad value leaves its whole list out
         assert any("NOPE" in e for e in view.errors) and any("zz_made_up" in e for e in view.errors)
-        view = briefing_callbacks._view("?opd=DLH,DSDABM&category=pohon_tumbang,sampah", NOW)
+        view = briefing_request.view_of("?opd=DLH,DSDABM&category=pohon_tumbang,sampah", NOW)
         assert view.filter.opd == ("DLH", "DSDABM") and view.filter.category == ("pohon_tumbang", "sampah")
         assert not view.errors
         # 64 codes of the right shape, none of them real: no filter, so no new cache key
         storm = ",".join(f"X{i:03d}" for i in range(64))
-        assert briefing_callbacks._view(f"?opd={storm}", NOW).filter == briefing_callbacks._view("", NOW).filter
+        assert briefing_request.view_of(f"?opd={storm}", NOW).filter == briefing_request.view_of("", NOW).filter
 
 
 @pytest.mark.parametrize(("per_process", "across"), [(2, 64), (64, 3)])
