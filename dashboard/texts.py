@@ -122,6 +122,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.filter.incident_category": ("Kategori 112", "112 category"),
     "briefing.filter.all": ("Semua", "All"),
     "briefing.filter.reset": ("Atur ulang", "Reset"),
+    "briefing.filter.toggle": ("Filter", "Filters"),
     "briefing.filter.invalid": ("Filter tidak sah diabaikan: {errors}", "Invalid filters ignored: {errors}"),
     "briefing.period.today": ("Hari ini", "Today"),
     "briefing.period.7d": ("7 hari", "7 days"),
