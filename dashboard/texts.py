@@ -5,6 +5,8 @@ Read them through dashboard.i18n (t, label), which picks the language and fills 
 
 from __future__ import annotations
 
+from dashboard.texts_figures import FIGURE_TEXTS
+
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
     "app.title": ("Pantau Surabaya", "Pantau Surabaya"),
@@ -13,10 +15,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.stale": ("Data tertunda", "Data delayed"),
     "status.stale_hint": ("Menampilkan data terakhir yang tersedia", "Showing the last data available"),
     "status.loading": ("Memuat data…", "Loading data…"),
-    "card.open_complaints": ("Aduan terbuka", "Open complaints"),
-    "card.overdue": ("{n} lewat 1x24 jam belum ditanggapi", "{n} past 1x24 h without a response"),
-    "card.none_overdue": ("Semua dalam batas 1x24 jam", "All within 1x24 h"),
-    "card.active_incidents": ("Insiden 112 aktif", "Active 112 incidents"),
     "card.no_incidents": ("Tidak ada insiden aktif", "No active incidents"),
     "card.last_event": ("Kejadian terakhir", "Latest event"),
     "card.no_events": ("Belum ada kejadian", "No events yet"),
@@ -62,16 +60,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.scene.sla": ("Batas waktu aduan 1x24 jam", "Complaint deadlines 1x24 h"),
     "wall.scene.112": ("Darurat 112 langsung", "112 emergencies live"),
     "wall.scene.egov": ("Indikator e-government", "E-government indicators"),
-    "wall.tile.received": ("Aduan masuk hari ini", "Complaints today"),
     "wall.tile.yesterday": ("kemarin {n}", "yesterday {n}"),
-    "wall.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "wall.tile.sla_measured": ("dari {n} aduan terukur", "of {n} measured"),
-    "wall.tile.response": ("Respons 112 (p50 · p90)", "112 response (p50 · p90)"),
     "wall.tile.response_target": ("target kota {n} menit", "city target {n} min"),
-    "wall.tile.backlog": ("Aduan terbuka", "Open complaints"),
-    "wall.tile.breached": ("{n} lewat batas", "{n} past deadline"),
-    "wall.tile.active": ("Insiden 112 aktif", "Active 112 incidents"),
-    "wall.tile.incidents_today": ("{n} laporan hari ini", "{n} reports today"),
     "wall.minutes": ("{n} mnt", "{n} min"),
     "wall.no_value": ("–", "–"),
     "wall.sla.title": ("Paling dekat batas waktu", "Nearest their deadline"),
@@ -139,14 +129,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The data could not be loaded. Try again shortly.",
     ),
     "briefing.empty": ("Tidak ada data untuk filter ini", "No data for these filters"),
-    "briefing.tile.received": ("Aduan masuk", "Complaints received"),
-    "briefing.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "briefing.tile.sla_interval": ("dari {n} terukur · IK 95% {low}–{high}%", "of {n} measured · 95% CI {low}–{high}%"),
-    "briefing.tile.first_response": ("Tanggapan pertama p50 · p90", "First response p50 · p90"),
-    "briefing.tile.open": ("Menunggu tanggapan saat ini", "Awaiting a response now"),
-    "briefing.tile.overdue": ("{n} lewat batas belum ditanggapi", "{n} past deadline unanswered"),
-    "briefing.tile.incidents": ("Laporan 112", "112 reports"),
-    "briefing.tile.response": ("Respons 112 p50 · p90", "112 response p50 · p90"),
+    "briefing.tile.ci": ("IK 95% {low}–{high}%", "95% CI {low}–{high}%"),
     "briefing.tile.within_city": ("{n}% tiba ≤ 7,4 menit", "{n}% arrived ≤ 7.4 min"),
     "briefing.hours": ("{n} jam", "{n} h"),
     "briefing.minutes": ("{n} mnt", "{n} min"),
@@ -327,9 +310,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Source: department reports (e-government), compiled by Pantau Surabaya",
     ),
     "embed.as_of": ("Data per {time} WIB · periode {period}", "Data as of {time} WIB · period {period}"),
-    "embed.received": ("Aduan masuk", "Complaints received"),
-    "embed.within": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "embed.within_of": ("dari {n} aduan terukur", "of {n} measured"),
     "embed.too_few": ("terlalu sedikit untuk diukur", "too few to measure"),
     "embed.total": ("Jumlah", "Total"),
     "embed.suppressed_note": (
@@ -391,6 +371,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open311.error.not_found": ("Sumber daya tidak ditemukan", "No such resource"),
     "open311.error.form": ("Kirim sebagai application/x-www-form-urlencoded", "Send application/x-www-form-urlencoded"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
+    **FIGURE_TEXTS,
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
