@@ -29,7 +29,7 @@ ENGINE: dict[str, str] = {
 }
 NAMES = tuple(ENGINE)
 # figures shown as "{n} ..." inside another figure's card
-COUNTED = ("overdue_unanswered", "incidents_reported")
+COUNTED = ("awaiting_first_response", "overdue_unanswered", "incidents_reported")
 # what a screen may add after a label to name its period ("Aduan masuk hari ini")
 PERIOD_QUALIFIERS = ("today",)
 
@@ -40,7 +40,7 @@ def label(name: str, lang: str, period: str | None = None) -> str:
 
 
 def count(name: str, n: str, lang: str) -> str:
-    """The figure as a phrase with its number, e.g. "53 lewat batas, belum ditanggapi"."""
+    """The figure as a phrase with its number, e.g. "53 lewat batas"."""
     return t(f"figure.{name}.count", lang, n=n)
 
 

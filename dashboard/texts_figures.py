@@ -19,7 +19,7 @@ FIGURE_TEXTS: dict[str, tuple[str, str]] = {
         "those answered plus those past their deadline unanswered. Open complaints not yet due are left out, so "
         "for a period still running this figure flatters.",
     ),
-    "figure.sla_rate_by_deadline": ("Tepat waktu menurut jatuh tempo", "On time by deadline"),
+    "figure.sla_rate_by_deadline": ("Tepat waktu (jatuh tempo)", "On time (by deadline)"),
     "figure.sla_rate_by_deadline.definition": (
         "Menurut jatuh tempo: dari aduan yang batas waktunya jatuh dalam periode sampai saat ini, yang ditanggapi "
         "paling lambat pada batas waktunya. Setiap aduan ini sudah punya hasil, maka angka ini tidak bisa "
@@ -29,6 +29,7 @@ FIGURE_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "figure.sla_measured": ("dari {n} aduan terukur", "of {n} measured"),
     "figure.sla_due": ("dari {n} aduan jatuh tempo", "of {n} complaints due"),
+    "figure.sla_due_today": ("dari {n} jatuh tempo hari ini", "of {n} due today"),
     "figure.first_response": ("Tanggapan pertama p50 · p90", "First response p50 · p90"),
     "figure.first_response.definition": (
         "Jam dari aduan masuk sampai tanggapan pertama, median (p50) dan persentil ke-90, untuk aduan periode ini "
@@ -41,16 +42,17 @@ FIGURE_TEXTS: dict[str, tuple[str, str]] = {
         "Semua aduan yang belum selesai saat ini, sudah ditanggapi atau belum, dari tanggal berapa pun.",
         "Every complaint not yet closed now, answered or not, whenever it came in.",
     ),
-    "figure.awaiting_first_response": ("Menunggu tanggapan pertama", "Awaiting first response"),
+    "figure.awaiting_first_response": ("Belum ditanggapi", "Unanswered"),
+    "figure.awaiting_first_response.count": ("{n} belum ditanggapi", "{n} unanswered"),
     "figure.awaiting_first_response.definition": (
         "Aduan terbuka yang belum mendapat tanggapan pertama saat ini: jam batas waktunya masih berjalan.",
         "Open complaints without a first response now: their deadline clock is still running.",
     ),
-    "figure.overdue_unanswered": ("Lewat batas, belum ditanggapi", "Past deadline, unanswered"),
-    "figure.overdue_unanswered.count": ("{n} lewat batas, belum ditanggapi", "{n} past deadline, unanswered"),
+    "figure.overdue_unanswered": ("Lewat batas", "Past deadline"),
+    "figure.overdue_unanswered.count": ("{n} lewat batas", "{n} past deadline"),
     "figure.overdue_unanswered.definition": (
-        "Aduan yang menunggu tanggapan pertama dan batas waktunya sudah lewat.",
-        "Complaints awaiting their first response whose deadline has passed.",
+        "Aduan terbuka yang belum ditanggapi dan batas waktu tanggapan pertamanya (1x24 jam) sudah lewat.",
+        "Open complaints without a first response whose first-response deadline (1x24 h) has passed.",
     ),
     "figure.incidents_active": ("Insiden 112 aktif", "Active 112 incidents"),
     "figure.incidents_active.definition": (
@@ -58,7 +60,7 @@ FIGURE_TEXTS: dict[str, tuple[str, str]] = {
         "112 incidents reported and not yet closed now.",
     ),
     "figure.incidents_reported": ("Laporan 112", "112 reports"),
-    "figure.incidents_reported.count": ("{n} laporan 112", "{n} 112 reports"),
+    "figure.incidents_reported.count": ("{n} laporan", "{n} reports"),
     "figure.incidents_reported.definition": (
         "Insiden 112 yang dilaporkan dalam periode (telepon mulai berdering).",
         "112 incidents reported in the period (the call starting to ring).",

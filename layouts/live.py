@@ -113,12 +113,19 @@ def _complaints_card(s: LiveSnapshot | None, lang: str) -> html.Div:
     title = figures.label("complaints_open", lang)
     if s is None:
         return _card(title, "–", "", "is-complaints")
-    n = format_number(s.overdue_complaints, lang)
-    detail = html.Span(
-        figures.count("overdue_unanswered", n, lang),
-        className="is-alert" if s.overdue_complaints else "",
-        **figures.mark("overdue_unanswered", lang),
-    )
+    # of the open ones: those still without a first response, and of those the ones past their deadline
+    detail = [
+        html.Span(
+            figures.count("awaiting_first_response", format_number(s.awaiting_complaints, lang), lang),
+            **figures.mark("awaiting_first_response", lang),
+        ),
+        " · ",
+        html.Span(
+            figures.count("overdue_unanswered", format_number(s.overdue_complaints, lang), lang),
+            className="is-alert" if s.overdue_complaints else "",
+            **figures.mark("overdue_unanswered", lang),
+        ),
+    ]
     return _card(title, format_number(s.open_complaints, lang), detail, "is-complaints", "complaints_open", lang)
 
 

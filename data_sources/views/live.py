@@ -46,6 +46,7 @@ class LiveSnapshot:
     active_incidents_by_category: dict[str, int] = field(default_factory=dict)
     newest_events: tuple[FeedEvent, ...] = ()
     last_event_at: dt.datetime | None = None
+    awaiting_complaints: int = 0  # figure awaiting_first_response: open, without a first response
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (times as ISO 8601), to share one computation between workers."""
@@ -102,6 +103,7 @@ def live_snapshot(engine: Engine, now: dt.datetime, newest: int = NEWEST_EVENTS)
         active_incidents_by_category=active["by_category"],
         newest_events=events,
         last_event_at=_as_utc(last_event_at),
+        awaiting_complaints=watch["open"],
     )
 
 

@@ -145,3 +145,25 @@ def test_briefing_filters_stay_open_on_a_laptop(narrow_server, open_page):
     expect(page.locator(".briefing-filters")).to_be_visible()
     expect(page.locator("#briefing-filter-toggle")).to_be_hidden()
     assert _columns(page, ".briefing-tile") >= 3
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_wall_tiles_show_their_labels_whole(narrow_server, open_page, artifacts_dir, console_errors, lang):
+    """The wall keeps its 1920x1080 layout, and the shared labels (longer than its old ones) are never cut."""
+    page = open_page(1920, 1080)
+    page.goto(narrow_server.url + f"wall?scene=overview&lang={lang}")
+    expect(page.locator(".wall-tile-value").first).not_to_have_text("–", timeout=15_000)
+    page.wait_for_timeout(800)
+    page.screenshot(
+        path=str(artifacts_dir / f"narrow-wall-tiles-{lang}.png"), clip={"x": 0, "y": 0, "width": 1920, "height": 330}
+    )
+    assert page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]") == [
+        1920,
+        1080,
+    ]
+    cut = page.evaluate(
+        """[...document.querySelectorAll('.wall-tile-title, .wall-tile-detail')].filter(e =>
+             e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.innerText)"""
+    )
+    assert cut == []
+    assert not console_errors, console_errors

@@ -222,7 +222,7 @@ def test_a_running_day_is_measured_by_deadline(engine, settings):
     assert snapshot["sla_due"] == 30  # due today by 14:22: yesterday's 30 unanswered (the 10 fall due later)
     assert snapshot["sla_rate_by_deadline_pct"] == 0.0
     text = _text(wall_panels.tiles({"tiles": snapshot}, "id").children())
-    assert "Tepat waktu menurut jatuh tempo hari ini0,0%dari 30 aduan jatuh tempo" in text
+    assert "Tepat waktu (jatuh tempo)0,0%dari 30 jatuh tempo hari ini" in text
     assert "100,0" not in text
 
 
