@@ -67,9 +67,9 @@ def _sla_tile(s: Mapping, lang: str) -> html.Div:
     the rate by creation would be near 100 % by construction until tomorrow."""
     rate = s.get("sla_rate_by_deadline_pct")
     return _tile(
-        figures.label("sla_rate_by_deadline", lang, period="today"),
+        figures.label("sla_rate_by_deadline", lang),
         "–" if rate is None else f"{format_number(rate, lang, 1)}%",
-        t("figure.sla_due", lang, n=_num(s.get("sla_due"), lang)),
+        t("figure.sla_due_today", lang, n=_num(s.get("sla_due"), lang)),
         "is-complaints",
         "sla_rate_by_deadline",
         lang,
