@@ -6,6 +6,7 @@ table is cut. Screenshots go to tests/artifacts/ (narrow-*.png)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -135,6 +136,16 @@ def test_briefing_fits_a_narrow_screen(narrow_server, open_page, artifacts_dir, 
              return lines > h.innerText.trim().split(/\\s+/).length; }).map(h => h.innerText)"""
     )
     assert split == [], "headers broken inside a word"
+    # the re-open and same-channel rates are tiles, and the definitions of every tile open under them
+    for name in ("reopened_rate", "same_channel_rate"):
+        expect(page.locator(f'.briefing-tile[data-figure="{name}"] .briefing-tile-value')).to_have_text(
+            re.compile(r"%$")
+        )
+    page.locator(".briefing-definitions summary").click()
+    expect(page.locator(".briefing-definitions dd", has_text="dibuka kembali setidaknya sekali")).to_be_visible()
+    expect(page.locator(".briefing-definitions dd", has_text="kanal yang dipakai warga")).to_be_visible()
+    page.locator(".briefing-definitions").screenshot(path=str(artifacts_dir / f"narrow-definitions-{width}.png"))
+    _no_sideways_scroll(page)
     assert not console_errors, console_errors
 
 
