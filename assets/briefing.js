@@ -51,6 +51,15 @@
     }
   }, 500);
 
+  // Narrow screens fold the filter bar behind one button (assets/briefing.css); wide ones never see it.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("#briefing-filter-toggle");
+    var filters = document.getElementById("briefing-filters");
+    if (!toggle || !filters) return;
+    var open = filters.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   window.pantauBriefingPrintLayout = printLayout;
   window.addEventListener("beforeprint", function () { printLayout(true); });
   window.addEventListener("afterprint", function () { printLayout(false); });

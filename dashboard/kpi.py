@@ -211,6 +211,15 @@ DEFINITIONS = {
         "Of the complaints created in the period: those answered within their SLA, divided by those "
         "answered plus those whose deadline passed unanswered. Open complaints not yet due are left out."
     ),
+    "sla_rate_by_deadline": (
+        "Of the complaints whose deadline fell in the period up to now: those answered by their deadline. "
+        "Every one has its outcome, so a period still running is measured fairly (the SLA rate, by creation, "
+        "leaves out what is not yet due and flatters it)."
+    ),
+    "reopened_rate": "Of the complaints created in the period: those re-opened at least once.",
+    "same_channel_rate": (
+        "Of the period's complaints with a first response: those answered on the channel they came in by."
+    ),
     "percentile": "Linear interpolation between ranks (PostgreSQL percentile_cont, NumPy's default).",
     "sla_state": "Open complaints awaiting their first response: on track below 50 % of their SLA time used, at "
     "risk from 50 %, critical from 75 %, breached at 100 %. An answered complaint has left the SLA "

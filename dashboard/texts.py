@@ -8,6 +8,7 @@ from __future__ import annotations
 from dashboard.alert_texts import ALERT_TEXTS
 from dashboard.texts_ppid import PPID_LABELS, PPID_TEXTS
 from dashboard.texts_public import PUBLIC_TEXTS
+from dashboard.texts_figures import FIGURE_TEXTS
 
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -17,10 +18,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.stale": ("Data tertunda", "Data delayed"),
     "status.stale_hint": ("Menampilkan data terakhir yang tersedia", "Showing the last data available"),
     "status.loading": ("Memuat data…", "Loading data…"),
-    "card.open_complaints": ("Aduan terbuka", "Open complaints"),
-    "card.overdue": ("{n} lewat 1x24 jam belum ditanggapi", "{n} past 1x24 h without a response"),
-    "card.none_overdue": ("Semua dalam batas 1x24 jam", "All within 1x24 h"),
-    "card.active_incidents": ("Insiden 112 aktif", "Active 112 incidents"),
     "card.no_incidents": ("Tidak ada insiden aktif", "No active incidents"),
     "card.last_event": ("Kejadian terakhir", "Latest event"),
     "card.no_events": ("Belum ada kejadian", "No events yet"),
@@ -66,16 +63,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wall.scene.sla": ("Batas waktu aduan 1x24 jam", "Complaint deadlines 1x24 h"),
     "wall.scene.112": ("Darurat 112 langsung", "112 emergencies live"),
     "wall.scene.egov": ("Indikator e-government", "E-government indicators"),
-    "wall.tile.received": ("Aduan masuk hari ini", "Complaints today"),
     "wall.tile.yesterday": ("kemarin {n}", "yesterday {n}"),
-    "wall.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "wall.tile.sla_measured": ("dari {n} aduan terukur", "of {n} measured"),
-    "wall.tile.response": ("Respons 112 (p50 · p90)", "112 response (p50 · p90)"),
     "wall.tile.response_target": ("target kota {n} menit", "city target {n} min"),
-    "wall.tile.backlog": ("Aduan terbuka", "Open complaints"),
-    "wall.tile.breached": ("{n} lewat batas", "{n} past deadline"),
-    "wall.tile.active": ("Insiden 112 aktif", "Active 112 incidents"),
-    "wall.tile.incidents_today": ("{n} laporan hari ini", "{n} reports today"),
     "wall.minutes": ("{n} mnt", "{n} min"),
     "wall.no_value": ("–", "–"),
     "wall.sla.title": ("Paling dekat batas waktu", "Nearest their deadline"),
@@ -128,6 +117,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.filter.incident_category": ("Kategori 112", "112 category"),
     "briefing.filter.all": ("Semua", "All"),
     "briefing.filter.reset": ("Atur ulang", "Reset"),
+    "briefing.filter.toggle": ("Filter", "Filters"),
     "briefing.filter.invalid": ("Filter tidak sah diabaikan: {errors}", "Invalid filters ignored: {errors}"),
     "briefing.period.today": ("Hari ini", "Today"),
     "briefing.period.7d": ("7 hari", "7 days"),
@@ -148,14 +138,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The server is busy computing other views. Try again in a few seconds.",
     ),
     "briefing.empty": ("Tidak ada data untuk filter ini", "No data for these filters"),
-    "briefing.tile.received": ("Aduan masuk", "Complaints received"),
-    "briefing.tile.sla_rate": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "briefing.tile.sla_interval": ("dari {n} terukur · IK 95% {low}–{high}%", "of {n} measured · 95% CI {low}–{high}%"),
-    "briefing.tile.first_response": ("Tanggapan pertama p50 · p90", "First response p50 · p90"),
-    "briefing.tile.open": ("Menunggu tanggapan saat ini", "Awaiting a response now"),
-    "briefing.tile.overdue": ("{n} lewat batas belum ditanggapi", "{n} past deadline unanswered"),
-    "briefing.tile.incidents": ("Laporan 112", "112 reports"),
-    "briefing.tile.response": ("Respons 112 p50 · p90", "112 response p50 · p90"),
+    "briefing.tile.ci": ("IK 95% {low}–{high}%", "95% CI {low}–{high}%"),
     "briefing.tile.within_city": ("{n}% tiba ≤ 7,4 menit", "{n}% arrived ≤ 7.4 min"),
     "briefing.hours": ("{n} jam", "{n} h"),
     "briefing.minutes": ("{n} mnt", "{n} min"),
@@ -304,6 +287,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.role.admin": ("Admin", "Admin"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
     **ALERT_TEXTS,
+    **FIGURE_TEXTS,
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

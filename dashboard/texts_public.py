@@ -44,9 +44,6 @@ PUBLIC_TEXTS: dict[str, tuple[str, str]] = {
         "Source: department reports (e-government), compiled by Pantau Surabaya",
     ),
     "embed.as_of": ("Data per {time} WIB · periode {period}", "Data as of {time} WIB · period {period}"),
-    "embed.received": ("Aduan masuk", "Complaints received"),
-    "embed.within": ("Ditanggapi ≤ 1x24 jam", "Answered ≤ 1x24 h"),
-    "embed.within_of": ("dari {n} aduan terukur", "of {n} measured"),
     "embed.too_few": ("terlalu sedikit untuk diukur", "too few to measure"),
     "embed.total": ("Jumlah", "Total"),
     "embed.rounded_note": (

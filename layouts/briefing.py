@@ -39,6 +39,8 @@ class ids:
     category = "briefing-category"
     incident = "briefing-incident"
     reset = "briefing-reset"
+    filters = "briefing-filters"
+    filter_toggle = "briefing-filter-toggle"  # narrow screens: opens the folded filter bar (assets/briefing.js)
     lang_link = "briefing-lang"
     print_button = "briefing-print-button"
     print_done = "briefing-print-done"
@@ -130,6 +132,12 @@ def layout(query: Mapping[str, Any], settings: Settings | None = None, officer: 
                 html.Ul([html.Li(line) for line in _filter_text(view, lang)]),
                 id=ids.print_filters,
                 className="briefing-print-filters",
+            ),
+            html.Button(
+                t("briefing.filter.toggle", lang),
+                id=ids.filter_toggle,
+                className="btn btn-outline-primary btn-sm briefing-filter-toggle no-print",
+                **{"aria-expanded": "false", "aria-controls": ids.filters},
             ),
             filter_bar(view, lang),
             html.Div(
@@ -319,6 +327,7 @@ def filter_bar(view: BriefingView, lang: str) -> html.Section:
         return html.Div(className="briefing-field", children=[html.Label(t(label_key, lang)), control])
 
     return html.Section(
+        id=ids.filters,
         className="briefing-filters no-print",
         children=[
             field(

@@ -15,7 +15,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import html
 
-from dashboard import i18n, kpi
+from dashboard import figures, i18n, kpi
 from dashboard.briefing import change
 from dashboard.briefing_tables import TABLES, status_name
 from dashboard.i18n import format_number, t
@@ -75,11 +75,12 @@ def _delta(current, previous, lang: str, decimals: int, *, good_when: str | None
     )
 
 
-def _tile(title: str, value, detail, delta, modifier: str) -> html.Div:
+def _tile(figure: str, value, detail, delta, modifier: str, lang: str) -> html.Div:
     return html.Div(
         className=f"briefing-tile {modifier}",
+        **figures.mark(figure, lang),
         children=[
-            html.Div(title, className="briefing-tile-title"),
+            html.Div(figures.label(figure, lang), className="briefing-tile-title"),
             html.Div(value, className="briefing-tile-value"),
             html.Div(detail, className="briefing-tile-detail"),
             delta,
@@ -100,77 +101,118 @@ def _pair(a, b, lang: str, decimals: int, target: float | None = None) -> html.S
     )
 
 
+def _pct(value, lang: str) -> str:
+    return "–" if value is None else f"{format_number(value, lang, 1)}%"
+
+
+def _sla_tile(c: Mapping, pc: Mapping, running: bool, lang: str) -> html.Div:
+    """A period still running is measured by deadline (complaints due so far, each with its outcome); a
+    closed one by creation. The tile's title says which."""
+    if running:
+        figure, rate, previous = (
+            "sla_rate_by_deadline",
+            c.get("responded_by_deadline_pct"),
+            pc.get("responded_by_deadline_pct"),
+        )
+        within, measured, of = c.get("answered_by_deadline", 0), c.get("due_in_period", 0), "figure.sla_due"
+    else:
+        figure, rate, previous = "sla_rate", c["responded_within_sla_pct"], pc["responded_within_sla_pct"]
+        within, measured, of = c["answered_within_sla"], c["sla_measured"], "figure.sla_measured"
+    ci = kpi.wilson_interval(within, measured)
+    detail = t(of, lang, n=_num(measured, lang))
+    if ci:
+        detail += " · " + t("briefing.tile.ci", lang, low=_num(ci[0] * 100, lang, 1), high=_num(ci[1] * 100, lang, 1))
+    delta = _delta(rate, previous, lang, 1, good_when="up", unit=" pp")
+    return _tile(figure, _pct(rate, lang), detail, delta, "is-complaints", lang)
+
+
+def _rate_tile(figure: str, key: str, of: str, base: str, c: Mapping, pc: Mapping, good_when: str, lang: str):
+    rate = c.get(key)
+    detail = t(of, lang, n=_num(c.get(base), lang)) if c.get(base) is not None else ""
+    delta = _delta(rate, pc.get(key), lang, 1, good_when=good_when, unit=" pp")
+    return _tile(figure, _pct(rate, lang), detail, delta, "is-complaints is-quality", lang)
+
+
 def tiles(data: Mapping | None, lang: str) -> list:
+    """The headline tiles, each a figure of the shared vocabulary (dashboard.figures), and their definitions."""
     if data is None:
         return [html.Div(t("status.loading", lang), className="briefing-loading")]
     c, i = data["current"]["complaints"], data["current"]["incidents"]
     pc, pi = data["previous"]["complaints"], data["previous"]["incidents"]
+    running = bool((data["current"].get("period") or {}).get("running"))
     watch = data["current"].get("sla_watch") or {}
-    ci = kpi.wilson_interval(c["answered_within_sla"], c["sla_measured"])
-    rate = c["responded_within_sla_pct"]
-    sla_detail = (
-        t(
-            "briefing.tile.sla_interval",
-            lang,
-            n=_num(c["sla_measured"], lang),
-            low=_num(ci[0] * 100, lang, 1),
-            high=_num(ci[1] * 100, lang, 1),
-        )
-        if ci
-        else ""
-    )
     hours = t("briefing.hours", lang, n="").strip()
     minutes = t("briefing.minutes", lang, n="").strip()
     within = i.get("within_7_4_min_pct")
-    return [
+    shown = [
         _tile(
-            t("briefing.tile.received", lang),
+            "complaints_received",
             _num(c["received"], lang),
             "",
             _delta(c["received"], pc["received"], lang, 0, good_when=None),
             "is-complaints",
+            lang,
         ),
+        _sla_tile(c, pc, running, lang),
         _tile(
-            t("briefing.tile.sla_rate", lang),
-            "–" if rate is None else f"{format_number(rate, lang, 1)}%",
-            sla_detail,
-            _delta(rate, pc["responded_within_sla_pct"], lang, 1, good_when="up", unit=" pp"),
-            "is-complaints",
-        ),
-        _tile(
-            t("briefing.tile.first_response", lang),
+            "first_response",
             [_pair(c["first_response_p50_h"], c["first_response_p90_h"], lang, 1, 24.0), f" {hours}"],
             "",
             _delta(
                 c["first_response_p90_h"], pc["first_response_p90_h"], lang, 1, good_when="down", unit=f" {hours} p90"
             ),
             "is-complaints",
+            lang,
         ),
         _tile(
-            t("briefing.tile.open", lang),
+            "awaiting_first_response",
             _num(sum(watch.values()) if watch else None, lang),
             html.Span(
-                t("briefing.tile.overdue", lang, n=_num(watch.get("breached", 0), lang)),
+                figures.count("overdue_unanswered", _num(watch.get("breached", 0), lang), lang),
                 className="is-bad" if watch.get("breached") else "",
+                **figures.mark("overdue_unanswered", lang),
             ),
             html.Div(),
             "is-complaints",
+            lang,
         ),
         _tile(
-            t("briefing.tile.incidents", lang),
+            "incidents_reported",
             _num(i["reported"], lang),
             "",
             _delta(i["reported"], pi["reported"], lang, 0, good_when=None),
             "is-incidents",
+            lang,
         ),
         _tile(
-            t("briefing.tile.response", lang),
+            "response_112",
             [_pair(i["response_p50_min"], i["response_p90_min"], lang, 1, kpi.CITY_RESPONSE_MINUTES), f" {minutes}"],
             "" if within is None else t("briefing.tile.within_city", lang, n=format_number(within, lang, 1)),
             _delta(i["response_p90_min"], pi["response_p90_min"], lang, 1, good_when="down", unit=f" {minutes} p90"),
             "is-incidents",
+            lang,
         ),
+        _rate_tile("reopened_rate", "reopened_pct", "figure.of_received", "received", c, pc, "down", lang),
+        _rate_tile("same_channel_rate", "same_channel_reply_pct", "figure.of_answered", "responded", c, pc, "up", lang),
     ]
+    return [*shown, definitions([getattr(tile, "data-figure") for tile in shown], lang)]
+
+
+def definitions(names: list[str], lang: str) -> html.Details:
+    """What each tile counts, in the words of the shared vocabulary (folded: a leader opens it once)."""
+    return html.Details(
+        className="briefing-definitions",
+        children=[
+            html.Summary(t("figure.definitions", lang)),
+            html.Dl(
+                [
+                    part
+                    for name in names
+                    for part in (html.Dt(figures.label(name, lang)), html.Dd(figures.definition(name, lang)))
+                ]
+            ),
+        ],
+    )
 
 
 # --- grids -----------------------------------------------------------------------------------------------

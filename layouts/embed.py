@@ -14,7 +14,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard import i18n
+from dashboard import figures, i18n
 from dashboard.embed_widgets import SPAN_PERIODS, WIDGETS, EmbedQuery, is_year
 from dashboard.i18n import format_number, label, t
 from layouts.embed_ppid import report as ppid_report
@@ -139,11 +139,12 @@ def _complaints_month(query: EmbedQuery, data: dict):
     pct = data["within_pct"]
     share = html.Div(
         className="embed-figure",
+        **figures.mark("sla_rate", lang),
         children=[
             html.Div(f"{format_number(pct, lang, 1)}%" if pct is not None else "–", className="embed-number"),
-            html.Div(t("embed.within", lang), className="embed-label"),
+            html.Div(figures.label("sla_rate", lang), className="embed-label"),
             html.Div(
-                t("embed.within_of", lang, n=_count(data["measured"], lang))
+                t("figure.sla_measured", lang, n=_count(data["measured"], lang))
                 if pct is not None
                 else t("embed.too_few", lang),
                 className="embed-detail",
@@ -152,9 +153,10 @@ def _complaints_month(query: EmbedQuery, data: dict):
     )
     received = html.Div(
         className="embed-figure",
+        **figures.mark("complaints_received", lang),
         children=[
             html.Div(_count(data["received"], lang), className="embed-number"),
-            html.Div(t("embed.received", lang), className="embed-label"),
+            html.Div(figures.label("complaints_received", lang), className="embed-label"),
         ],
     )
     return [html.Div(className="embed-figures", children=[received, share])], [_rounded_note(lang)]

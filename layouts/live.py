@@ -11,7 +11,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard import i18n
+from dashboard import figures, i18n
 from dashboard.i18n import format_number, format_time, label, t
 from data_sources.views.live import FeedEvent, LiveSnapshot
 
@@ -97,9 +97,10 @@ def body(snapshot: LiveSnapshot | None, health: dict[str, Any] | None, lang: str
     ]
 
 
-def _card(title: str, value: str, detail, modifier: str) -> html.Div:
+def _card(title: str, value: str, detail, modifier: str, figure: str | None = None, lang: str = "id") -> html.Div:
     return html.Div(
         className=f"pantau-card {modifier}",
+        **(figures.mark(figure, lang) if figure else {}),
         children=[
             html.Div(title, className="pantau-card-title"),
             html.Div(value, className="pantau-card-value"),
@@ -109,28 +110,40 @@ def _card(title: str, value: str, detail, modifier: str) -> html.Div:
 
 
 def _complaints_card(s: LiveSnapshot | None, lang: str) -> html.Div:
+    title = figures.label("complaints_open", lang)
     if s is None:
-        return _card(t("card.open_complaints", lang), "–", "", "is-complaints")
-    detail = (
-        html.Span(t("card.overdue", lang, n=format_number(s.overdue_complaints, lang)), className="is-alert")
-        if s.overdue_complaints
-        else t("card.none_overdue", lang)
-    )
-    return _card(t("card.open_complaints", lang), format_number(s.open_complaints, lang), detail, "is-complaints")
+        return _card(title, "–", "", "is-complaints")
+    # of the open ones: those still without a first response, and of those the ones past their deadline
+    detail = [
+        html.Span(
+            figures.count("awaiting_first_response", format_number(s.awaiting_complaints, lang), lang),
+            **figures.mark("awaiting_first_response", lang),
+        ),
+        " · ",
+        html.Span(
+            figures.count("overdue_unanswered", format_number(s.overdue_complaints, lang), lang),
+            className="is-alert" if s.overdue_complaints else "",
+            **figures.mark("overdue_unanswered", lang),
+        ),
+    ]
+    return _card(title, format_number(s.open_complaints, lang), detail, "is-complaints", "complaints_open", lang)
 
 
 def _incidents_card(s: LiveSnapshot | None, lang: str) -> html.Div:
+    title = figures.label("incidents_active", lang)
     if s is None:
-        return _card(t("card.active_incidents", lang), "–", "", "is-incidents")
+        return _card(title, "–", "", "is-incidents")
     chips = [
         html.Span([label("incident_category", category, lang), html.B(format_number(n, lang))], className="pantau-chip")
         for category, n in s.active_incidents_by_category.items()
     ]
     return _card(
-        t("card.active_incidents", lang),
+        title,
         format_number(s.active_incidents, lang),
         chips or t("card.no_incidents", lang),
         "is-incidents",
+        "incidents_active",
+        lang,
     )
 
 

@@ -98,6 +98,7 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
 
     received = int(row["received"])
     measured = int(row["answered"]) + int(row["overdue"])
+    due, due_in_time = deadline_cohort(conn, f, now)
     return {
         "received": received,
         "answered": int(row["answered"]),
@@ -105,6 +106,9 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
         "overdue_unanswered": int(row["overdue"]),
         "sla_measured": measured,
         "responded_within_sla_pct": kpi.pct(int(row["within"]), measured),
+        "due_in_period": due,
+        "answered_by_deadline": due_in_time,
+        "responded_by_deadline_pct": kpi.pct(due_in_time, due),
         "first_response_p50_h": scaled(first[0], 3600),
         "first_response_p90_h": scaled(first[1], 3600),
         "resolution_p50_h": scaled(resolved[0], 3600),
@@ -113,11 +117,50 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
         "open_backlog_by_age": {name: int(row[f"b_{name}"]) for name, _, _ in kpi.BACKLOG_BUCKETS},
         "reopened_pct": kpi.pct(int(row["reopened"]), received),
         "rejected_pct": kpi.pct(int(row["rejected"]), received),
+        "responded": int(row["responded"]),
         "same_channel_reply_pct": kpi.pct(int(row["same_channel"]), int(row["responded"])),
         "channel_mix": channel_mix,
         "channel_mix_pct": {ch: kpi.pct(n, received) for ch, n in channel_mix.items()},
         "by_kecamatan": by_kecamatan,
     }
+
+
+def deadline_cohort(conn: Connection, f: KpiFilter, now: dt.datetime) -> tuple[int, int]:
+    """(complaints whose deadline fell in the period up to `now`, those answered by their deadline): see
+    dashboard.kpi.DEFINITIONS['sla_rate_by_deadline']. Every one of them has its outcome, so a period still
+    running is measured as fairly as a closed one.
+
+    `is_open IN (true, false)` holds for every row; it lets ix_complaints_open_due (is_open, due_at) drive
+    the scan by due_at on both databases instead of a full scan.
+    """
+    closed = f.end_utc is not None and f.end_utc <= now
+    # a deadline at `now` has passed (the SLA watch counts it breached); a closed period's end is exclusive
+    fell = C.due_at < f.end_utc if closed else C.due_at <= now
+    if f.start_utc is not None and f.start_utc > (f.end_utc if closed else now):
+        return 0, 0
+    conds = [C.is_open.in_((True, False)), fell, *complaint_where(f, with_period=False)]
+    if f.start_utc is not None:
+        conds.append(C.due_at >= f.start_utc)
+    row = conn.execute(
+        select(func.count(), _count(and_(C.first_response_at.isnot(None), C.first_response_at <= C.due_at))).where(
+            *conds
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def open_now(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+    """Complaints open now (any creation date, answered or not; the filter's values apply, not its period),
+    and the next deadline of those awaiting their first response: until then the SLA watch's breached
+    count holds."""
+    where = complaint_where(f, with_period=False)
+    row = conn.execute(
+        select(
+            _count(C.is_open.is_(True)),
+            func.min(C.due_at).filter(awaiting_response(), C.due_at > now, C.created_at <= now),
+        ).where(*where)
+    ).one()
+    return {"open": int(row[0]), "next_due_at": _as_utc(row[1])}
 
 
 def awaiting_response():
@@ -223,3 +266,12 @@ def opd_league(conn: Connection, f: KpiFilter, now: dt.datetime, min_sample: int
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _as_utc(value) -> dt.datetime | None:
+    """An aggregate (min) bypasses the column type: SQLite hands back text, PostgreSQL an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return _aware(value).astimezone(dt.UTC)

@@ -200,10 +200,27 @@ def _mean(total, n: int):
     return None if not n or total is None else float(total) / n
 
 
+def _active_where(f: KpiFilter, now: dt.datetime) -> list:
+    """Reported by `now` and not closed yet; any period (an incident open since last week is active)."""
+    where = incident_where(KpiFilter(kecamatan=f.kecamatan, incident_category=f.incident_category))
+    return where + [I.is_active.is_(True), I.reported_at <= now]
+
+
+def active_counts(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+    """How many incidents are active at `now`, and per category (most first): the live page's card."""
+    rows = conn.execute(
+        select(I.category, func.count())
+        .where(*_active_where(f, now))
+        .group_by(I.category)
+        .order_by(func.count().desc(), I.category)
+    ).all()
+    by_category = {category: int(n) for category, n in rows}
+    return {"active": sum(by_category.values()), "by_category": by_category}
+
+
 def active_incidents(conn: Connection, f: KpiFilter, now: dt.datetime, limit: int = 200) -> dict:
     """Active incidents (no closing yet) with their elapsed time at `now`, oldest first; any period."""
-    where = incident_where(KpiFilter(kecamatan=f.kecamatan, incident_category=f.incident_category))
-    where += [I.is_active.is_(True), I.reported_at <= now]
+    where = _active_where(f, now)
     rows = conn.execute(
         select(
             I.incident_id,

@@ -1,4 +1,4 @@
-"""The queries behind the live page: a few aggregates and the newest events, computed in the database.
+"""The live page's data: its figures from the KPI engine, and the newest events, computed in the database.
 
 Only public tables are read (complaints, incidents, processed_events); the newest-events list carries
 codes and times, never a reporter, caller or free text.
@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.filters import KpiFilter
+from data_sources.kpi import complaints as kpi_complaints
+from data_sources.kpi import incidents as kpi_incidents
 from data_sources.store.models import Complaint, Incident, ProcessedEvent
 
 NEWEST_EVENTS = 12
@@ -35,15 +38,15 @@ class FeedEvent:
 @dataclass(frozen=True)
 class LiveSnapshot:
     computed_at: dt.datetime
-    open_complaints: int
-    # open, not yet answered, and past the 1x24 h first-response deadline
-    overdue_complaints: int
+    open_complaints: int  # figure complaints_open (dashboard.figures)
+    overdue_complaints: int  # figure overdue_unanswered: awaiting the first response, past the deadline
     # the next unanswered complaint to cross its deadline: the overdue count is stale from then on
     next_due_at: dt.datetime | None
     active_incidents: int
     active_incidents_by_category: dict[str, int] = field(default_factory=dict)
     newest_events: tuple[FeedEvent, ...] = ()
     last_event_at: dt.datetime | None = None
+    awaiting_complaints: int = 0  # figure awaiting_first_response: open, without a first response
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (times as ISO 8601), to share one computation between workers."""
@@ -78,36 +81,29 @@ def _as_utc(value: dt.datetime | str | None) -> dt.datetime | None:
 
 
 def live_snapshot(engine: Engine, now: dt.datetime, newest: int = NEWEST_EVENTS) -> LiveSnapshot:
+    """The live page's figures from the KPI engine (the wall's and the briefing's functions, see
+    dashboard.figures), beside the feed of the newest events."""
+    everything = KpiFilter()
     with engine.connect() as c:
-        unanswered = and_(Complaint.is_open.is_(True), Complaint.first_response_at.is_(None))
-        complaints = c.execute(
-            select(
-                func.count().filter(Complaint.is_open.is_(True)),
-                func.count().filter(unanswered, Complaint.due_at < now),
-                func.min(Complaint.due_at).filter(unanswered, Complaint.due_at >= now),
-            )
-        ).one()
-        by_category = dict(
-            c.execute(
-                select(Incident.category, func.count())
-                .where(Incident.is_active.is_(True))
-                .group_by(Incident.category)
-                .order_by(func.count().desc(), Incident.category)
-            ).all()
-        )
+        open_now = kpi_complaints.open_now(c, everything, now)
+        # open and breached do not depend on the SLA mode (only the at-risk and critical split does): the
+        # calendar mode counts them in SQL
+        watch = kpi_complaints.open_sla_states(c, everything, now, limit=0)
+        active = kpi_incidents.active_counts(c, everything, now)
         last_event_at = c.scalar(
             select(func.max(ProcessedEvent.occurred_at)).where(ProcessedEvent.occurred_at <= now + CLOCK_SKEW_ALLOWANCE)
         )
         events = tuple(_newest_events(c, newest))
     return LiveSnapshot(
         computed_at=now,
-        open_complaints=complaints[0],
-        overdue_complaints=complaints[1],
-        next_due_at=_as_utc(complaints[2]),
-        active_incidents=sum(by_category.values()),
-        active_incidents_by_category=by_category,
+        open_complaints=open_now["open"],
+        overdue_complaints=watch["counts"]["breached"],
+        next_due_at=open_now["next_due_at"],
+        active_incidents=active["active"],
+        active_incidents_by_category=active["by_category"],
         newest_events=events,
         last_event_at=_as_utc(last_event_at),
+        awaiting_complaints=watch["open"],
     )
 
 

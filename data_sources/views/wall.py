@@ -61,6 +61,8 @@ def wall_snapshot(engine: Engine, settings, now: dt.datetime) -> dict[str, Any]:
             "received_yesterday": received_yesterday,
             "sla_rate_pct": complaints["responded_within_sla_pct"],
             "sla_measured": complaints["sla_measured"],
+            "sla_rate_by_deadline_pct": complaints["responded_by_deadline_pct"],
+            "sla_due": complaints["due_in_period"],
             "response_p50_min": incidents["response_p50_min"],
             "response_p90_min": incidents["response_p90_min"],
             "response_measured": incidents["response_measured"],

@@ -226,5 +226,5 @@ def test_indonesian_formats():
     assert i18n.label("complaint_category", "pohon_tumbang") == "Pohon tumbang"
     assert i18n.kecamatan_name("35.78.08") == "Gubeng" and i18n.kecamatan_name(None) == "Lokasi tidak diketahui"
     assert i18n.format_ago(-30) == "baru saja" and i18n.format_ago(150, "en") == "2 min ago"
-    assert i18n.t("card.overdue", "xx", n=3).startswith("3 lewat")
+    assert i18n.t("figure.overdue_unanswered.count", "xx", n=3).startswith("3 lewat")
     assert all(len(pair) == 2 and all(pair) for pair in i18n.TEXTS.values())

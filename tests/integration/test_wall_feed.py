@@ -99,7 +99,7 @@ def test_refresh_sends_whole_panels_first_then_only_what_changed(
         new_version(redis_client, settings)
         english = wall_callbacks.refresh(2, "?lang=en", known)
         assert english[7]["version"] != known["version"] and english[7]["lang"] == "en"
-        assert isinstance(english[0], list) and "Complaints today" in text_of(english[0])
+        assert isinstance(english[0], list) and "Complaints received today" in text_of(english[0])
 
         # a new version with the same figures: nothing but the heartbeat (the map neither)
         new_version(redis_client, settings)
