@@ -6,9 +6,9 @@ Read them through dashboard.i18n (t, label), which picks the language and fills 
 from __future__ import annotations
 
 from dashboard.alert_texts import ALERT_TEXTS
+from dashboard.texts_figures import FIGURE_TEXTS
 from dashboard.texts_ppid import PPID_LABELS, PPID_TEXTS
 from dashboard.texts_public import PUBLIC_TEXTS
-from dashboard.texts_figures import FIGURE_TEXTS
 
 # key: (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {

@@ -27,6 +27,7 @@ from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
 from data_sources.kpi.headline import headline
 from data_sources.kpi.incidents import I, incident_where
 from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, seconds_between
+from data_sources.store.models import InfoRequest
 
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
@@ -215,7 +216,8 @@ _CATEGORIES_SKIP_SCAN = _skip_scan("category")
 
 
 def opd_codes(conn: Connection) -> list[str]:
-    """Department codes seen in complaints and e-government readings: the OPD filter's choices.
+    """Department codes seen in complaints, e-government readings and information requests: the OPD filter's
+    choices (a PPID whose department has no complaint yet is still a department).
 
     PostgreSQL reads a DISTINCT by scanning the whole index; the recursive query jumps from one code to
     the next in ix_complaints_opd_created instead (a few dozen probes). SQLite skip-scans on its own."""
@@ -224,6 +226,7 @@ def opd_codes(conn: Connection) -> list[str]:
     else:
         found = {r[0] for r in conn.execute(select(C.opd).where(C.opd.isnot(None)).distinct())}
     found |= {r[0] for r in conn.execute(select(kpi_egov.E.opd).distinct()) if r[0] != kpi_egov.CITY}
+    found |= {r[0] for r in conn.execute(select(InfoRequest.opd).distinct())}
     return sorted(found)
 
 
