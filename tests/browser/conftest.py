@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import redis
 from playwright.sync_api import Browser, Page
+from sqlalchemy import insert, select
 from waitress import create_server
 
 from cli.demo import start_ingestor_thread
 from dashboard.settings import Settings
 from data_sources.store.database import make_engine, upgrade
+from data_sources.store.models import UserSession
 from data_sources.stream.connection import connect
 from tests.support.auth_helpers import browser_login, create_user, urllib_login
 from tests.support.services import free_port
@@ -25,8 +27,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 # Every page needs a login now. Each live server gets this viewer as the first user of its fresh database
 # (id 1, generation 1) and every server the same secret key, so one login through the real /login form of
-# any of them is valid on all (cookies are per host, not per port). Browser contexts from `open_page` and
-# urllib's default opener (raw callback requests) are logged in that way.
+# any of them is valid on all (cookies are per host, not per port), once its server-side session row is in
+# every server's database too (share_sessions). Browser contexts from `open_page` and urllib's default opener
+# (raw callback requests) are logged in that way.
 BROWSER_USER, BROWSER_PASSWORD = "browser-viewer", "browser tests only"
 BROWSER_SECRET_KEY = f"browser-tests-{uuid.uuid4().hex}"
 _running: list[LiveServer] = []
@@ -90,7 +93,24 @@ def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer
     _running.append(server)
     while _contexts_waiting_for_a_server:
         browser_login(_contexts_waiting_for_a_server.pop(), url, BROWSER_USER, BROWSER_PASSWORD)
+    share_sessions()
     return server
+
+
+def share_sessions() -> None:
+    """Copy the browser viewer's server-side sessions (user_sessions rows: hashes of the cookies' session ids)
+    into every running server's database, so that a cookie from a login on one server opens them all. A test
+    that logs out still ends its session on the server it logged out from."""
+    rows: dict[str, dict] = {}
+    for server in _running:
+        with server.engine.connect() as conn:
+            rows.update({r.id_hash: dict(r._mapping) for r in conn.execute(select(UserSession))})
+    for server in _running:
+        with server.engine.begin() as conn:
+            have = {r[0] for r in conn.execute(select(UserSession.id_hash))}
+            missing = [row for key, row in rows.items() if key not in have and row["user_id"] == 1]
+            if missing:
+                conn.execute(insert(UserSession), missing)
 
 
 def _logged_in_opener(url: str) -> urllib.request.OpenerDirector:
@@ -105,6 +125,7 @@ def log_in_context(context) -> None:
     for server in reversed(_running):
         try:
             browser_login(context, server.url, BROWSER_USER, BROWSER_PASSWORD)
+            share_sessions()
             return
         except AssertionError:
             continue  # e.g. a test took that server's Redis away: the login refuses while it cannot throttle
