@@ -29,7 +29,8 @@ from pathlib import Path
 from bench.embed import CALLBACK, widget_payload
 from dashboard.embed_widgets import WIDGETS
 from dashboard.settings import Settings
-from data_sources.simulator.traffic import Simulator, publish_events
+from data_sources.simulator.publish import publish_events
+from data_sources.simulator.traffic import Simulator
 from data_sources.stream.connection import connect
 from data_sources.stream.stream_state import all_stream_states
 from tests.support.nginx_stack import NginxStack

@@ -34,7 +34,8 @@ def start_simulator_thread(
     rate: float | None,
     invalid_share: float = 0.0,
 ) -> threading.Thread:
-    from data_sources.simulator.traffic import Simulator, publish_events, run_live
+    from data_sources.simulator.publish import publish_events, run_live
+    from data_sources.simulator.traffic import Simulator
 
     def work() -> None:
         client = connect(settings)

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from dashboard.events import parse_event_with_fingerprint
 from dashboard.filters import KpiFilter
 from data_sources.kpi import info_requests
+from data_sources.store.batch import Accepted
 from data_sources.store.database import session_factory
 from data_sources.store.models import (
     InfoRequest,
@@ -31,7 +32,7 @@ from data_sources.store.models import (
     PersonalInfoRequestNote,
     ProcessedEvent,
 )
-from data_sources.store.writer import Accepted, apply_batch
+from data_sources.store.writer import apply_batch
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 START = dt.datetime(2026, 3, 2, tzinfo=WIB)
