@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import summary
+from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES
 from dashboard.filters import KpiFilter, today_filter
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
@@ -26,19 +27,7 @@ from data_sources.views import briefing as briefing_data
 
 NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.UTC)  # 12:00 WIB
 SPAN_DAYS = 365
-CHANNELS = ("phone", "sms", "whatsapp", "email", "app", "web", "twitter", "instagram", "facebook", "walk_in")
-CATEGORIES = (
-    "jalan_rusak",
-    "banjir_genangan",
-    "sampah",
-    "penerangan_jalan",
-    "administrasi_kependudukan",
-    "kesehatan",
-    "pendidikan",
-    "perizinan",
-    "ketertiban_umum",
-    "lainnya",
-)
+CATEGORIES = COMPLAINT_CATEGORIES
 OPDS = ("DSDABM", "DISPENDIK", "DINKES", "DLH", "DKRTH", "DISHUB", "DINSOS", "DPRKPP", "DISKOMINFO", "DISPENDUK")
 INCIDENT_CATEGORIES = (
     "fire",
