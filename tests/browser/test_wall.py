@@ -165,7 +165,7 @@ def test_a_published_incident_appears_and_priority_one_brings_112_forward(mornin
 def test_forged_scene_falls_back_to_rotation(morning, page, console_errors):
     open_wall(page, morning.url, "?scene=%3Cscript%3Ealert(1)%3C/script%3E&rotate=10&lang=en")
     expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-overview\b"))
-    expect(page.get_by_text("Complaints today")).to_be_visible()
+    expect(page.get_by_text("Complaints received today")).to_be_visible()
     expect(page.locator("#wall-page")).to_have_class(re.compile(r"scene-sla\b"), timeout=14_000)
     assert console_errors == []
 
