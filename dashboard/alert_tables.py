@@ -56,7 +56,7 @@ def history_rows(history: Iterable[Mapping], lang: str) -> list[dict]:
             "stage": stage_name(h["stage"], lang),
             "group": group_name(h["group_key"], lang) if h["group_key"] else "",
             "subject": h["subject"] or "",
-            "target": h["target"] or "",
+            "recipient": h["target"] or "",
             "actor": h["actor"] or "",
             "detail": _detail(h, lang),
         }

@@ -113,7 +113,7 @@ ALERT_TEXTS: dict[str, tuple[str, str]] = {
     "briefing.col.state": ("Keadaan", "State"),
     "briefing.col.at": ("Waktu (WIB)", "Time (WIB)"),
     "briefing.col.event": ("Kejadian", "Event"),
-    "briefing.col.target": ("Penerima", "Recipient"),
+    "briefing.col.recipient": ("Penerima", "Recipient"),
     "briefing.col.actor": ("Oleh", "By"),
     "briefing.col.detail": ("Rincian", "Detail"),
     "alerts.stage.at_risk": ("Waspada", "At risk"),

@@ -136,7 +136,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("stage"),
         Column("group"),
         Column("subject"),
-        Column("target"),
+        Column("recipient"),
         Column("actor"),
         Column("detail"),
     ),

@@ -286,8 +286,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.role.officer": ("Petugas", "Officer"),
     "login.role.admin": ("Admin", "Admin"),
     "wall.tile.yesterday_by_now": ("kemarin s.d. jam ini {n}", "yesterday by this time {n}"),
-    **ALERT_TEXTS,
-    **FIGURE_TEXTS,
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -344,6 +342,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 
 if set(PPID_TEXTS) & set(TEXTS) or set(PPID_LABELS) & set(LABELS):
     raise RuntimeError("dashboard/texts_ppid.py repeats a key of dashboard/texts.py")
+# the texts kept in modules of their own join the table here; a key twice would silently replace a text
+for _part in (ALERT_TEXTS, FIGURE_TEXTS):
+    if set(_part) & set(TEXTS):
+        raise RuntimeError(f"a text module repeats keys of dashboard/texts.py: {sorted(set(_part) & set(TEXTS))}")
+    TEXTS.update(_part)
 if set(PUBLIC_TEXTS) & set(TEXTS):
     raise RuntimeError("dashboard/texts_public.py repeats a key of dashboard/texts.py")
 TEXTS.update(PUBLIC_TEXTS)

@@ -39,6 +39,7 @@ _WALL_OUTPUTS = [
     ("wall-tiles", "children"),
     ("wall-ticker", "children"),
     ("wall-sla", "children"),
+    ("wall-ppid", "children"),
     ("wall-egov", "children"),
     ("wall-health", "children"),
     ("wall-map", "children"),

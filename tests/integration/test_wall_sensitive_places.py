@@ -67,7 +67,7 @@ def test_no_wall_response_carries_the_exact_point_of_a_sensitive_incident(
     with services_context(settings, engine, redis_client):
         first = wall_callbacks.refresh(0, "", None)
         time.sleep(1.0)  # the map comes a second after the figures
-        second = wall_callbacks.refresh(1, "", first[6])
+        second = wall_callbacks.refresh(1, "", first[7])  # the known store, after the panels and the map
         english = wall_callbacks.refresh(2, "?lang=en", None)
     sent = json.dumps([first, second, english], default=lambda o: getattr(o, "to_plotly_json", lambda: str(o))())
     assert "S-1" in sent and "S-2" in sent  # they are on the wall
