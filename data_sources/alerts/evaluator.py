@@ -1,5 +1,6 @@
 """The alert evaluator: the rules evaluated at `now` on every data version (and every PANTAU_ALERT_INTERVAL_S,
-since SLA clocks move without new data), in one process for the whole deployment.
+since SLA clocks move without new data), in one process for the whole deployment. A pass reads only what
+changed since the last one (data_sources/alerts/changes.py), with a full evaluation now and then.
 
 One process: a Redis lock (SET NX PX with a token) renewed at every pass; a process that dies stops renewing
 it, and another takes over once the TTL has run out. A process that finds the lock taken by someone else
@@ -19,14 +20,14 @@ import redis
 from sqlalchemy.engine import Engine
 
 from dashboard.alert_rules import AlertConfig
-from dashboard.alerts import Finding, complaint_findings, plan
-from dashboard.i18n import WIB
+from dashboard.alerts import plan
 from dashboard.sla import policy_from_settings
 from data_sources import redis_keys
 from data_sources.alerts import store
+from data_sources.alerts.changes import ChangeWatch, evaluate_changes, evaluate_full
 from data_sources.alerts.delivery import Deliverer
+from data_sources.alerts.findings import findings_at
 from data_sources.kpi import alert_conditions as q
-from data_sources.stream.health import stream_health
 from data_sources.stream.version import data_version
 
 log = logging.getLogger(__name__)
@@ -40,67 +41,18 @@ class EvaluatorLock:
         self.client, self.key = client, redis_keys.alerts_lock_key(settings)
         self.ttl_ms = int(settings.alert_lock_ttl_s * 1000)
         self.token = f"{uuid.uuid4().hex}"
+        self.fresh = False  # taken (not renewed) at the last hold(): another process may have written since
 
     def hold(self) -> bool:
         """Takes the lock if free, renews it if ours; False if another process holds it."""
         if self.client.eval(_RENEW, 1, self.key, self.token, self.ttl_ms):
+            self.fresh = False
             return True
-        return bool(self.client.set(self.key, self.token, nx=True, px=self.ttl_ms))
+        self.fresh = bool(self.client.set(self.key, self.token, nx=True, px=self.ttl_ms))
+        return self.fresh
 
     def release(self) -> None:
         self.client.eval(_RELEASE, 1, self.key, self.token)
-
-
-def findings_at(
-    engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime, policy=None
-) -> list[Finding]:
-    """Every condition that holds at `now`, from the KPI engine's queries (and the feed's health in Redis)."""
-    on = config.enabled
-    out: list[Finding] = []
-    policy = policy or policy_from_settings(settings)
-    with engine.connect() as conn:
-        if "complaint_sla" in on:
-            out += complaint_findings(q.sla_watch(conn, now, policy), now, config)
-        if "opd_breach_share" in on:
-            day_start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
-            for row in q.opd_breach_shares(conn, now, day_start):
-                pct = 100.0 * row["breached"] / row["total"]
-                if row["total"] >= config.opd_breach_min_complaints and pct > config.opd_breach_share_pct:
-                    out.append(
-                        Finding("opd_breach_share", row["opd"], "firing", row["opd"], {**row, "pct": round(pct, 1)})
-                    )
-        if on & {"incident_dispatch", "incident_arrival"}:
-            for row in q.priority_one_waiting(conn, now, config.dispatch_minutes, config.arrival_minutes):
-                rule = f"incident_{row['waiting_for']}"
-                if rule in on:
-                    out.append(Finding(rule, row["incident_id"], "firing", "112", row))
-        if "response_p90" in on:
-            p90, n = q.response_p90_last_hour(conn, now)
-            if p90 is not None and n >= config.response_min_incidents and p90 > config.response_p90_minutes:
-                out.append(Finding("response_p90", "city", "firing", "112", {"p90_min": p90, "n": n}))
-        if "deadletter_surge" in on:
-            count = q.dead_letters_since(conn, now - dt.timedelta(hours=1))
-            if count >= config.deadletters_per_hour:
-                out.append(Finding("deadletter_surge", "deadletter", "firing", "feed", {"count": count}))
-        if "egov_red" in on:
-            for row in q.egov_red(conn, settings):
-                group = "city" if row["opd"] == "ALL" else row["opd"]
-                out.append(Finding("egov_red", f"{row['opd']}:{row['metric']}", "firing", group, row))
-    if "feed_stale" in on and client is not None:
-        out += _stale_streams(client, settings, config, now)
-    return out
-
-
-def _stale_streams(client: redis.Redis, settings, config: AlertConfig, now: dt.datetime) -> list[Finding]:
-    """A stream counts as stale when nothing was read from it for feed_stale_minutes although it has been read
-    before (a stream never read belongs to a producer not yet connected, not to a stopped feed)."""
-    out = []
-    streams = stream_health(settings, client)["streams"]
-    for name in config.feed_streams:
-        last = streams.get(name, {}).get("last_read_at")
-        if last and now - dt.datetime.fromisoformat(last) >= dt.timedelta(minutes=config.feed_stale_minutes):
-            out.append(Finding("feed_stale", name, "firing", "feed", {"stream": name, "last_read_at": last}))
-    return out
 
 
 def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
@@ -139,18 +91,24 @@ class Evaluator:
         self._version: str | None = None
         self._evaluated_at = 0.0
         self._next_change: dt.datetime | None = None
+        self.watch = ChangeWatch()
 
     def tick(self, *, force: bool = False) -> dict | None:
-        """One pass: nothing unless this process holds the lock; evaluates when due; delivers what is due."""
+        """One pass: nothing unless this process holds the lock; evaluates when due (what changed since the
+        last pass, or everything when the lock was just taken or a reconciliation is due); delivers what is
+        due."""
         if not self.lock.hold():
             return None
+        if self.lock.fresh:
+            self.watch, force = ChangeWatch(), True
         version = data_version(self.client, self.settings)
         now = self.clock()
         due = time.monotonic() - self._evaluated_at >= self.settings.alert_interval_s
         due = due or (self._next_change is not None and now >= self._next_change)
         summary = None
         if force or due or version != self._version:
-            summary = evaluate(self.engine, self.client, self.settings, self.config, now)
+            run = evaluate_full if self.watch.needs_full(now) else evaluate_changes
+            summary = run(self.engine, self.client, self.settings, self.config, now, self.watch)
             self._version, self._evaluated_at = version, time.monotonic()
             nxt = summary["next_change_at"]
             self._next_change = dt.datetime.fromisoformat(nxt) if nxt else None

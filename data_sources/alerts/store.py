@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.alert_messages import render
@@ -23,25 +23,50 @@ class AlertActionError(ValueError):
     """An acknowledgement or silence that cannot be done (unknown alert, no reason); the message says why."""
 
 
+_ALERT_COLUMNS = (A.id, A.rule, A.subject, A.stage, A.group_key, A.step, A.started_at, A.last_notified_at)
+
+
+def _alert(r, facts: bool = False) -> Alert:
+    return Alert(
+        r.id,
+        r.rule,
+        r.subject,
+        r.stage,
+        r.group_key,
+        r.step,
+        r.started_at,
+        r.last_notified_at,
+        r.acknowledged_at,
+        json.loads(r.facts) if facts else {},
+    )
+
+
 def firing(conn: Connection) -> list[Alert]:
     """The firing alerts, without their facts (only a resolution's message needs them: apply reads those)."""
-    columns = (
-        A.id,
-        A.rule,
-        A.subject,
-        A.stage,
-        A.group_key,
-        A.step,
-        A.started_at,
-        A.last_notified_at,
-        A.acknowledged_at,
+    return [_alert(r) for r in conn.execute(select(*_ALERT_COLUMNS, A.acknowledged_at).where(A.status == "firing"))]
+
+
+def firing_for_changes(
+    conn: Connection, subjects, now: dt.datetime, config: AlertConfig
+) -> tuple[list[Alert], list[Alert]]:
+    """What an evaluation of the changes starts from: (the firing complaint alerts of `subjects`, and the
+    other firing alerts that may need a message now whatever changed: every rule's but the complaints', and
+    the complaints' due a repeat or opened under a silence), with their facts."""
+    columns = (*_ALERT_COLUMNS, A.acknowledged_at, A.facts)
+    subjects = sorted(set(subjects))
+    touched = []
+    for start in range(0, len(subjects), 1000):
+        chunk = subjects[start : start + 1000]
+        where = (A.status == "firing", A.rule == "complaint_sla", A.subject.in_(chunk))
+        touched += [_alert(r, True) for r in conn.execute(select(*columns).where(*where))]
+    repeat_before = now - dt.timedelta(minutes=config.repeat_minutes)
+    may_notify = or_(
+        A.rule != "complaint_sla",
+        A.last_notified_at.is_(None),
+        and_(A.acknowledged_at.is_(None), A.last_notified_at <= repeat_before),
     )
-    return [
-        Alert(
-            r.id, r.rule, r.subject, r.stage, r.group_key, r.step, r.started_at, r.last_notified_at, r.acknowledged_at
-        )
-        for r in conn.execute(select(*columns).where(A.status == "firing"))
-    ]
+    others = [_alert(r, True) for r in conn.execute(select(*columns).where(A.status == "firing", may_notify))]
+    return touched, others
 
 
 def active_silences(conn: Connection, now: dt.datetime) -> list[Silence]:
@@ -55,53 +80,57 @@ def _log(conn: Connection, now: dt.datetime, event: str, **values) -> None:
 
 def apply(conn: Connection, result: Plan, now: dt.datetime, config: AlertConfig) -> list[int]:
     """Writes the plan: new alerts, ended ones, notification times, the log, and one outbox row per message
-    and target (in the plan's order, so each target receives them in that order). Returns the delivery ids."""
-    by_key: dict[tuple[str, str, str], int] = {}
+    and target (in the plan's order, so each target receives them in that order). Returns the delivery ids.
+    Rows go in batches (one statement per table, not per alert): a backlog of thousands opens in one go."""
+    log_rows: list[dict] = []
+
+    def log(event: str, **values) -> None:
+        log_rows.append({"at": now, "event": event, **values})
+
     for ended, status in ((result.superseded, "superseded"), (result.resolved, "resolved")):
-        if ended:
-            conn.execute(update(AlertRecord).where(A.id.in_(ended)).values(status=status, ended_at=now))
+        for start in range(0, len(ended), 1000):
+            chunk = ended[start : start + 1000]
+            conn.execute(update(AlertRecord).where(A.id.in_(chunk)).values(status=status, ended_at=now))
             for alert_id, rule, subject, stage, group in conn.execute(
-                select(A.id, A.rule, A.subject, A.stage, A.group_key).where(A.id.in_(ended))
+                select(A.id, A.rule, A.subject, A.stage, A.group_key).where(A.id.in_(chunk))
             ):
-                _log(conn, now, status, alert_id=alert_id, rule=rule, subject=subject, stage=stage, group_key=group)
+                log(status, alert_id=alert_id, rule=rule, subject=subject, stage=stage, group_key=group)
     notified_now = {key for notice in result.notices for key in notice.new_keys}
-    for finding in [*result.opened, *result.opened_silenced]:
-        key = (finding.rule, finding.subject, finding.stage)
-        alert_id = conn.execute(
-            insert(AlertRecord)
-            .values(
-                rule=finding.rule,
-                subject=finding.subject,
-                stage=finding.stage,
-                group_key=finding.group,
-                step=step_of(finding.rule, finding.stage),
-                status="firing",
-                facts=json.dumps(dict(finding.facts), sort_keys=True),
-                started_at=now,
-                last_notified_at=now if key in notified_now else None,
-            )
-            .returning(A.id)
-        ).scalar_one()
-        by_key[key] = alert_id
-        event = "fired" if key in notified_now else "fired_silenced"
-        _log(
-            conn,
-            now,
-            event,
-            alert_id=alert_id,
-            rule=finding.rule,
-            subject=finding.subject,
-            stage=finding.stage,
-            group_key=finding.group,
-        )
-    if result.notified:
-        conn.execute(update(AlertRecord).where(A.id.in_(result.notified)).values(last_notified_at=now))
+    opened = [*result.opened, *result.opened_silenced]
+    by_key: dict[tuple[str, str, str], int] = {}
+    if opened:
+        rows = [
+            {
+                "rule": f.rule,
+                "subject": f.subject,
+                "stage": f.stage,
+                "group_key": f.group,
+                "step": step_of(f.rule, f.stage),
+                "status": "firing",
+                "facts": json.dumps(dict(f.facts), sort_keys=True),
+                "started_at": now,
+                "last_notified_at": now if (f.rule, f.subject, f.stage) in notified_now else None,
+                "ended_at": None,
+                "acknowledged_at": None,
+                "acknowledged_by": None,
+            }
+            for f in opened
+        ]
+        ids = conn.execute(insert(AlertRecord).returning(A.id, sort_by_parameter_order=True), rows).scalars().all()
+        for f, alert_id in zip(opened, ids, strict=True):
+            key = (f.rule, f.subject, f.stage)
+            by_key[key] = alert_id
+            event = "fired" if key in notified_now else "fired_silenced"
+            log(event, alert_id=alert_id, rule=f.rule, subject=f.subject, stage=f.stage, group_key=f.group)
+    for start in range(0, len(result.notified), 1000):
+        chunk = result.notified[start : start + 1000]
+        conn.execute(update(AlertRecord).where(A.id.in_(chunk)).values(last_notified_at=now))
     resolved_ids = [i["alert_id"] for n in result.notices if n.kind == "resolved" for i in n.items]
     stored_facts = {}
     for start in range(0, len(resolved_ids), 1000):
         chunk = resolved_ids[start : start + 1000]
-        stored_facts.update(conn.execute(select(A.id, A.facts).where(A.id.in_(chunk))).tuples().all())
-    deliveries = []
+        stored_facts.update(conn.execute(select(A.id, A.facts).where(A.id.in_(chunk))).all())
+    outbox = []
     for notice in result.notices:
         for item in notice.items:
             if notice.kind == "resolved":
@@ -111,9 +140,7 @@ def apply(conn: Connection, result: Plan, now: dt.datetime, config: AlertConfig)
         ids = [item["alert_id"] for item in notice.items]
         if notice.kind == "repeat":
             for item in notice.items:
-                _log(
-                    conn,
-                    now,
+                log(
                     "repeated",
                     alert_id=item["alert_id"],
                     rule=notice.rule,
@@ -121,42 +148,54 @@ def apply(conn: Connection, result: Plan, now: dt.datetime, config: AlertConfig)
                     stage=notice.stage,
                     group_key=notice.group,
                 )
-        message = render(notice, config)
-        payload = {
-            "kind": notice.kind,
-            "rule": notice.rule,
-            "stage": notice.stage,
-            "group": notice.group,
-            "step": notice.step,
-            "severity": message.severity,
-            "subject": message.subject,
-            "title": message.title,
-            "body": message.body,
-            "lines": list(message.lines),
-            "link": message.link,
-            "items": [{"subject": i["subject"], "alert_id": i["alert_id"], "facts": i["facts"]} for i in notice.items],
-            "at": now.isoformat(),
-        }
+        payload = _payload(notice, render(notice, config), now)
         for target in config.recipients(notice.group, notice.step):
-            deliveries.append(enqueue(conn, now, notice.kind, target, ids, payload))
-    return deliveries
+            outbox.append(_outbox_row(now, notice.kind, target, ids, payload))
+    if log_rows:
+        columns = ("alert_id", "delivery_id", "rule", "subject", "stage", "group_key", "target", "actor", "detail")
+        conn.execute(insert(LOG), [{**dict.fromkeys(columns), **row} for row in log_rows])
+    if not outbox:
+        return []
+    delivery = AlertDelivery.__table__
+    return list(conn.execute(insert(delivery).returning(delivery.c.id, sort_by_parameter_order=True), outbox).scalars())
+
+
+def _payload(notice, message, now: dt.datetime) -> dict:
+    return {
+        "kind": notice.kind,
+        "rule": notice.rule,
+        "stage": notice.stage,
+        "group": notice.group,
+        "step": notice.step,
+        "severity": message.severity,
+        "subject": message.subject,
+        "title": message.title,
+        "body": message.body,
+        "lines": list(message.lines),
+        "link": message.link,
+        "items": [{"subject": i["subject"], "alert_id": i["alert_id"], "facts": i["facts"]} for i in notice.items],
+        "at": now.isoformat(),
+    }
+
+
+def _outbox_row(now: dt.datetime, kind: str, target: str, alert_ids: list[int], payload: dict) -> dict:
+    return {
+        "created_at": now,
+        "kind": kind,
+        "target": target,
+        "alert_ids": json.dumps(alert_ids),
+        "message": json.dumps(payload, ensure_ascii=False),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "sent_at": None,
+    }
 
 
 def enqueue(conn: Connection, now: dt.datetime, kind: str, target: str, alert_ids: list[int], payload: dict) -> int:
-    return conn.execute(
-        insert(AlertDelivery)
-        .values(
-            created_at=now,
-            kind=kind,
-            target=target,
-            alert_ids=json.dumps(alert_ids),
-            message=json.dumps(payload, ensure_ascii=False),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-        )
-        .returning(AlertDelivery.id)
-    ).scalar_one()
+    row = _outbox_row(now, kind, target, alert_ids, payload)
+    return conn.execute(insert(AlertDelivery).values(**row).returning(AlertDelivery.id)).scalar_one()
 
 
 def acknowledge(engine: Engine, alert_id: int, actor: str, now: dt.datetime, note: str = "") -> None:

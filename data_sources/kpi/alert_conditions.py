@@ -17,43 +17,112 @@ from dashboard.sla import SlaPolicy
 from data_sources.kpi import egov
 from data_sources.kpi.complaints import awaiting_response
 from data_sources.kpi.queries import epoch_seconds, percentile_sets, seconds_between
-from data_sources.store.models import Complaint, DeadLetter, Incident
+from data_sources.store.models import Complaint, DeadLetter, Incident, ProcessedEvent
 
 C = Complaint.__table__.c
 I = Incident.__table__.c
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def sla_watch(conn: Connection, now: dt.datetime, policy: SlaPolicy) -> list[dict]:
     """Every complaint awaiting its first response that is at risk or worse at `now`, with its state (the
     same states as complaints.open_sla_states, on the same partial index), most urgent first."""
-    columns = (C.complaint_id, C.category, C.opd, C.kecamatan_code, C.created_at, C.due_at)
     where = [awaiting_response(), func.coalesce(C.created_at, C.created_at) <= now]
     if policy.mode == "calendar":
         created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
         # used >= AT_RISK_FROM * span, with used = now - created and span = due - created
         where.append(or_(C.due_at <= now, now.timestamp() - created_s >= kpi.AT_RISK_FROM * (due_s - created_s)))
-    rows = conn.execute(select(*columns).where(*where).order_by(C.due_at, C.complaint_id)).all()
-    out = []
-    for r in rows:
-        created, due = _aware(r.created_at), _aware(r.due_at)
-        state = "breached" if due <= now else kpi.sla_state(policy.used_fraction(created, due, now))
-        if state == "on_track":
-            continue
-        out.append(
-            {
-                "complaint_id": r.complaint_id,
-                "category": r.category,
-                "opd": r.opd,
-                "kecamatan_code": r.kecamatan_code,
-                "due_at": due,
-                "state": state,
-            }
+    rows = conn.execute(select(*_WATCH_COLUMNS).where(*where).order_by(C.due_at, C.complaint_id)).all()
+    return [w for w in (watch_row(r, now, policy) for r in rows) if w is not None]
+
+
+_WATCH_COLUMNS = (C.complaint_id, C.category, C.opd, C.kecamatan_code, C.created_at, C.due_at)
+
+
+def watch_row(r, now: dt.datetime, policy: SlaPolicy) -> dict | None:
+    """A complaint row awaiting its first response as the alert rules see it at `now`: None while on track."""
+    created, due = aware(r.created_at), aware(r.due_at)
+    if created > now:
+        return None
+    state = "breached" if due <= now else kpi.sla_state(policy.used_fraction(created, due, now))
+    if state == "on_track":
+        return None
+    return {
+        "complaint_id": r.complaint_id,
+        "category": r.category,
+        "opd": r.opd,
+        "kecamatan_code": r.kecamatan_code,
+        "due_at": due,
+        "state": state,
+    }
+
+
+def complaint_events_since(conn: Connection, since: dt.datetime | None) -> list[tuple[str, str, dt.datetime]]:
+    """(event_id, complaint_id, processed_at) of the complaint events stored after `since` (all if None), on
+    the processed_at index: which complaints changed since the last evaluation, without reading them all."""
+    pe = ProcessedEvent.__table__.c
+    query = select(pe.event_id, pe.subject, pe.processed_at).where(pe.type.like("complaint.%"))
+    if since is not None:
+        query = query.where(pe.processed_at > since)
+    return [(e, s, aware(at)) for e, s, at in conn.execute(query)]
+
+
+def last_processed_at(conn: Connection) -> dt.datetime | None:
+    value = conn.execute(select(func.max(ProcessedEvent.processed_at))).scalar_one()
+    return aware(value) if value is not None else None
+
+
+def awaiting_rows_by_id(conn: Connection, ids) -> list:
+    """The rows (as sla_watch reads them) of those of these complaints that still await an answer."""
+    ids, rows = sorted(set(ids)), []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        rows += conn.execute(select(*_WATCH_COLUMNS).where(C.complaint_id.in_(chunk), awaiting_response())).all()
+    return rows
+
+
+def awaiting_span_max(conn: Connection) -> dt.timedelta:
+    """The longest SLA span (deadline minus creation) among the complaints still awaiting an answer, from
+    the awaiting index alone: how far ahead of its deadline a complaint can reach at-risk."""
+    created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
+    value = conn.execute(select(func.max(due_s - created_s)).where(awaiting_response())).scalar_one()
+    return dt.timedelta(seconds=float(value or 0))
+
+
+def sla_stage_moments(created: dt.datetime, due: dt.datetime, policy: SlaPolicy, escalate: dt.timedelta) -> tuple:
+    """The moments a waiting complaint becomes at risk, critical, breached and escalated."""
+    at_risk, critical = policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM))
+    return at_risk, critical, due, due + escalate
+
+
+def sla_changes_between(
+    conn: Connection,
+    start: dt.datetime,
+    end: dt.datetime,
+    policy: SlaPolicy,
+    escalate: dt.timedelta,
+    span_max: dt.timedelta,
+) -> list:
+    """The complaints awaiting an answer that change stage in (start, end]: an indexed range of deadlines on
+    the awaiting index (at-risk comes at most (1 - AT_RISK_FROM) x the longest span before a deadline, the
+    escalation `escalate` after it), narrowed in SQL to the exact moments on the calendar clock."""
+    lead = span_max * (1 - kpi.AT_RISK_FROM) + dt.timedelta(seconds=1)
+    where = [awaiting_response(), C.due_at > start - escalate, C.due_at <= end + lead, C.created_at <= end]
+    if policy.mode == "calendar":
+        created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)
+        span, a, b = due_s - created_s, start.timestamp(), end.timestamp()
+        moments = (
+            created_s + kpi.AT_RISK_FROM * span,
+            created_s + kpi.CRITICAL_FROM * span,
+            due_s,
+            due_s + escalate.total_seconds(),
         )
-    return out
+        # a margin of a millisecond either way (SQLite's julianday arithmetic); Python decides exactly
+        where.append(or_(*[and_(m > a - 0.001, m <= b + 0.001) for m in moments]))
+    return conn.execute(select(*_WATCH_COLUMNS).where(*where)).all()
 
 
 def opd_breach_shares(conn: Connection, now: dt.datetime, day_start: dt.datetime) -> list[dict]:
@@ -62,7 +131,7 @@ def opd_breach_shares(conn: Connection, now: dt.datetime, day_start: dt.datetime
     missed = or_(C.first_response_at.is_(None), C.first_response_at > C.due_at)
     rows = conn.execute(
         select(C.opd, func.count(), func.count().filter(missed))
-        .where(C.due_at >= day_start, C.due_at <= now, C.opd.isnot(None))
+        .where(C.is_open.in_([True, False]), C.due_at >= day_start, C.due_at <= now, C.opd.isnot(None))
         .group_by(C.opd)
         .order_by(C.opd)
     ).all()
@@ -90,7 +159,7 @@ def priority_one_waiting(conn: Connection, now: dt.datetime, dispatch_min: float
     ).all()
     out = []
     for r in rows:
-        reported = _aware(r.reported_at)
+        reported = aware(r.reported_at)
         out.append(
             {
                 "incident_id": r.incident_id,
@@ -169,12 +238,12 @@ def next_sla_change(
         candidates = [
             dt.datetime.fromtimestamp(math.ceil(float(v) * 1000) / 1000, dt.UTC) for v in row[:3] if v is not None
         ]
-        if row[3] is not None and _aware(row[3]) + escalate > now:
-            candidates.append(_aware(row[3]) + escalate)
+        if row[3] is not None and aware(row[3]) + escalate > now:
+            candidates.append(aware(row[3]) + escalate)
     else:
         candidates = []
         for created, due in conn.execute(select(C.created_at, C.due_at).where(*where)):
-            created, due = _aware(created), _aware(due)
+            created, due = aware(created), aware(due)
             times = (*policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM)), due, due + escalate)
             candidates += [m for m in times if m > now]
     return min(candidates, default=None)
