@@ -27,8 +27,9 @@ from sqlalchemy.engine import Engine
 from dashboard.alert_rules import AlertConfig
 from dashboard.alerts import Finding, complaint_findings, plan
 from dashboard.sla import policy_from_settings
+from data_sources import redis_keys
 from data_sources.alerts import store
-from data_sources.alerts.findings import other_findings
+from data_sources.alerts.findings import findings_at, other_findings
 from data_sources.kpi import alert_conditions as q
 
 RECONCILE_EVERY_S = 300.0
@@ -68,12 +69,35 @@ class ChangeWatch:
             self.seen = {e: at for e, at in self.seen.items() if at > floor}
 
 
+def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
+    """One evaluation at `now`: findings, the plan against what fires, written with its messages queued."""
+    policy = policy_from_settings(settings)
+    found = findings_at(engine, client, settings, config, now, policy)
+    with engine.begin() as conn:
+        next_change = None
+        if "complaint_sla" in config.enabled:
+            next_change = q.next_sla_change(conn, now, policy, config.escalate_after_hours)
+        result = plan(store.firing(conn), found, now, config, store.active_silences(conn, now))
+        deliveries = store.apply(conn, result, now, config)
+        count = store.firing_count(conn)
+    if client is not None:
+        client.set(redis_keys.alerts_firing_key(settings), count)
+    return {
+        "findings": len(found),
+        "opened": len(result.opened) + len(result.opened_silenced),
+        "resolved": len(result.resolved),
+        "superseded": len(result.superseded),
+        "messages": len(result.notices),
+        "deliveries": len(deliveries),
+        "firing": count,
+        "next_change_at": next_change.isoformat() if next_change else None,
+    }
+
+
 def evaluate_full(
     engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime, watch: ChangeWatch
 ) -> dict:
     """The stateless evaluation of everything, and the watch set to continue from it."""
-    from data_sources.alerts.evaluator import evaluate
-
     with engine.connect() as conn:  # read first: what is stored meanwhile is read again by the next pass
         watermark, span_max = q.last_processed_at(conn), q.awaiting_span_max(conn)
     summary = evaluate(engine, client, settings, config, now)
@@ -122,8 +146,6 @@ def evaluate_changes(
     watch.read(events)
     watch.evaluated_at = now
     if client is not None:
-        from data_sources import redis_keys
-
         client.set(redis_keys.alerts_firing_key(settings), count)
     return {
         "findings": len(found),

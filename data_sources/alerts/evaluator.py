@@ -20,14 +20,15 @@ import redis
 from sqlalchemy.engine import Engine
 
 from dashboard.alert_rules import AlertConfig
-from dashboard.alerts import plan
-from dashboard.sla import policy_from_settings
 from data_sources import redis_keys
-from data_sources.alerts import store
-from data_sources.alerts.changes import ChangeWatch, evaluate_changes, evaluate_full
+from data_sources.alerts.changes import (
+    ChangeWatch,
+    evaluate,  # noqa: F401 (the full evaluation, public here)
+    evaluate_changes,
+    evaluate_full,
+)
 from data_sources.alerts.delivery import Deliverer
-from data_sources.alerts.findings import findings_at
-from data_sources.kpi import alert_conditions as q
+from data_sources.alerts.findings import findings_at  # noqa: F401 (public here)
 from data_sources.stream.version import data_version
 
 log = logging.getLogger(__name__)
@@ -53,31 +54,6 @@ class EvaluatorLock:
 
     def release(self) -> None:
         self.client.eval(_RELEASE, 1, self.key, self.token)
-
-
-def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
-    """One evaluation at `now`: findings, the plan against what fires, written with its messages queued."""
-    policy = policy_from_settings(settings)
-    found = findings_at(engine, client, settings, config, now, policy)
-    with engine.begin() as conn:
-        next_change = None
-        if "complaint_sla" in config.enabled:
-            next_change = q.next_sla_change(conn, now, policy, config.escalate_after_hours)
-        result = plan(store.firing(conn), found, now, config, store.active_silences(conn, now))
-        deliveries = store.apply(conn, result, now, config)
-        count = store.firing_count(conn)
-    if client is not None:
-        client.set(redis_keys.alerts_firing_key(settings), count)
-    return {
-        "findings": len(found),
-        "opened": len(result.opened) + len(result.opened_silenced),
-        "resolved": len(result.resolved),
-        "superseded": len(result.superseded),
-        "messages": len(result.notices),
-        "deliveries": len(deliveries),
-        "firing": count,
-        "next_change_at": next_change.isoformat() if next_change else None,
-    }
 
 
 class Evaluator:
