@@ -35,6 +35,7 @@ from data_sources.kpi import alert_conditions as q
 RECONCILE_EVERY_S = 300.0
 MAX_WINDOW = dt.timedelta(hours=1)
 EVENT_OVERLAP = dt.timedelta(seconds=10)  # an ingest batch stamped before another may commit after it
+EGOV_TTL_S = 60.0  # the RAG judgement of a reading also moves with the calendar, slowly
 
 
 @dataclass
@@ -46,6 +47,9 @@ class ChangeWatch:
     watermark: dt.datetime | None = None  # the latest processed_at read
     seen: dict[str, dt.datetime] = field(default_factory=dict)  # event ids read inside the overlap
     span_max: dt.timedelta = dt.timedelta(0)  # the longest SLA span among the complaints awaiting an answer
+    firing: int = 0  # alerts firing: only the evaluator opens and ends them
+    egov_red: list | None = None  # the red e-government readings, read again on new readings or after EGOV_TTL_S
+    egov_read_at: float = -math.inf
 
     def needs_full(self, now: dt.datetime) -> bool:
         return (
@@ -55,12 +59,13 @@ class ChangeWatch:
             or time.monotonic() - self.reconciled_at >= RECONCILE_EVERY_S
         )
 
-    def reconciled(self, now: dt.datetime, watermark: dt.datetime | None, span_max: dt.timedelta) -> None:
+    def reconciled(self, now: dt.datetime, watermark: dt.datetime | None, span_max: dt.timedelta, firing: int) -> None:
         self.evaluated_at, self.reconciled_at = now, time.monotonic()
-        self.watermark, self.seen, self.span_max = watermark, {}, span_max
+        self.watermark, self.seen, self.span_max, self.firing = watermark, {}, span_max, firing
+        self.egov_red = None
 
-    def read(self, events: list[tuple[str, str, dt.datetime]]) -> None:
-        for event_id, _, processed_at in events:
+    def read(self, events: list[tuple[str, str, str, dt.datetime]]) -> None:
+        for event_id, _, _, processed_at in events:
             self.seen[event_id] = processed_at
             if self.watermark is None or processed_at > self.watermark:
                 self.watermark = processed_at
@@ -101,7 +106,7 @@ def evaluate_full(
     with engine.connect() as conn:  # read first: what is stored meanwhile is read again by the next pass
         watermark, span_max = q.last_processed_at(conn), q.awaiting_span_max(conn)
     summary = evaluate(engine, client, settings, config, now)
-    watch.reconciled(now, watermark, span_max)
+    watch.reconciled(now, watermark, span_max, summary["firing"])
     return {**summary, "full": True}
 
 
@@ -116,8 +121,14 @@ def evaluate_changes(
     start = watch.evaluated_at
     with engine.begin() as conn:
         since = watch.watermark - EVENT_OVERLAP if watch.watermark is not None else None
-        events = [e for e in q.complaint_events_since(conn, since) if e[0] not in watch.seen]
-        changed = {subject for _, subject, _ in events}
+        events = [e for e in q.events_since(conn, since) if e[0] not in watch.seen]
+        changed = {subject for _, kind, subject, _ in events if kind.startswith("complaint.")}
+        if "egov_red" in config.enabled and (
+            watch.egov_red is None
+            or any(kind.startswith("egov.") for _, kind, _, _ in events)
+            or time.monotonic() - watch.egov_read_at >= EGOV_TTL_S
+        ):
+            watch.egov_red, watch.egov_read_at = q.egov_red(conn, settings), time.monotonic()
         touched: set[str] = set(changed)
         watched: dict[str, dict | None] = {}
         next_change = None
@@ -138,11 +149,12 @@ def evaluate_changes(
         for alert in others:  # unchanged since its last message: it still holds at its stage
             if alert.rule == "complaint_sla" and alert.subject not in touched:
                 found.append(Finding(alert.rule, alert.subject, alert.stage, alert.group, alert.facts))
-        found += other_findings(conn, client, settings, config, now)
+        found += other_findings(conn, client, settings, config, now, watch.egov_red)
         firing = {a.id: a for a in [*touched_alerts, *others]}
         result = plan(firing.values(), found, now, config, store.active_silences(conn, now))
         deliveries = store.apply(conn, result, now, config)
-        count = store.firing_count(conn)
+    opened, ended = len(result.opened) + len(result.opened_silenced), len(result.resolved) + len(result.superseded)
+    count = watch.firing = watch.firing + opened - ended
     watch.read(events)
     watch.evaluated_at = now
     if client is not None:

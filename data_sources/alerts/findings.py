@@ -27,8 +27,11 @@ def findings_at(
         return out + other_findings(conn, client, settings, config, now)
 
 
-def other_findings(conn, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> list[Finding]:
-    """The conditions of every rule but the complaints' SLA: few subjects each, read whole at every pass."""
+def other_findings(
+    conn, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime, egov_rows: list | None = None
+) -> list[Finding]:
+    """The conditions of every rule but the complaints' SLA: few subjects each, read whole at every pass
+    (the e-government readings' red ones from `egov_rows` when given: they change only with new readings)."""
     on = config.enabled
     out: list[Finding] = []
     if "opd_breach_share" in on:
@@ -51,7 +54,7 @@ def other_findings(conn, client: redis.Redis | None, settings, config: AlertConf
         if count >= config.deadletters_per_hour:
             out.append(Finding("deadletter_surge", "deadletter", "firing", "feed", {"count": count}))
     if "egov_red" in on:
-        for row in q.egov_red(conn, settings):
+        for row in q.egov_red(conn, settings) if egov_rows is None else egov_rows:
             group = "city" if row["opd"] == "ALL" else row["opd"]
             out.append(Finding("egov_red", f"{row['opd']}:{row['metric']}", "firing", group, row))
     if "feed_stale" in on and client is not None:

@@ -60,14 +60,15 @@ def watch_row(r, now: dt.datetime, policy: SlaPolicy) -> dict | None:
     }
 
 
-def complaint_events_since(conn: Connection, since: dt.datetime | None) -> list[tuple[str, str, dt.datetime]]:
-    """(event_id, complaint_id, processed_at) of the complaint events stored after `since` (all if None), on
-    the processed_at index: which complaints changed since the last evaluation, without reading them all."""
+def events_since(conn: Connection, since: dt.datetime | None) -> list[tuple[str, str, str, dt.datetime]]:
+    """(event_id, type, subject, processed_at) of the events stored after `since` (all if None), on the
+    processed_at index: what changed since the last evaluation (a complaint event's subject is its number),
+    without reading the tables whole."""
     pe = ProcessedEvent.__table__.c
-    query = select(pe.event_id, pe.subject, pe.processed_at).where(pe.type.like("complaint.%"))
+    query = select(pe.event_id, pe.type, pe.subject, pe.processed_at)
     if since is not None:
         query = query.where(pe.processed_at > since)
-    return [(e, s, aware(at)) for e, s, at in conn.execute(query)]
+    return [(e, kind, s, aware(at)) for e, kind, s, at in conn.execute(query)]
 
 
 def last_processed_at(conn: Connection) -> dt.datetime | None:

@@ -10,6 +10,7 @@ from dashboard.alert_rules import config_from_settings
 from dashboard.alerts import plan
 from data_sources.alerts import store
 from data_sources.alerts.evaluator import Evaluator, findings_at
+from data_sources.redis_keys import alerts_firing_key
 from data_sources.stream.producer import publish
 from tests.conftest import make_event
 from tests.integration.test_alerts import T0, created
@@ -59,6 +60,8 @@ def test_passes_over_changes_alert_like_full_evaluations(settings, engine, redis
                 summary = evaluator.tick(force=True)
                 kinds.append(summary["full"])
                 assert full_plan_changes(engine, redis_client, s, config, now[0]) == [], now[0]
+                with engine.connect() as conn:  # the wall's count, kept without counting at every pass
+                    assert redis_client.get(alerts_firing_key(s)) == str(store.firing_count(conn)).encode()
                 now[0] += STEP
         finally:
             evaluator.lock.release()
