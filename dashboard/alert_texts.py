@@ -128,6 +128,10 @@ ALERT_TEXTS: dict[str, tuple[str, str]] = {
     "alerts.event.superseded": ("Naik tahap", "Moved up a stage"),
     "alerts.event.delivered": ("Terkirim", "Delivered"),
     "alerts.event.delivery_failed": ("Gagal kirim (dicoba lagi)", "Delivery failed (retrying)"),
+    "alerts.event.delivery_uncertain": (
+        "Tidak pasti terkirim (pengirim berhenti; tidak dikirim ulang)",
+        "Delivery uncertain (the sender stopped; not sent again)",
+    ),
     "alerts.event.acknowledged": ("Ditangani", "Acknowledged"),
     "alerts.event.silenced": ("Dibisukan", "Silenced"),
     "alerts.event.unsilenced": ("Bisu diakhiri", "Silence ended"),

@@ -1,6 +1,14 @@
 """Sending the outbox: e-mail over SMTP and JSON webhooks, each target's messages in order, failures retried
 with backoff (2 s doubling up to 10 minutes), recorded and shown, never dropped.
 
+At most once per message, also across a takeover: each attempt is recorded (status `sending`, committed)
+before a byte is sent. A process that dies during a send leaves that row `sending`; the evaluator that takes
+over does not send it again: it marks it `uncertain`, logs it (delivery_uncertain) and shows it with the
+failing ones, since the receiver may or may not have it. A send that fails with an error in a live process
+is retried, as before: an error after the receiver took the message (a timeout waiting for its answer) is the
+one case where it can arrive twice. Every copy of a message carries the same key, so receivers can drop
+duplicates: the e-mail's Message-ID, and the webhooks' Idempotency-Key header.
+
 Webhook payloads (docs/alerts.md): `generic` is the message as JSON; `chat` is {"text": ...}, which Slack,
 Mattermost, Rocket.Chat and Google Chat incoming webhooks accept; `alertmanager` is a list of alerts for
 Prometheus Alertmanager's POST /api/v2/alerts (labels, annotations, startsAt, endsAt when resolved). Every
@@ -35,6 +43,8 @@ BACKOFF_FIRST_S = 2.0
 BACKOFF_MAX_S = 600.0
 TIMEOUT_S = 10.0
 SIGNATURE_HEADER = "X-Pantau-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MESSAGE_ID_DOMAIN = "pantau.surabaya.go.id"
 
 
 class DeliveryError(Exception):
@@ -68,11 +78,13 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
-def send_email(server: SmtpServer, sender: str, to: str, subject: str, body: str, *, context=None) -> None:
+def send_email(
+    server: SmtpServer, sender: str, to: str, subject: str, body: str, *, context=None, key: str | None = None
+) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="pantau.surabaya.go.id")
+    message["Message-ID"] = f"<{key}@{MESSAGE_ID_DOMAIN}>" if key else make_msgid(domain=MESSAGE_ID_DOMAIN)
     message.set_content(body)
     context = context or ssl.create_default_context()
     client_type = smtplib.SMTP_SSL if server.tls else smtplib.SMTP
@@ -138,9 +150,17 @@ def signature(secret: str | None, body: bytes) -> str:
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def send_webhook(webhook: Webhook, message: dict) -> None:
+def delivery_key(delivery_id: int, created_at: dt.datetime) -> str:
+    """The same for every attempt of one outbox row, and unlike any other row's (ids restart in a new
+    database, their creation times do not)."""
+    return f"pantau-alert-{delivery_id}-{int(created_at.timestamp() * 1_000_000)}"
+
+
+def send_webhook(webhook: Webhook, message: dict, key: str | None = None) -> None:
     body = webhook_body(webhook, message)
     headers = {"Content-Type": "application/json", "User-Agent": "pantau-alerts/1"}
+    if key:
+        headers[IDEMPOTENCY_HEADER] = key
     if webhook.secret:
         headers[SIGNATURE_HEADER] = signature(webhook.secret, body)
     request = urllib.request.Request(webhook.url, data=body, headers=headers, method="POST")
@@ -160,19 +180,21 @@ class Deliverer:
         self.config = config
         self.smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
 
-    def send(self, target: str, message: dict) -> None:
+    def send(self, target: str, message: dict, key: str | None = None) -> None:
         if target.startswith("webhook:"):
-            send_webhook(self.config.webhooks[target.removeprefix("webhook:")], message)
+            send_webhook(self.config.webhooks[target.removeprefix("webhook:")], message, key)
             return
         if self.smtp is None:
             raise DeliveryError("no SMTP server: set PANTAU_SMTP_URL")
-        send_email(self.smtp, self.settings.alert_email_from, target, message["subject"], message["body"])
+        send_email(self.smtp, self.settings.alert_email_from, target, message["subject"], message["body"], key=key)
 
     def deliver_due(self, now: dt.datetime) -> tuple[int, int]:
-        """(sent, failed) in this pass."""
+        """(sent, failed) in this pass. Only the evaluator holding the lock delivers, one row at a time: a
+        row still `sending` when a pass starts was left by a process that died during its send."""
+        self._abandoned(now)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(D.id, D.target, D.message, D.attempts, D.next_attempt_at)
+                select(D.id, D.target, D.message, D.attempts, D.next_attempt_at, D.created_at)
                 .where(D.status == "pending")
                 .order_by(D.id)
             ).all()
@@ -184,8 +206,10 @@ class Deliverer:
             if row.next_attempt_at > now:
                 blocked.add(row.target)  # its later messages wait behind it
                 continue
+            if not self._claim(row, now):
+                continue  # another process has it (it took the lock meanwhile)
             try:
-                self.send(row.target, json.loads(row.message))
+                self.send(row.target, json.loads(row.message), delivery_key(row.id, row.created_at))
             except Exception as exc:  # every failure is recorded, shown and retried
                 failed += 1
                 blocked.add(row.target)
@@ -198,6 +222,38 @@ class Deliverer:
                 self._record(row, now, ok=True)
         return sent, failed
 
+    def _claim(self, row, now: dt.datetime) -> bool:
+        """Records the attempt before sending: committed, so a process taking over knows it began."""
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(AlertDelivery)
+                .where(D.id == row.id, D.status == "pending")
+                .values(status="sending", attempts=row.attempts + 1, next_attempt_at=now)
+            ).rowcount
+        return bool(claimed)
+
+    def _abandoned(self, now: dt.datetime) -> None:
+        """Rows left `sending`: never sent again (the receiver may have them), marked uncertain and shown."""
+        note = "uncertain: the sender stopped during this attempt; not sent again (at most once)"
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(D.id, D.target, D.attempts).where(D.status == "sending")).all()
+            for row in rows:
+                conn.execute(
+                    update(AlertDelivery)
+                    .where(D.id == row.id, D.status == "sending")
+                    .values(status="uncertain", last_error=note)
+                )
+                conn.execute(
+                    AlertLogEntry.__table__.insert().values(
+                        at=now,
+                        event="delivery_uncertain",
+                        delivery_id=row.id,
+                        target=row.target,
+                        detail=f"attempt {row.attempts}: {note}",
+                    )
+                )
+                log.warning("alert delivery %s to %s: %s", row.id, row.target, note)
+
     def _record(self, row, now: dt.datetime, *, ok: bool, error: str | None = None) -> None:
         attempts = row.attempts + 1
         values = {"attempts": attempts, "last_error": error}
@@ -205,7 +261,7 @@ class Deliverer:
             values.update(status="sent", sent_at=now)
         else:
             wait = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempts - 1))
-            values["next_attempt_at"] = now + dt.timedelta(seconds=wait)
+            values.update(status="pending", next_attempt_at=now + dt.timedelta(seconds=wait))
         with self.engine.begin() as conn:
             conn.execute(update(AlertDelivery).where(D.id == row.id).values(**values))
             conn.execute(

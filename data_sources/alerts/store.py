@@ -272,7 +272,9 @@ def end_silence(engine: Engine, silence_id: int, actor: str, now: dt.datetime) -
 
 
 def listing(engine: Engine, now: dt.datetime) -> dict:
-    """The firing alerts, the active silences and the deliveries still pending (failing ones with their error)."""
+    """The firing alerts, the active silences and the deliveries still pending (failing ones with their error),
+    with those of the last day whose sender stopped during the attempt (uncertain: not sent again)."""
+    recent = now - dt.timedelta(days=1)
     with engine.connect() as conn:
         alerts = [
             {**dict(r), "facts": json.loads(r["facts"])}
@@ -285,8 +287,8 @@ def listing(engine: Engine, now: dt.datetime) -> dict:
         pending = [
             dict(r)
             for r in conn.execute(
-                select(D.id, D.kind, D.target, D.attempts, D.last_error, D.next_attempt_at, D.created_at)
-                .where(D.status == "pending")
+                select(D.id, D.kind, D.target, D.status, D.attempts, D.last_error, D.next_attempt_at, D.created_at)
+                .where(or_(D.status == "pending", and_(D.status == "uncertain", D.next_attempt_at > recent)))
                 .order_by(D.id)
             ).mappings()
         ]

@@ -25,6 +25,7 @@ class Received:
     subject: str
     body: str
     at: float  # time.monotonic() at receipt
+    message_id: str = ""
 
 
 class _Collector:
@@ -35,7 +36,13 @@ class _Collector:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.inbox.append(
-                Received(list(envelope.rcpt_tos), str(message["Subject"]), message.get_content(), time.monotonic())
+                Received(
+                    list(envelope.rcpt_tos),
+                    str(message["Subject"]),
+                    message.get_content(),
+                    time.monotonic(),
+                    str(message["Message-ID"] or ""),
+                )
             )
             self.arrived.notify_all()
         return "250 OK"
@@ -110,11 +117,17 @@ class SmtpServer:
 
 @dataclass
 class WebhookReceiver:
-    """Answers 503 to its first `fail_first` requests, then 200; records every request it answered 200."""
+    """Answers 503 to its first `fail_first` requests, then 200; records every request it answered 200. With
+    `hold_first`, it records its first requests but answers them only once `release` is set (a sender can be
+    killed while it waits); `holding` is set when one is held."""
 
     fail_first: int = 0
+    hold_first: int = 0
     received: list[dict] = field(default_factory=list)
     refused: int = 0
+    refused_headers: list[dict] = field(default_factory=list)
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> WebhookReceiver:
         receiver = self
@@ -124,12 +137,16 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.refused < receiver.fail_first:
                     receiver.refused += 1
+                    receiver.refused_headers.append(dict(self.headers))
                     self.send_response(503)
                     self.end_headers()
                     return
                 receiver.received.append(
                     {"path": self.path, "headers": dict(self.headers), "raw": body, "json": json.loads(body)}
                 )
+                if len(receiver.received) <= receiver.hold_first:
+                    receiver.holding.set()
+                    receiver.release.wait(30)
                 self.send_response(200)
                 self.end_headers()
 
@@ -142,6 +159,7 @@ class WebhookReceiver:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
