@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 import time
@@ -71,12 +73,38 @@ def _raise_stop(signum, _frame):
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def start_alerts_thread(settings: Settings, stop: threading.Event, engine) -> threading.Thread:
+# DEMO ONLY, never a deployment's setting: every complaint's SLA this many seconds (instead of 1x24 hours),
+# and the escalation to the Sekda's office as many seconds after its breach, so that the alerts of every
+# ladder step can be watched arriving within minutes. Complaints whose event names its own hours keep them.
+DEMO_ALERT_SLA_ENV = "PANTAU_DEMO_ALERT_SLA_SECONDS"
+
+
+def demo_alert_sla_seconds() -> float | None:
+    value = os.environ.get(DEMO_ALERT_SLA_ENV, "").strip()
+    if not value:
+        return None
+    seconds = float(value)
+    if not 4 <= seconds <= 86_400:
+        raise ValueError(f"{DEMO_ALERT_SLA_ENV} must be 4 to 86400 seconds, got {value}")
+    return seconds
+
+
+def with_demo_alert_sla(settings: Settings, seconds: float) -> Settings:
+    """The demo's settings with its short SLA (model_copy: below the real setting's floor of 0.1 hour)."""
+    return settings.model_copy(update={"sla_default_hours": seconds / 3600})
+
+
+def start_alerts_thread(
+    settings: Settings, stop: threading.Event, engine, *, demo_sla_s: float | None = None
+) -> threading.Thread:
     """The alert evaluator, as `app.py alerts run` runs it (its lock makes it the deployment's one)."""
     from dashboard.alert_rules import config_from_settings
     from data_sources.alerts.evaluator import Evaluator
 
-    evaluator = Evaluator(engine, connect(settings), settings, config_from_settings(settings))
+    config = config_from_settings(settings)
+    if demo_sla_s is not None:
+        config = dataclasses.replace(config, escalate_after_hours=demo_sla_s / 3600)
+    evaluator = Evaluator(engine, connect(settings), settings, config)
     thread = threading.Thread(target=evaluator.run, args=(stop,), name="alerts", daemon=True)
     thread.start()
     return thread
@@ -96,6 +124,9 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
 
     for signum in _STOP_SIGNALS:
         signal.signal(signum, _raise_stop)
+    demo_sla_s = demo_alert_sla_seconds()
+    if demo_sla_s is not None:
+        settings = with_demo_alert_sla(settings, demo_sla_s)
     stop = threading.Event()
     threads: list[threading.Thread] = []
     engine = web = None
@@ -111,7 +142,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
                 settings, stop, seed=seed, backfill_days=backfill_days, rate=rate, invalid_share=0.002
             )
         )
-        threads.append(start_alerts_thread(settings, stop, engine))
+        threads.append(start_alerts_thread(settings, stop, engine, demo_sla_s=demo_sla_s))
         web = create_server(
             create_app(settings, engine=engine).server,
             host=settings.host,
@@ -124,7 +155,12 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
         print(
             f"\nPantau Surabaya demo is running: open {url}\n  {login_line}\n"
             f"  Redis: {describe(settings)}\n  Database: {settings.resolved_database_url}\n"
-            f"  Ctrl-C stops everything.\n",
+            + (
+                f"  {DEMO_ALERT_SLA_ENV}={demo_sla_s:g}: DEMO ONLY, complaints' SLA {demo_sla_s:g} s (not 1x24 h)\n"
+                if demo_sla_s is not None
+                else ""
+            )
+            + "  Ctrl-C stops everything.\n",
             flush=True,
         )
         web.run()

@@ -35,8 +35,14 @@ def group_name(group: str, lang: str) -> str:
 
 
 def title_of(rule: str, stage: str, config: AlertConfig, lang: str) -> str:
+    if rule == "complaint_sla" and stage == "escalated" and config.escalate_after_hours < 1:
+        minutes = config.escalate_after_hours * 60  # under an hour (a rules file's 0.1 h, the demo's seconds)
+        decimals = 0 if minutes == round(minutes) else 1
+        return t("alert.rule.complaint_sla.escalated_minutes", lang, minutes=format_number(minutes, lang, decimals))
     if rule == "complaint_sla":
-        return t(f"alert.rule.complaint_sla.{stage}", lang, hours=format_number(config.escalate_after_hours, lang))
+        hours = config.escalate_after_hours
+        decimals = 0 if hours == round(hours) else 1
+        return t(f"alert.rule.complaint_sla.{stage}", lang, hours=format_number(hours, lang, decimals))
     return t(f"alert.rule.{rule}", lang)
 
 

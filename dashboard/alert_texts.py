@@ -17,6 +17,10 @@ ALERT_TEXTS: dict[str, tuple[str, str]] = {
         "Aduan lewat batas {hours} jam atau lebih",
         "Complaints past their deadline by {hours} h or more",
     ),
+    "alert.rule.complaint_sla.escalated_minutes": (
+        "Aduan lewat batas {minutes} menit atau lebih",
+        "Complaints past their deadline by {minutes} min or more",
+    ),
     "alert.rule.opd_breach_share": (
         "Porsi aduan lewat batas hari ini tinggi",
         "High share of breached complaints today",

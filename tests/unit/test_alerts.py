@@ -199,3 +199,15 @@ def test_rules_file_errors_name_the_line(change, line, words):
     with pytest.raises(AlertRulesError) as error:
         parse_rules(RULES.replace(*change), AlertConfig(), "rules.toml")
     assert f"line {line}" in str(error.value) and words in str(error.value)
+
+
+def test_the_escalation_title_says_its_time_in_hours_or_under_an_hour_in_minutes():
+    from dashboard.alert_messages import title_of
+
+    def title(hours, lang="id"):
+        return title_of("complaint_sla", "escalated", AlertConfig(escalate_after_hours=hours), lang)
+
+    assert title(4) == "Aduan lewat batas 4 jam atau lebih"
+    assert title(2.5) == "Aduan lewat batas 2,5 jam atau lebih"
+    assert title(0.1) == "Aduan lewat batas 6 menit atau lebih"  # a rules file's smallest
+    assert title(12 / 3600, "en") == "Complaints past their deadline by 0.2 min or more"  # the demo's 12 s
