@@ -27,7 +27,8 @@ import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -81,11 +82,11 @@ def parse_smtp_url(url: str) -> SmtpServer:
 def send_email(
     server: SmtpServer, sender: str, to: str, subject: str, body: str, *, context=None, key: str | None = None
 ) -> None:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message = MIMEText(body, "plain", "utf-8")
+    # the subject as encoded words whole: folded at its non-ASCII dash, a plain header reads back with two spaces
+    message["From"], message["To"], message["Subject"] = sender, to, Header(subject, "utf-8")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{key}@{MESSAGE_ID_DOMAIN}>" if key else make_msgid(domain=MESSAGE_ID_DOMAIN)
-    message.set_content(body)
     context = context or ssl.create_default_context()
     client_type = smtplib.SMTP_SSL if server.tls else smtplib.SMTP
     kwargs = {"context": context} if server.tls else {}

@@ -89,7 +89,9 @@ def test_every_attempt_of_a_message_carries_the_same_key(settings, engine):
 
         config = config_from_settings(s)
         now = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
-        payload = {"kind": "test", "subject": "[Pantau] uji", "body": "isi", "items": [], "link": "-", "at": "-"}
+        # long enough to be folded at its dash, which a plain header would read back with two spaces before
+        subject = "[Pantau] PERINGATAN: Aduan lewat batas 6 menit atau lebih – Tanpa OPD (1)"
+        payload = {"kind": "test", "subject": subject, "body": "isi ≥", "items": [], "link": "-", "at": "-"}
         with engine.begin() as conn:
             ids = [store.enqueue(conn, now, "test", t, [], payload) for t in ("mc@surabaya.go.id", "webhook:default")]
         deliverer = Deliverer(engine, s, config)
@@ -99,6 +101,7 @@ def test_every_attempt_of_a_message_carries_the_same_key(settings, engine):
             created = dict(conn.execute(select(AlertDelivery.id, AlertDelivery.created_at)).all())
         mail_key, hook_key = (delivery_key(i, created[i]) for i in ids)
         assert [m.message_id for m in smtp.wait_for(1)] == [f"<{mail_key}@pantau.surabaya.go.id>"]
+        assert (smtp.inbox[0].subject, smtp.inbox[0].body.strip()) == (subject, "isi ≥")
         attempts = [*hook.refused_headers, *(r["headers"] for r in hook.received)]
         assert [h["Idempotency-Key"] for h in attempts] == [hook_key, hook_key]
         assert mail_key != hook_key
