@@ -114,7 +114,8 @@ def _processed(cid: str, kind: str, at: dt.datetime | None = None) -> dict:
 def passes_over_changes(engine, settings, config, versions: int, changes: int) -> dict:
     """p50/p95 of the evaluator's pass per data version (evaluate_changes), the clock one second on at each;
     with `changes`, that many complaint events stored before each (half new complaints, half answers to
-    complaints whose alerts fire), rows and processed_events as the ingestor writes them."""
+    complaints whose alerts fire: a resolved message each), rows and processed_events as the ingestor
+    writes them."""
     watch = ChangeWatch()
     now = NOW + dt.timedelta(seconds=1)
     evaluate_full(engine, None, settings, config, now, watch)
@@ -134,7 +135,7 @@ def passes_over_changes(engine, settings, config, versions: int, changes: int) -
                     .all()
                 )
                 fresh = [f"bench-{tag}-{version}-{i}" for i in range(changes // 2)]
-                rows = [_complaint(cid, now - dt.timedelta(hours=13), now + dt.timedelta(hours=11)) for cid in fresh]
+                rows = [_complaint(cid, now, now + dt.timedelta(hours=24)) for cid in fresh]
                 conn.execute(insert(Complaint.__table__), rows)
                 conn.execute(update(Complaint).where(Complaint.complaint_id.in_(firing)).values(first_response_at=now))
                 conn.execute(
