@@ -94,9 +94,11 @@ def awaiting_span_max(conn: Connection) -> dt.timedelta:
 
 
 def sla_stage_moments(created: dt.datetime, due: dt.datetime, policy: SlaPolicy, escalate: dt.timedelta) -> tuple:
-    """The moments a waiting complaint becomes at risk, critical, breached and escalated."""
-    at_risk, critical = policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM))
-    return at_risk, critical, due, due + escalate
+    """The moments a waiting complaint becomes at risk, critical, breached and escalated. Breached also when
+    its clock's time is used up (the working clock's end of `due - created`: before `due` if the deadline was
+    set on another clock than today's policy's)."""
+    at_risk, critical, used_up = policy.threshold_times(created, due, (kpi.AT_RISK_FROM, kpi.CRITICAL_FROM, 1.0))
+    return at_risk, critical, min(used_up, due), due, due + escalate
 
 
 def sla_changes_between(
@@ -110,7 +112,8 @@ def sla_changes_between(
     """The complaints awaiting an answer that change stage in (start, end]: an indexed range of deadlines on
     the awaiting index (at-risk comes at most (1 - AT_RISK_FROM) x the longest span before a deadline, the
     escalation `escalate` after it), narrowed in SQL to the exact moments on the calendar clock."""
-    lead = span_max * (1 - kpi.AT_RISK_FROM) + dt.timedelta(seconds=1)
+    # on the working clock a share of the working time can fall anywhere in the span's wall time
+    lead = (span_max * (1 - kpi.AT_RISK_FROM) if policy.mode == "calendar" else span_max) + dt.timedelta(seconds=1)
     where = [awaiting_response(), C.due_at > start - escalate, C.due_at <= end + lead, C.created_at <= end]
     if policy.mode == "calendar":
         created_s, due_s = epoch_seconds(conn, C.created_at), epoch_seconds(conn, C.due_at)

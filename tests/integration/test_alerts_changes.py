@@ -27,44 +27,58 @@ def full_plan_changes(engine, client, settings, config, now) -> list:
     return [*(f.subject for f in result.opened), *result.resolved, *result.superseded]
 
 
-def test_passes_over_changes_alert_like_full_evaluations(settings, engine, redis_client, ingest_until_idle):
+def walk(settings, s, engine, redis_client, ingest_until_idle, start_h: float = 10) -> list[bool]:
+    """The evaluator's passes every STEP from `start_h` to 34 hours after T0, each checked against a full one;
+    at 20 hours MC-1 is answered and MC-4 arrives already at risk. Returns which passes were full ones."""
     for cid, opd, hours in (("MC-1", "DSDABM", 0), ("MC-2", "DSDABM", 0.5), ("MC-3", "DINKES", 3)):
         publish(redis_client, settings, created(cid, opd, T0 + dt.timedelta(hours=hours)))
     ingest_until_idle()
+    config = config_from_settings(s)
+    now = [T0 + dt.timedelta(hours=start_h)]
+    evaluator = Evaluator(engine, redis_client, s, config, lambda: now[0])
+    kinds = []
+    try:
+        while now[0] < T0 + dt.timedelta(hours=34):
+            if now[0] == T0 + dt.timedelta(hours=20):
+                answered = {"complaint_id": "MC-1", "status": "responded"}
+                publish(redis_client, settings, make_event("r1", "complaint.status", answered, now[0].isoformat()))
+                publish(redis_client, settings, created("MC-4", "DLH", now[0] - dt.timedelta(hours=13)))
+                ingest_until_idle()
+            kinds.append(evaluator.tick(force=True)["full"])
+            assert full_plan_changes(engine, redis_client, s, config, now[0]) == [], now[0]
+            with engine.connect() as conn:  # the wall's count, kept without counting at every pass
+                assert redis_client.get(alerts_firing_key(s)) == str(store.firing_count(conn)).encode()
+            now[0] += STEP
+    finally:
+        evaluator.lock.release()
+    return kinds
+
+
+def alert_settings(settings, smtp: SmtpServer, **more):
+    return settings.with_overrides(
+        smtp_url=smtp.url,
+        alert_email_from="pantau@surabaya.go.id",
+        alert_email_to="mc@surabaya.go.id",
+        alert_repeat_minutes=1000,
+        **more,
+    )
+
+
+def test_passes_over_changes_on_the_working_clock_alert_like_full_evaluations(
+    settings, engine, redis_client, ingest_until_idle
+):
     with SmtpServer() as smtp:
-        s = settings.with_overrides(
-            smtp_url=smtp.url,
-            alert_email_from="pantau@surabaya.go.id",
-            alert_email_to="mc@surabaya.go.id",
-            alert_repeat_minutes=1000,
-        )
-        config = config_from_settings(s)
-        now = [T0 + dt.timedelta(hours=10)]
-        evaluator = Evaluator(engine, redis_client, s, config, lambda: now[0])
-        kinds = []
-        try:
-            while now[0] < T0 + dt.timedelta(hours=34):
-                if now[0] == T0 + dt.timedelta(hours=20):  # MC-1 answered; a late-arriving one already at risk
-                    publish(
-                        redis_client,
-                        settings,
-                        make_event(
-                            "r1",
-                            "complaint.status",
-                            {"complaint_id": "MC-1", "status": "responded"},
-                            now[0].isoformat(),
-                        ),
-                    )
-                    publish(redis_client, settings, created("MC-4", "DLH", now[0] - dt.timedelta(hours=13)))
-                    ingest_until_idle()
-                summary = evaluator.tick(force=True)
-                kinds.append(summary["full"])
-                assert full_plan_changes(engine, redis_client, s, config, now[0]) == [], now[0]
-                with engine.connect() as conn:  # the wall's count, kept without counting at every pass
-                    assert redis_client.get(alerts_firing_key(s)) == str(store.firing_count(conn)).encode()
-                now[0] += STEP
-        finally:
-            evaluator.lock.release()
+        s = alert_settings(settings, smtp, sla_mode="working")
+        # from 08:20 WIB on a Friday: the office hours put at-risk hours before half of the 24 wall-clock hours
+        kinds = walk(settings, s, engine, redis_client, ingest_until_idle, start_h=0.33)
+        assert kinds[0] is True and not any(kinds[1:])
+        assert "waspada" in smtp.wait_for(1)[0].subject
+
+
+def test_passes_over_changes_alert_like_full_evaluations(settings, engine, redis_client, ingest_until_idle):
+    with SmtpServer() as smtp:
+        s = alert_settings(settings, smtp)
+        kinds = walk(settings, s, engine, redis_client, ingest_until_idle)
         assert kinds[0] is True and not any(kinds[1:])  # one full evaluation, then only the changes
         subjects = [m.subject.removeprefix("[Pantau] ") for m in smtp.wait_for(14)]
         waspada, kritis, batas, empat = (
