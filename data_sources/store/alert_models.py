@@ -54,7 +54,7 @@ class AlertDelivery(Base):
     target: Mapped[str] = mapped_column(String(320))  # an e-mail address, or webhook:NAME
     alert_ids: Mapped[str] = mapped_column(Text)  # JSON list
     message: Mapped[str] = mapped_column(Text)  # JSON: subject, body, and the webhook payload's parts
-    status: Mapped[str] = mapped_column(String(16))  # pending, sent
+    status: Mapped[str] = mapped_column(String(16))  # pending, sending (claimed), sent, uncertain (sender died)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
