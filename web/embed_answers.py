@@ -1,19 +1,21 @@
 """The widget-data answers of the public embeds, kept per publication and served in front of Flask.
 
-    server.wsgi_app = EmbedAnswers(server.wsgi_app, guard, version)   # web/embed_app.py create
+    server.wsgi_app = EmbedAnswers(server.wsgi_app, guard, state.version, default_lang)  # embed_app.create
 
 A widget's figures change once per publication (hourly by default), and every reader of a widget sends
 the same callback body, so nearly every POST /embed/_dash-update-component repeats one answered before.
 Flask's request handling of it (request context, session, thirteen hooks, a Response object) costs about
 0.5 ms of CPU; this WSGI layer, between the proxy rule (web/proxy.py) and Flask, answers a repeat with the
-bytes and headers that the whole stack produced for it the first time, in a few hundredths of that.
+bytes and headers that the whole stack produced for it the first time, in about a fifth of that (most of
+it the rate limit's round trip to Redis; `python -m bench.embed` measures both).
 
 What it keeps (in this worker, bounded, oldest out first):
 - callback body -> widget query key, for bodies that passed the guard's allowlist (`query_of_payload`);
   a body that fails it goes to Flask, which answers 400, and is not kept.
 - "query key|publication" -> (headers, body) of a 200 that the guard marked as a published answer
   (web/embed_guard.py, Guard.after): its headers are the final ones (Cache-Control, ETag, the embeds' CSP,
-  nosniff, no cookie), set by every after-request hook. An error body (figures unavailable) is not kept.
+  nosniff, no cookie), set by every after-request hook. An error body (figures unavailable) is not kept,
+  and the answers of a publication are dropped once one of the next publication is kept.
 What it still does for every request it answers: the rate limit (the guard's Redis window; a refusal goes
 to Flask, which answers the 429 without counting the request again) and the embed metrics. A new body, a
 new publication, an unknown path: Flask, as before.
@@ -43,6 +45,7 @@ class EmbedAnswers:
         self.default_lang = default_lang
         self._queries: dict[bytes, str] = {}
         self._answers: dict[str, tuple[tuple[tuple[str, str], ...], bytes]] = {}
+        self._newest_version = ""
         self._lock = threading.Lock()
         self._duration = metrics.CALLBACK_DURATION.labels("embed")
         self._answered = metrics.EMBED_REQUESTS.labels("widget_data", "200")
@@ -77,7 +80,7 @@ class EmbedAnswers:
         """The query key of a body never seen, if the guard's allowlist accepts it (kept for next time)."""
         try:
             key = embed_guard.query_of_payload(orjson.loads(body), self.default_lang).key()
-        except (TypeError, ValueError, KeyError):  # not JSON, or refused: Flask answers it (400)
+        except Exception:  # not JSON, refused, or a shape nobody foresaw: the guard in Flask answers it (400)
             return None
         with self._lock:
             _bounded_put(self._queries, body, key, ANSWER_LIMIT * 4)
@@ -100,7 +103,12 @@ class EmbedAnswers:
         finally:
             if hasattr(result, "close"):
                 result.close()
+        version = key.rsplit("|", 1)[1]
         with self._lock:
+            if version > self._newest_version:  # ISO instants in UTC: text order is time order
+                # a new publication: the last one's answers will not be asked for again in this worker
+                self._answers = {k: v for k, v in self._answers.items() if k.endswith("|" + version)}
+                self._newest_version = version
             _bounded_put(self._answers, key, (tuple(captured[1]), content), ANSWER_LIMIT)
         return [content]
 

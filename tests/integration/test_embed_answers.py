@@ -117,6 +117,9 @@ def test_a_new_publication_is_not_answered_from_the_last_one(stack):
     assert second.status_code == 200 and len(reached_flask) == 2
     assert second.headers["ETag"] != first.headers["ETag"]
     assert post(client, payload()).headers["ETag"] == second.headers["ETag"] and len(reached_flask) == 2
+    # the last publication's answers were dropped when the new one's was kept: back there, Flask again
+    cache.clock = lambda: later - dt.timedelta(seconds=cache.cadence_s)
+    assert post(client, payload()).headers["ETag"] == first.headers["ETag"] and len(reached_flask) == 3
 
 
 def test_answered_repeats_count_against_the_real_clients_limit_once_each(stack):
