@@ -16,8 +16,9 @@ What it keeps (in this worker, bounded, oldest out first):
   (web/embed_guard.py, Guard.after): its headers are the final ones (Cache-Control, ETag, the embeds' CSP,
   nosniff, no cookie), set by every after-request hook. An error body (figures unavailable) is not kept,
   and the answers of a publication are dropped once one of the next publication is kept.
-What it still does for every request it answers: the rate limit (the guard's Redis window; a refusal goes
-to Flask, which answers the 429 without counting the request again) and the embed metrics. A new body, a
+What it still does for every request it answers: the rate limit (the guard's Redis window, counted in
+batches: BatchedAllowance; a refusal goes to Flask, which answers the 429 without counting the request
+again) and the embed metrics. A new body, a
 new publication, an unknown path: Flask, as before.
 """
 
@@ -33,6 +34,7 @@ import redis
 
 from data_sources import metrics
 from web import embed_guard
+from web.rate_limit import RateLimiter
 
 ANSWER_LIMIT = 256  # published answers kept: widgets x languages x themes x periods asked for
 
@@ -47,6 +49,7 @@ class EmbedAnswers:
         self._answers: dict[str, tuple[tuple[tuple[str, str], ...], bytes]] = {}
         self._newest_version = ""
         self._lock = threading.Lock()
+        self._allowance = BatchedAllowance(guard.limiter, guard.settings.embed_rate_limit[0])
         self._duration = metrics.CALLBACK_DURATION.labels("embed")
         self._answered = metrics.EMBED_REQUESTS.labels("widget_data", "200")
 
@@ -63,10 +66,7 @@ class EmbedAnswers:
         answer = self._answers.get(f"{query_key}|{self.version()}")
         if answer is None:
             return self._through_flask(environ, start_response)
-        try:
-            decision = self.guard.limiter().hit(environ.get("REMOTE_ADDR") or "unknown")
-        except redis.RedisError:
-            decision = (True, 0)  # as the guard: a Redis outage must not take the public figures down
+        decision = self._allowance.hit(environ.get("REMOTE_ADDR") or "unknown")
         if not decision[0]:
             environ[embed_guard.RATE_DECISION] = decision
             return self.app(environ, start_response)
@@ -111,6 +111,44 @@ class EmbedAnswers:
                 self._newest_version = version
             _bounded_put(self._answers, key, (tuple(captured[1]), content), ANSWER_LIMIT)
         return [content]
+
+
+class BatchedAllowance:
+    """The guard's rate limit (one Redis window per client, shared by every worker), counted in batches.
+
+    A client allowed at its last trip to Redis may send up to `batch` - 1 more requests, within SYNC_S,
+    counted here; the next trip adds them all (INCRBY) and decides again. So a busy client costs one round
+    trip per `batch` requests or per SYNC_S, not one per request, and the shared count is never short by
+    more than `batch` - 1 per worker (about 1.5 % of the limit; a limit under 128 is counted exactly). A
+    client refused at its last trip goes to Redis every time, as in the guard.
+    """
+
+    SYNC_S = 1.0
+    CLIENTS_KEPT = 4096
+
+    def __init__(self, limiter: Callable[[], RateLimiter], limit: int):
+        self._limiter = limiter
+        self.batch = max(1, limit // 64)
+        self._clients: dict[str, list] = {}  # client -> [monotonic time of the last trip, requests since]
+        self._lock = threading.Lock()
+
+    def hit(self, who: str) -> tuple[bool, int]:
+        """(allowed, seconds until the window ends when refused), as RateLimiter.hit."""
+        now = time.monotonic()
+        with self._lock:
+            state = self._clients.pop(who, None)
+            if state is not None and now - state[0] < self.SYNC_S and state[1] + 1 < self.batch:
+                state[1] += 1
+                self._clients[who] = state
+                return True, 0
+        try:
+            allowed, retry = self._limiter().hit(who, 1 + (state[1] if state else 0))
+        except redis.RedisError:
+            return True, 0  # as the guard: a Redis outage must not take the public figures down with it
+        if allowed:
+            with self._lock:
+                _bounded_put(self._clients, who, [now, 0], self.CLIENTS_KEPT)
+        return allowed, retry
 
 
 def _read_body(environ: dict) -> bytes | None:

@@ -35,7 +35,12 @@ def payload(pathname="/embed/complaints-month", search="?lang=id", n=None) -> di
 
 
 @pytest.fixture
-def stack(redis_url, tmp_path):
+def limit():
+    return LIMIT
+
+
+@pytest.fixture
+def stack(redis_url, tmp_path, limit):
     """A fresh app (its own answers, its own rate-limit keys) and the callback requests that reached Flask."""
     from web.factory import create_app
 
@@ -46,7 +51,7 @@ def stack(redis_url, tmp_path):
         stream_prefix=f"answers-{uuid.uuid4().hex[:10]}",
         block_ms=100,
         embed_origins=(ORIGIN,),
-        embed_rate_limit=(LIMIT, 60),
+        embed_rate_limit=(limit, 60),
         proxy_count=1,
         metrics_token="t" * 32,
     )
@@ -159,3 +164,17 @@ def test_answered_repeats_are_in_the_embed_metrics(stack):
     for _ in range(3):
         assert post(client, payload()).status_code == 200
     assert widget_data_200() - before == 3
+
+
+@pytest.mark.parametrize("limit", [640])
+def test_a_busy_clients_requests_are_counted_in_batches_and_the_limit_still_holds(stack, limit):
+    settings, app, reached_flask = stack
+    client = app.server.test_client()
+    batch = limit // 64  # BatchedAllowance: at most batch - 1 requests beyond what Redis has counted
+    codes = [post(client, payload()).status_code for _ in range(limit + 60)]
+    allowed = codes.count(200)
+    assert limit <= allowed <= limit + batch - 1
+    assert codes == [200] * allowed + [429] * (len(codes) - allowed)
+    digest = hashlib.sha256(b"198.51.100.7").hexdigest()[:20]
+    counted = int(connect(settings).get(redis_keys.embed_rate_key(settings, digest)))
+    assert len(codes) - (batch - 1) <= counted <= len(codes)
