@@ -6,8 +6,8 @@ A widget's figures change once per publication (hourly by default), and every re
 the same callback body, so nearly every POST /embed/_dash-update-component repeats one answered before.
 Flask's request handling of it (request context, session, thirteen hooks, a Response object) costs about
 0.5 ms of CPU; this WSGI layer, between the proxy rule (web/proxy.py) and Flask, answers a repeat with the
-bytes and headers that the whole stack produced for it the first time, in about a fifth of that (most of
-it the rate limit's round trip to Redis; `python -m bench.embed` measures both).
+bytes and headers that the whole stack produced for it the first time, in a few hundredths of that
+(`python -m bench.embed` measures both).
 
 What it keeps (in this worker, bounded, oldest out first):
 - callback body -> widget query key, for bodies that passed the guard's allowlist (`query_of_payload`);
