@@ -1,5 +1,6 @@
 """A small HTTP/1.1 load generator for the embed benchmark: keep-alive connections to 127.0.0.1 only, for a
-fixed time, then it stops by itself and prints JSON (requests, errors, latency percentiles).
+fixed time, then it stops by itself and prints JSON (requests, errors, latency percentiles, and every
+answer including the warm-up's, against which the benchmark divides the server's CPU time).
 
     python -m bench.loadgen PORT PATH BODIES_FILE --clients 200 --seconds 10 [--rate 1000]
 
@@ -32,6 +33,7 @@ async def client(
     offset: float,
     latencies: list[float],
     errors: list[int],
+    answered: list[int],
 ) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     next_at = time.perf_counter() + offset
@@ -56,6 +58,7 @@ async def client(
             if length:
                 await reader.readexactly(length)
             done = time.perf_counter()
+            answered[0] += 1
             if started >= warm_until:
                 if head[9:12] != b"200":
                     errors.append(int(head[9:12]))
@@ -80,6 +83,7 @@ async def run(
     interval = clients / rate if rate else None
     latencies: list[float] = []
     errors: list[int] = []
+    answered = [0]  # warm-up included: what the server did while its CPU time was read
     await asyncio.gather(
         *(
             client(
@@ -91,6 +95,7 @@ async def run(
                 (interval or 0) * i / clients,
                 latencies,
                 errors,
+                answered,
             )
             for i in range(clients)
         )
@@ -98,6 +103,7 @@ async def run(
     ms = [x * 1000 for x in latencies]
     return {
         "requests": len(ms),
+        "answered_with_warmup": answered[0],
         "errors": len(errors),
         "requests_per_s": round(len(ms) / seconds, 1),
         "p50_ms": round(percentile(ms, 50), 2),

@@ -36,6 +36,7 @@ from data_sources.views.embed import PublishedCache
 from layouts import embed as view
 from layouts import embed_gallery
 from web import embed_guard, login
+from web.embed_answers import EmbedAnswers
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,9 @@ def create(server: flask.Flask, settings) -> dash.Dash:
     state = EmbedState(server, settings)
     guard = embed_guard.Guard(settings, state.redis, state.version, lambda path: _page(path, settings))
     guard.install(server)
+    # a repeated widget-data request is answered here, before Flask (web/embed_answers.py); create_app puts
+    # the proxy rule (web/proxy.py) in front of it, so the rate limit counts the real client
+    server.wsgi_app = EmbedAnswers(server.wsgi_app, guard, state.version, settings.default_language)
     # /embed without the slash: the gallery too (Dash's own routes start at /embed/)
     server.add_url_rule("/embed", endpoint="embed_gallery_bare", view_func=lambda: _gallery(settings))
     server.extensions[embed_callbacks.STATE_KEY] = state

@@ -5,8 +5,9 @@
 - Callback payloads: the embed app has one callback with three inputs. Any body that is not exactly that
   shape (other output, ids, properties, extra state, values of the wrong type or an unknown widget or
   parameter) gets 400 before Dash sees it.
-- A validated payload names a (widget, lang, theme, period) query; its response is kept per published
-  version in this worker, so a repeated widget costs a dictionary lookup, not a Dash dispatch.
+- A validated payload names a (widget, lang, theme, period) query; its 200 is marked as the published
+  answer of that query (PUBLISHED_ANSWER), which web/embed_answers.py keeps and serves to every repeat of
+  the request in this worker before Flask sees it.
 - Headers on every /embed response: Cache-Control and ETag, and no cookie. The Content-Security-Policy
   (frame-ancestors from PANTAU_EMBED_ORIGINS) is built here and set by web/security_headers.py.
 """
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +37,9 @@ ALLOWED_KEYS = {"output", "outputs", "inputs", "changedPropIds", "parsedChangedP
 CHANGED = {f"{i}.{p}" for i, p in INPUTS}
 STATIC = ("/embed/_dash-component-suites/", "/embed/assets/", "/embed/_favicon.ico")
 MAX_BODY = 4096
-RESPONSE_CACHE_SIZE = 256
+# request environ keys shared with web/embed_answers.py
+RATE_DECISION = "pantau.embed.rate_decision"  # (allowed, retry_s): this request was counted already
+PUBLISHED_ANSWER = "pantau.embed.published_answer"  # this 200 is the published answer of that key
 
 
 class PayloadError(ValueError):
@@ -120,8 +121,6 @@ class Guard:
         self._version = version
         self._page = page
         self._limiter: RateLimiter | None = None
-        self._responses: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
 
     def limiter(self) -> RateLimiter:
         if self._limiter is None:
@@ -139,12 +138,7 @@ class Guard:
         if path != PREFIX and not path.startswith(PREFIX + "/"):
             return None
         if not path.startswith(STATIC):
-            try:
-                allowed, retry = self.limiter().hit(
-                    request.remote_addr or "unknown"
-                )  # behind proxies: the client's, read by web/proxy.py (PANTAU_PROXY_COUNT)
-            except redis.RedisError:
-                allowed, retry = True, 0  # a Redis outage must not take the public figures down with it
+            allowed, retry = request.environ.get(RATE_DECISION) or self._hit(request)
             if not allowed:
                 response = flask.Response("Too many requests\n", 429, mimetype="text/plain")
                 response.headers["Retry-After"] = str(retry)
@@ -154,6 +148,13 @@ class Guard:
         if request.method not in ("GET", "HEAD") and not path.startswith(STATIC):
             return flask.Response("Method not allowed\n", 405, mimetype="text/plain")
         return self._page(path)
+
+    def _hit(self, request: flask.Request) -> tuple[bool, int]:
+        try:
+            # behind proxies: the client's address, read by web/proxy.py (PANTAU_PROXY_COUNT)
+            return self.limiter().hit(request.remote_addr or "unknown")
+        except redis.RedisError:
+            return True, 0  # a Redis outage must not take the public figures down with it
 
     def _callback(self, request: flask.Request):
         if request.content_length is None or request.content_length > MAX_BODY:
@@ -172,10 +173,6 @@ class Guard:
         except redis.RedisError:
             return None  # the callback shows that the data is unavailable
         flask.g.embed_cache_key = key
-        with self._lock:
-            cached = self._responses.get(key)
-        if cached is not None:
-            return flask.Response(cached, 200, mimetype="application/json")
         return None
 
     def after(self, response: flask.Response) -> flask.Response:
@@ -187,11 +184,7 @@ class Guard:
         key = getattr(flask.g, "embed_cache_key", None)
         if path == CALLBACK_PATH:
             if response.status_code == 200 and key:
-                with self._lock:
-                    if key not in self._responses:
-                        self._responses[key] = response.get_data()
-                        while len(self._responses) > RESPONSE_CACHE_SIZE:
-                            self._responses.popitem(last=False)
+                request.environ[PUBLISHED_ANSWER] = key
                 response.headers["Cache-Control"] = f"public, max-age={self.max_age_s}"
                 response.set_etag(hashlib.sha256(key.encode()).hexdigest()[:32], weak=True)
             else:

@@ -33,8 +33,6 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
         pages_folder="",  # views are registered below, one module per view, not discovered from a folder
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    # PANTAU_PROXY_COUNT: which forwarded headers to believe, decided here for waitress and gunicorn alike
-    server.wsgi_app = proxy.trust_proxies(server.wsgi_app, settings.proxy_count)
     login.init_app(app)  # the login, the session cookie and the gate in front of everything but /embed
     api.install(server)  # /api/v1: producers publish with a Bearer key
     open311.install(server)  # /open311/v2: GeoReport v2 for civic apps
@@ -50,6 +48,9 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     with server.app_context():
         app._setup_server()
     embed = embed_app.create(server, settings)  # the public embeds: a Dash app of its own at /embed/
+    # PANTAU_PROXY_COUNT: which forwarded headers to believe, decided here for waitress and gunicorn alike;
+    # outermost, so that the embeds' cached answers (web/embed_answers.py) see the real client too
+    server.wsgi_app = proxy.trust_proxies(server.wsgi_app, settings.proxy_count)
 
     # Dash pages adds its inline scripts (the page title's clientside callback) on the first request, so
     # the main app's script hashes are read per response (a few microseconds), not once here.

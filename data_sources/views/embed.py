@@ -34,12 +34,19 @@ class PublishedCache(KpiCache):
         self.secret = secret
         self.key_params = disclosure.record_key_params(secret)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._slot: tuple[dt.datetime, dt.datetime, str] | None = None  # (start, end, version) of the last slot
 
     def instant(self) -> dt.datetime:
         return disclosure.publication_instant(self.clock(), self.cadence_s)
 
     def version(self) -> str:
-        return self.instant().isoformat()
+        """The current instant as text; asked for by every widget request, so worked out once per slot."""
+        now = self.clock()
+        slot = self._slot
+        if slot is None or not slot[0] <= now < slot[1]:
+            instant = disclosure.publication_instant(now, self.cadence_s)
+            slot = self._slot = (instant, instant + dt.timedelta(seconds=self.cadence_s), instant.isoformat())
+        return slot[2]
 
     def frozen(self, part: str, period: str, compute: Callable[[], dict]) -> dict:
         """A closed period's part: the first computation, kept for good (SET NX: every worker the same)."""
