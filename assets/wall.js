@@ -367,8 +367,11 @@
       var section = document.getElementById(PANEL_IDS[name]);
       if (section && panels[name] && typeof panels[name] === "object") renderPanel(section, panels[name]);
     });
+    // The map after the frame that shows the panels: a new row is on screen before the image is decoded.
     var mapSection = document.getElementById("wall-map");
-    if (mapSection && view.map) renderMap(mapSection, view.map);
+    if (mapSection && view.map) {
+      requestAnimationFrame(function () { setTimeout(function () { renderMap(mapSection, view.map); }, 0); });
+    }
   }
 
   // A refresh answered: what the screen now shows (its data version, until when it holds), and the

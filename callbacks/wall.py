@@ -9,7 +9,7 @@ refresh below, one at a time.
 
 The refresh answers with one value, the `view` store: the panels that changed, as HTML text drawn by one
 clientside render (assets/wall.js), which reuses every row whose text did not change; and the map, an SVG
-image, when its incidents changed. No panel is a tree of Dash components: with a few hundred of them in
+image, when its incidents changed (at most every MAP_REFRESH). No panel is a tree of Dash components: with a few hundred of them in
 the page, each store update re-ran a selector in every one (0.9 ms a dispatch), which kept a wall PC
 without a GPU a quarter of a core busy (issue 19 item 2). The page now holds a dozen components.
 
@@ -25,6 +25,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import dash
@@ -52,12 +53,16 @@ log = logging.getLogger(__name__)
 
 # Pending counts and stream ages move without a data change (a stuck ingestor): look again this often.
 HEALTH_REFRESH = dt.timedelta(seconds=15)
+MAP_REFRESH = dt.timedelta(seconds=5)
 MAX_VERSION_CHARS = 64
 MAX_DIGEST_CHARS = 32
 PANELS = view.PANELS
 HEALTH_READ_S = 1.0
 _health: dict[int, tuple[Any, float, dict[str, Any]]] = {}
 _health_guard = threading.Lock()
+DRAWN_KEPT = 8  # drawings kept per process: a few versions in two languages
+_drawn: OrderedDict[tuple, tuple[dict, dict, dict, dict]] = OrderedDict()
+_drawn_guard = threading.Lock()
 
 
 def page(**query) -> dash.html.Div:
@@ -123,38 +128,75 @@ def refresh(poll: Any, search: Any) -> dict[str, Any]:
         # version N-1's snapshot (it would then wait for the next change), and N walls share one key.
         snapshot = shared_wall_snapshot(app.redis, app.engine, app.settings, now, cache, version=version)
         map_key = wall_map_key(snapshot, lang)
-        svg = None
-        if shown.get("map") != map_key:
-            svg = shared_wall_map(app.redis, app.settings, snapshot, lang, cache, version=version)
+        map_shown, map_at, send_map = map_state(shown, map_key, now)
+        svg = shared_wall_map(app.redis, app.settings, snapshot, lang, cache, version=version) if send_map else None
         health = _health_of(app)
     except (redis.RedisError, SQLAlchemyError) as exc:
         # Keep what the screen shows; the browser marks it as delayed.
         log.warning("wall: figures unavailable (%s)", type(exc).__name__)
         return {"heartbeat": heartbeat(False, now)}
-    panels = {
-        "tiles": wall_panels.tiles(snapshot, lang),
-        "ticker": wall_panels.ticker(snapshot, lang),
-        "sla": wall_panels.sla_board(snapshot, lang),
-        "ppid": wall_panels.ppid_board(snapshot, lang, _ms(now)),
-        "egov": wall_panels.egov_strip(snapshot, lang),
-        "health": wall_panels.health_line(health, lang),
-    }
-    drawn = {name: view.panel_view(panel) for name, panel in panels.items()}
-    digests = {name: digest(drawn[name]) for name in PANELS}
+    drawn, digests = drawn_panels(app, version, snapshot, health, lang)
     claimed = shown_digests(shown.get("shown"))
+    valid_until = min(next_refresh_at(now), now + HEALTH_REFRESH)
+    if map_shown != map_key:  # a newer map waits its turn: come back for it then
+        valid_until = min(valid_until, _moment(map_at) + MAP_REFRESH)
     return {
         "panels": {name: drawn[name] for name in PANELS if claimed.get(name) != digests[name]},
         "map": None if svg is None else {"key": map_key, "svg": svg},
         "known": {
             "version": version,
             "lang": lang,
-            "map": map_key,
-            "until_ms": _ms(min(next_refresh_at(now), now + HEALTH_REFRESH)),
+            "map": map_shown,
+            "map_at": map_at,
+            "until_ms": _ms(valid_until),
             "shown": digests,
         },
         "feed": {"p1": snapshot.get("newest_p1")},
         "heartbeat": heartbeat(True, now),
     }
+
+
+def map_state(shown: dict[str, Any], newest: str, now: dt.datetime) -> tuple[str, int, bool]:
+    """(key of the map the screen will show, when it was sent, whether to send it now). A changed map is
+    sent at most once per MAP_REFRESH: decoding and drawing the image is the largest part of a wall's
+    work per change (10-25 ms on a PC without a GPU), while the ticker beside it has the news at once."""
+    key, sent_at = shown.get("map"), shown.get("map_at")
+    if not isinstance(key, str) or type(sent_at) is not int:
+        return newest, _ms(now), True  # the first answer (or another language, or a forged claim)
+    if key == newest:
+        return key, sent_at, False
+    if _ms(now) - sent_at >= MAP_REFRESH.total_seconds() * 1000:
+        return newest, _ms(now), True
+    return key, sent_at, False
+
+
+def drawn_panels(
+    app: Services, version: str, snapshot: dict[str, Any], health: dict[str, Any], lang: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The panels as HTML and their digests, drawn once per worker for every wall that asks after the
+    same change (the snapshot and the health read are shared objects: the KPI cache's local copy, and
+    _health_of's): ten walls cost one drawing, not ten, on the two cores they share with ten browsers."""
+    key = (id(app), version, lang, id(snapshot), snapshot.get("computed_ms"), id(health))
+    with _drawn_guard:
+        held = _drawn.get(key)
+        if held is not None and held[0] is snapshot and held[1] is health:
+            return held[2], held[3]
+    panels = {
+        "tiles": wall_panels.tiles(snapshot, lang),
+        "ticker": wall_panels.ticker(snapshot, lang),
+        "sla": wall_panels.sla_board(snapshot, lang),
+        # due or overdue as at the snapshot (its minute): the browser ticks each row on from there
+        "ppid": wall_panels.ppid_board(snapshot, lang),
+        "egov": wall_panels.egov_strip(snapshot, lang),
+        "health": wall_panels.health_line(health, lang),
+    }
+    drawn = {name: view.panel_view(panel) for name, panel in panels.items()}
+    digests = {name: digest(drawn[name]) for name in PANELS}
+    with _drawn_guard:
+        _drawn[key] = (snapshot, health, drawn, digests)
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return drawn, digests
 
 
 def digest(value: Any) -> str:
@@ -213,6 +255,10 @@ def _health_of(app: Services) -> dict[str, Any]:
 
 def heartbeat(ok: bool, now: dt.datetime) -> dict[str, Any]:
     return {"ok": ok, "server_ms": _ms(now)}
+
+
+def _moment(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
 
 
 def _ms(moment: dt.datetime) -> int:

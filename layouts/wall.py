@@ -22,9 +22,12 @@ from layouts.wall_html import ROWS, to_html
 from layouts.wall_panels import Panel, egov_strip, health_line, ppid_board, sla_board, ticker, tiles
 
 SCENES = ("overview", "sla", "112", "egov")
-REFRESH_MS = 500  # the pulse: the data-version check while the push is down (callbacks/wall.py)
+# The pulse: the data-version check while the push is down or refused (callbacks/wall.py). A wall that
+# polls waits half of it on average for a change: 0.25 s keeps ten walls, most of them polling on a
+# waitress of 8 threads, within a second (bench/wall.py); a pulse costs the server one cached read.
+REFRESH_MS = 250
 PUSH_HEARTBEAT_MS = 1_000  # the push's word when nothing changed (web/wall_push.py), so silence means trouble
-STALE_AFTER_MS = 2_000  # no word for this long: "data tertunda" (two push heartbeats, four pulses missed)
+STALE_AFTER_MS = 2_000  # no word for this long: "data tertunda" (two push heartbeats, eight pulses missed)
 POLL_TIMEOUT_MS = 5_000  # a pulse or a refresh unanswered this long is given up and the next one sent
 DEFAULT_ROTATE_S = 20
 ROTATE_RANGE_S = (10, 600)

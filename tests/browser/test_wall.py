@@ -295,7 +295,7 @@ def test_the_push_carries_the_change_and_the_pulse_rests(morning, page, console_
     page.wait_for_function(OPEN_PUSHES, timeout=10_000)
     before = page.evaluate(PULSES)
     page.wait_for_timeout(3_000)
-    assert page.evaluate(PULSES) == before  # six pulses in three seconds without the push
+    assert page.evaluate(PULSES) == before  # twelve pulses in three seconds without the push
     assert page.evaluate(OPEN_PUSHES) == 1
     incident_id = publish_flood(morning.settings)
     expect(page.locator(".wall-incident", has_text=incident_id)).to_be_attached(timeout=10_000)
