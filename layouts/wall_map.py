@@ -11,6 +11,7 @@ MIN_MAP_TEXT_PX at 1080p (40 px at 2160p). A pure function: data in, SVG text ou
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
@@ -30,7 +31,9 @@ MARGIN_PX = 16
 # An incident's shape is at least this large on the wall whatever the city's scale, so a priority-3
 # incident stays a readable shape from five metres.
 MIN_SHAPE_RADIUS_PX = {1: 13.0, 2: 10.0, 3: 7.5}
-TEXT_WIDTH_EM = 0.56  # a system sans-serif's mean advance, to size the legend's box
+BOX_CLEARANCE_PX = 10  # between the city's outline and the legend or the notes
+TEXT_WIDTH_EM = 0.56
+NOTE_CHARS = 32  # a system sans-serif's mean advance, to size the legend's box
 
 
 def wall_map(incidents: list[Mapping[str, Any]], boundaries: Boundaries, lang: str) -> str:
@@ -61,7 +64,19 @@ def map_svg(
     posts = [p for post in fire_posts if (p := _place(post)) is not None]
     legend_rows = _legend_rows(placed, bool(posts), lang)
     legend_w = _legend_width(legend_rows, lang) if legend_rows else 0
-    project = _Projection((legend_w + 2 * MARGIN_PX if legend_w else MARGIN_PX, MARGIN_PX, MARGIN_PX, MARGIN_PX))
+    notes = ([_count("map.without_place", without_place, lang)] if without_place else []) + (
+        [_t("map.schematic", lang)] if schematic else []
+    )
+    # short lines: a narrow box in the corner leaves the city room to grow beside it
+    notes = [line for note in notes for line in textwrap.wrap(note, NOTE_CHARS)]
+    boxes = []
+    if legend_rows:
+        boxes.append(
+            (MARGIN_PX, MARGIN_PX, legend_w, LEGEND_ROW_PX * (len(legend_rows) + bool(placed)) + LEGEND_PAD_PX)
+        )
+    if notes:
+        boxes.append(_notes_box(notes))
+    project = _fitted(geojson, boxes, legend_w)
     per_area: dict[str, int] = {}
     for inc in incidents:
         code = inc.get("kecamatan_code")
@@ -98,9 +113,6 @@ def map_svg(
                 )
     if legend_rows:
         parts.append(_legend(legend_rows, legend_w, bool(placed), colours, lang))
-    notes = ([_count("map.without_place", without_place, lang)] if without_place else []) + (
-        [_t("map.schematic", lang)] if schematic else []
-    )
     if notes:
         parts.append(_notes(notes, colours))
     parts.append("</svg>")
@@ -109,27 +121,72 @@ def map_svg(
 
 class _Projection:
     """Longitude and latitude to the panel's pixels: equirectangular at the city's latitude (the city spans
-    a fifth of a degree, where it is as true as Web Mercator), the whole city fitted into the free area."""
+    a fifth of a degree, where it is as true as Web Mercator), `scale` pixels per degree of latitude, the
+    city's east edge at the panel's right margin, its middle at the panel's (or, `low`, its south edge at
+    the bottom margin)."""
 
-    def __init__(self, pad: tuple[float, float, float, float]):
+    def __init__(self, scale: float, low: bool = False):
         west, south, east, north = CITY_BBOX
-        left, right, top, bottom = pad
         width, height = MAP_PANEL_PX
         self.cos = math.cos(math.radians((south + north) / 2))
-        span_x, span_y = (east - west) * self.cos, north - south
-        self.scale = min((width - left - right) / span_x, (height - top - bottom) / span_y)
-        self.x0 = left + (width - left - right - span_x * self.scale) / 2 - west * self.cos * self.scale
-        self.y0 = top + (height - top - bottom - span_y * self.scale) / 2 + north * self.scale
-        self.metres_px = self.scale / 110_574.0
+        self.scale = scale
+        self.x0 = width - MARGIN_PX - east * self.cos * scale
+        middle = height - MARGIN_PX - (north - south) * scale / 2 if low else height / 2
+        self.y0 = middle + (north + south) / 2 * scale
+        self.metres_px = scale / 110_574.0
 
     def __call__(self, lon: float, lat: float) -> tuple[float, float]:
         return self.x0 + lon * self.cos * self.scale, self.y0 - lat * self.scale
 
 
+def _fitted(geojson: Mapping[str, Any], boxes: list[tuple[float, float, float, float]], legend_w: float) -> _Projection:
+    """The largest city that keeps clear of the legend and the notes (boxes of x, y, width, height): the
+    city's outline leaves its corners empty, so it can grow past the legend's column into them."""
+    west, south, east, north = CITY_BBOX
+    width, height = MAP_PANEL_PX
+    span_x = (east - west) * math.cos(math.radians((south + north) / 2))
+    whole = min((width - 2 * MARGIN_PX) / span_x, (height - 2 * MARGIN_PX) / (north - south))
+    beside = min((width - legend_w - 3 * MARGIN_PX) / span_x, (height - 2 * MARGIN_PX) / (north - south))
+    corners = [
+        (lon, lat)
+        for feature in geojson["features"]
+        for polygon in _polygons(feature["geometry"])
+        for ring in polygon
+        for lon, lat, *_ in ring
+    ]
+    clear = [
+        (x - BOX_CLEARANCE_PX, y - BOX_CLEARANCE_PX, w + 2 * BOX_CLEARANCE_PX, h + 2 * BOX_CLEARANCE_PX)
+        for x, y, w, h in boxes
+    ]
+
+    def fits(scale: float, low: bool) -> bool:
+        project = _Projection(scale, low)
+        return not any(
+            bx <= px <= bx + bw and by <= py <= by + bh
+            for px, py in (project(*c) for c in corners)
+            for bx, by, bw, bh in clear
+        )
+
+    best = _Projection(beside)
+    for low in (False, True):  # in the middle, or down by the bottom margin, clear of a tall legend
+        small, large = beside, whole
+        if not fits(small, low):
+            continue
+        for _ in range(12):
+            middle = (small + large) / 2
+            small, large = (middle, large) if fits(middle, low) else (small, middle)
+        if small > best.scale:
+            best = _Projection(small, low)
+    return best
+
+
+def _polygons(geometry: Mapping[str, Any]) -> list:
+    return geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+
+
 def _geometry_path(geometry: Mapping[str, Any], project: _Projection) -> str:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
     rings = []
-    for polygon in polygons:
+    for polygon in _polygons(geometry):
         for ring in polygon:
             points = [project(lon, lat) for lon, lat, *_ in ring]
             rings.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
@@ -189,15 +246,20 @@ def _legend(rows: list, width: float, hint: bool, colours: Mapping[str, Any], la
     return "".join(parts)
 
 
-def _notes(lines: list[str], colours: Mapping[str, Any]) -> str:
+def _notes_box(lines: list[str]) -> tuple[float, float, float, float]:
     width, height = MAP_PANEL_PX
-    box_w = round(max(len(s) for s in lines) * MIN_MAP_TEXT_PX * TEXT_WIDTH_EM + 2 * LEGEND_PAD_PX)
+    box_w = min(
+        round(max(len(s) for s in lines) * MIN_MAP_TEXT_PX * TEXT_WIDTH_EM + 2 * LEGEND_PAD_PX), width - 2 * MARGIN_PX
+    )
     box_h = LEGEND_ROW_PX * len(lines) + LEGEND_PAD_PX
-    top = height - MARGIN_PX - box_h
+    return MARGIN_PX, height - MARGIN_PX - box_h, box_w, box_h
+
+
+def _notes(lines: list[str], colours: Mapping[str, Any]) -> str:
+    left, top, box_w, box_h = _notes_box(lines)
     parts = [
-        f'<g transform="translate({MARGIN_PX},{top})">',
-        f'<rect width="{min(box_w, width - 2 * MARGIN_PX)}" height="{box_h}" rx="6" fill="{colours["panel"]}" '
-        f'stroke="{colours["area_line"]}"/>',
+        f'<g transform="translate({left},{top})">',
+        f'<rect width="{box_w}" height="{box_h}" rx="6" fill="{colours["panel"]}" stroke="{colours["area_line"]}"/>',
     ]
     for i, text in enumerate(lines):
         cy = LEGEND_PAD_PX / 2 + LEGEND_ROW_PX * i + LEGEND_ROW_PX / 2
