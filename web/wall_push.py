@@ -6,7 +6,7 @@ Why it is built this way, on waitress (the demo, `app.py serve`) and gunicorn's 
 - One Redis subscription per process, not per wall: a listener thread waits on the ingestor's change
   channel, reads the version once per change (and once a second), and wakes every open stream.
 - A stream holds a server thread while it is open, and neither server has another way to wait. So a
-  process serves at most MAX_STREAMS streams (the other threads stay for the pages and the refreshes; a
+  process serves at most max_streams() streams (the other threads stay for the pages and the refreshes; a
   wall over the limit gets a 503 and keeps its pulse), and every stream ends after STREAM_LIFE_S (the
   browser opens a new one at once): a thread is never held forever, a restart waits for no stream longer
   than that, and a worker recycled by gunicorn lets its walls go to the others.
@@ -38,7 +38,8 @@ from layouts.wall import PULSE_PATH, PUSH_HEARTBEAT_MS, PUSH_QUERY
 log = logging.getLogger(__name__)
 
 STREAM_LIFE_S = 30.0
-MAX_STREAMS = 3  # per process: waitress runs 8 threads, a gthread worker of deploy/systemd 4
+# Per process: the demo's waitress runs 8 threads (cli/run.py), a gthread worker of deploy/systemd 4.
+MAX_STREAMS = {"waitress": 3, "gunicorn": 2}
 HEARTBEAT_S = PUSH_HEARTBEAT_MS / 1000
 RETRY_AFTER_S = 30
 STUCK_AFTER_S = 3 * HEARTBEAT_S
@@ -61,9 +62,9 @@ class VersionHub:
 
     # --- streams ---
 
-    def take_slot(self) -> bool:
+    def take_slot(self, limit: int) -> bool:
         with self._changed:
-            if self._streams >= MAX_STREAMS:
+            if self._streams >= limit:
                 return False
             self._streams += 1
         self._start()
@@ -193,7 +194,7 @@ def pulse_or_push() -> flask.Response:
     if flask.request.args.get(PUSH_QUERY) != "1":
         return wall_callbacks.pulse()
     hub = hub_for(current_services())
-    if hub.closing.is_set() or not hub.take_slot():
+    if hub.closing.is_set() or not hub.take_slot(max_streams(flask.request.environ)):
         response = flask.jsonify({"error": "push_busy"})
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
@@ -203,6 +204,12 @@ def pulse_or_push() -> flask.Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"
     return response
+
+
+def max_streams(environ: dict) -> int:
+    """How many streams this process may hold: fewer under gunicorn, whose gthread workers have fewer threads."""
+    software = str(environ.get("SERVER_SOFTWARE", "")).lower()
+    return MAX_STREAMS["gunicorn"] if software.startswith("gunicorn") else MAX_STREAMS["waitress"]
 
 
 def install(server: flask.Flask) -> None:
