@@ -89,9 +89,10 @@
 
   // Dash's renderer keeps an undo history of every property a component sets, never dropped, the whole
   // list copied at each new one: with a dcc.Interval three entries a second (95 in 30 s), and still one
-  // per refresh and per poll asked. A wall that runs for weeks would carry millions. Nobody undoes
-  // anything on a wall: keep the newest few hundred.
-  var HISTORY_KEEP = 300;
+  // per refresh and per poll asked. A wall that runs for weeks would carry millions, and each refresh's
+  // entry holds its whole view (panels and map, tens of kilobytes). Nobody undoes anything on a wall:
+  // keep the newest few.
+  var HISTORY_KEEP = 20;
   function trimHistory() {
     var state = window.store && window.store.getState && window.store.getState();
     var past = state && state.history && state.history.past;

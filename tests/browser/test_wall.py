@@ -260,7 +260,7 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
     page.evaluate("""() => { const past = window.store.getState().history.past;
                              for (let i = 0; i < 5000; i++) past.push({id: 'wall-tick', props: {n_intervals: i}}); }""")
     page.wait_for_timeout(2_500)
-    assert page.evaluate("() => window.store.getState().history.past.length") <= 600
+    assert page.evaluate("() => window.store.getState().history.past.length") <= 40
     assert console_errors == []
 
 
