@@ -5,7 +5,7 @@ the MapLibre map (issue 19 item 2), where the browser rasterises this image once
 
 The image is drawn in the map panel's CSS pixels at 1920x1080 (MAP_PANEL_PX) and scales with its
 viewBox, so a 3840x2160 wall shows the same map at twice the pixels, text included: no text under
-MIN_MAP_TEXT_PX at 1080p (40 px at 2160p). A pure function: data in, SVG text out.
+MIN_MAP_TEXT_PX at 1080p (40 px at 2160p) in either scene's panel. A pure function: data in, SVG text out.
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ from layouts.map_figures import FONT, _count, _t, _theme
 from layouts.map_incidents import CATEGORY_STYLE, FIRE_POST_RADIUS_M, PRIORITY_RADIUS_M, _unit_shape
 
 MIN_MAP_TEXT_PX = 20
+# The image's text size: the overview's map panel is lower (944x609 at 1080p), where the image is drawn at
+# 609/664 of its size, and its text must still be 20 px.
+MAP_TEXT_PX = 22
 MAP_PANEL_PX = (944, 664)  # the map panel of the overview and 112 scenes at 1920x1080 (assets/wall.css)
-LEGEND_ROW_PX = 32
+LEGEND_ROW_PX = 34
 LEGEND_PAD_PX = 12
 MARGIN_PX = 16
 # An incident's shape is at least this large on the wall whatever the city's scale, so a priority-3
@@ -85,7 +88,7 @@ def map_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'font-family="{escape(FONT)}" font-size="{MIN_MAP_TEXT_PX}">',
+        f'font-family="{escape(FONT)}" font-size="{MAP_TEXT_PX}">',
         f'<rect width="{width}" height="{height}" fill="{colours["land"]}"/>',
         f'<g fill="{colours["area"]}" stroke="{colours["area_line"]}" stroke-width="1.2" stroke-linejoin="round">',
     ]
@@ -217,7 +220,7 @@ def _legend_rows(placed: list, posts: bool, lang: str) -> list[tuple[str, str, s
 def _legend_width(rows: list, lang: str) -> float:
     longest = max(len(text) + (len(count) + 2 if count else 0) for _, _, text, count in rows)
     longest = max(longest, len(_t("map.size_hint", lang)) - 2)
-    return round(44 + longest * MIN_MAP_TEXT_PX * TEXT_WIDTH_EM + LEGEND_PAD_PX)
+    return round(44 + longest * MAP_TEXT_PX * TEXT_WIDTH_EM + LEGEND_PAD_PX)
 
 
 def _legend(rows: list, width: float, hint: bool, colours: Mapping[str, Any], lang: str) -> str:
@@ -249,7 +252,7 @@ def _legend(rows: list, width: float, hint: bool, colours: Mapping[str, Any], la
 def _notes_box(lines: list[str]) -> tuple[float, float, float, float]:
     width, height = MAP_PANEL_PX
     box_w = min(
-        round(max(len(s) for s in lines) * MIN_MAP_TEXT_PX * TEXT_WIDTH_EM + 2 * LEGEND_PAD_PX), width - 2 * MARGIN_PX
+        round(max(len(s) for s in lines) * MAP_TEXT_PX * TEXT_WIDTH_EM + 2 * LEGEND_PAD_PX), width - 2 * MARGIN_PX
     )
     box_h = LEGEND_ROW_PX * len(lines) + LEGEND_PAD_PX
     return MARGIN_PX, height - MARGIN_PX - box_h, box_w, box_h

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from data_sources.stream.connection import connect
 from data_sources.stream.producer import publish
 from data_sources.views import wall as wall_feed
+from layouts import wall_map
 from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
 from tests.conftest import make_event
 from tests.support.services import RedisProcess
@@ -109,6 +110,10 @@ def test_every_scene_renders_and_is_readable(morning, open_page, console_errors,
         drawn = page.evaluate("""() => { const img = document.querySelector('img.wall-map');
             return {complete: img.complete, natural: img.naturalWidth, width: img.getBoundingClientRect().width}; }""")
         assert drawn["complete"] and drawn["natural"] > 0 and drawn["width"] > 400 * scale, drawn
+        # the image's text (MAP_TEXT_PX in its own pixels) as drawn in this panel: 20 px at 1080p or more
+        shown = page.evaluate("""() => { const r = document.querySelector('img.wall-map').getBoundingClientRect();
+            return Math.min(r.width / 944, r.height / 664); }""")
+        assert wall_map.MAP_TEXT_PX * shown >= 19.5 * scale, shown
     if scene == "egov":
         expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
         tenders = page.locator(".wall-egov-card", has_text="Jumlah tender")
