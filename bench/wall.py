@@ -68,7 +68,8 @@ OBSERVE = """() => {
   window.__polls = []; window.__refreshes = []; window.__busy = 0;
   performance.setResourceTimingBufferSize(100000);
   new PerformanceObserver((list) => list.getEntries().forEach((e) => {
-    if (e.name.includes('/_wall/pulse')) window.__polls.push(e.duration);
+    // a push stream's entry comes when it ends (30 s): not a pulse
+    if (e.name.includes('/_wall/pulse') && !e.name.includes('push=1')) window.__polls.push(e.duration);
     else if (e.name.includes('_dash-update-component')) window.__refreshes.push(e.duration);
   })).observe({type: 'resource'});
   new PerformanceObserver((list) => list.getEntries().forEach((e) => { window.__busy += e.duration; }))
