@@ -89,9 +89,10 @@
 
   // Dash's renderer keeps an undo history of every property a component sets, never dropped, the whole
   // list copied at each new one: with a dcc.Interval three entries a second (95 in 30 s), and still one
-  // per refresh and per poll asked. A wall that runs for weeks would carry millions. Nobody undoes
-  // anything on a wall: keep the newest few hundred.
-  var HISTORY_KEEP = 300;
+  // per refresh and per poll asked. A wall that runs for weeks would carry millions, and each refresh's
+  // entry holds its whole view (panels and map, tens of kilobytes). Nobody undoes anything on a wall:
+  // keep the newest few.
+  var HISTORY_KEEP = 20;
   function trimHistory() {
     var state = window.store && window.store.getState && window.store.getState();
     var past = state && state.history && state.history.past;
@@ -130,28 +131,69 @@
     if (el.className !== name) el.className = name;
   }
 
-  // The pulse (callbacks/wall.py says why it is outside Dash): every refresh_ms after its last answer, the
-  // data version and the server's clock. A refresh is asked of Dash (one at a time) only when the version
-  // moved or what the screen shows is due (known.until_ms, by the server's clock), so an idle wall costs
-  // the page one small fetch and no store update. `received` is the newest answer, for the clock's skew
-  // and the "live" state; a failed refresh (the server could not read the figures) keeps the wall stale
-  // until one succeeds, though the pulse itself still answers.
-  // The page's configuration (layouts/wall.py, config_data), given by `start`.
+  // How the wall hears of a change (callbacks/wall.py): the server pushes the data version and its clock
+  // (Server-Sent Events, once a second when nothing changes), and while the push is down or silent the
+  // pulse asks for the same every refresh_ms. A refresh is asked of Dash (one at a time) only when the
+  // version moved or what the screen shows is due (known.until_ms, by the server's clock), so an idle wall
+  // costs the page one small message a second and no store update. `received` is the newest word, for
+  // the clock's skew and the "live" state; a failed refresh (the server could not read the figures) keeps
+  // the wall stale until one succeeds, though the pulse itself still answers.
+  // The page's configuration (layouts/wall.py, config_data), given by the first render.
   var pageConfig = null;
 
   var pulse = {running: false, received: null, known: null, asked: null, answered: false,
-               refreshed: false, failing: false, n: 0, feed: null};
+               refreshed: false, failing: false, n: 0, feed: null, missed: null};
+  var push = {source: null, open: false, heard: 0, failures: 0, retry: null};
 
   function startPulse() {
     if (pulse.running) return;
     pulse.running = true;
     pulse.asked = pulse.asked || Date.now(); // the page's own first refresh is already on its way
+    openPush();
     beat();
+  }
+
+  // The push speaks for the pulse while it is open and has spoken within two of its heartbeats.
+  function pushAlive() {
+    return push.open && Date.now() - push.heard < 2 * (pageConfig.push_heartbeat_ms || 1000);
+  }
+
+  function openPush() {
+    var config = pageConfig;
+    push.retry = null;
+    if (!config.push_url || typeof window.EventSource !== "function") return;
+    if (!document.getElementById("wall-page")) return;
+    var source = new window.EventSource(config.push_url), openedAt = 0;
+    push.source = source;
+    source.onopen = function () { push.open = true; openedAt = Date.now(); push.heard = openedAt; };
+    source.onmessage = function (event) {
+      var answer = null;
+      try { answer = JSON.parse(event.data); } catch (error) { return; }
+      push.heard = Date.now();
+      onPulse(answer);
+    };
+    // Closed by the server (its connection's life is bounded), refused (no slot free: 503), or lost: the
+    // pulse takes over at once, and the push is tried again, soon after a connection that lived, later
+    // and later after one that did not.
+    source.onerror = function () {
+      source.close();
+      if (push.source === source) push.source = null;
+      push.open = false;
+      var lived = openedAt && Date.now() - openedAt > 5000;
+      push.failures = lived ? 0 : push.failures + 1;
+      if (push.retry === null) push.retry = setTimeout(openPush, lived ? 200 : Math.min(30000, 1000 * Math.pow(2, push.failures)));
+    };
   }
 
   function beat() {
     var config = pageConfig;
-    if (!document.getElementById("wall-page")) { pulse.running = false; return; }
+    if (!document.getElementById("wall-page")) {
+      pulse.running = false;
+      if (push.source) push.source.close();
+      return;
+    }
+    var next = function (sent) { setTimeout(beat, Math.max(0, (config.refresh_ms || 500) - (Date.now() - sent))); };
+    if (pushAlive()) { next(Date.now()); return; }
     var sent = Date.now();
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) controller.abort(); }, config.poll_timeout_ms || 5000);
@@ -164,7 +206,7 @@
       .catch(function (error) { console.error("wall pulse:", error); })
       .then(function () { // whatever happened, the next pulse: a wall must never stop asking
         clearTimeout(timer);
-        setTimeout(beat, Math.max(0, (config.refresh_ms || 500) - (Date.now() - sent)));
+        next(sent);
       });
   }
 
@@ -176,13 +218,14 @@
     if (answer.ok !== true) return;
     var known = pulse.known;
     var due = !known || known.version !== answer.version || !(serverMs < known.until_ms);
+    if (!due) return;
     var waiting = !pulse.answered && pulse.asked !== null && now - pulse.asked < (pageConfig.poll_timeout_ms || 5000);
-    if (!due || waiting) return;
+    if (waiting) { pulse.missed = answer; return; } // asked again as soon as the refresh in flight answers
+    pulse.missed = null;
     pulse.asked = now;
     pulse.answered = false;
     pulse.n += 1;
-    // a 4K wall gets a map drawn for 4K (legend and notes twice the pixels)
-    window.dash_clientside.set_props("wall-poll", {data: {n: pulse.n, sent_at: now, scale: window.innerHeight >= 1600 ? 2 : 1}});
+    window.dash_clientside.set_props("wall-poll", {data: {n: pulse.n, want: answer.version, known: known}});
   }
 
   // The freshest word from the server: none before the first figures are on screen ("loading"); not ok
@@ -251,32 +294,117 @@
     if (el) setText(el, text);
   }
 
+  // --- the render: the refresh's view into the page -------------------------------------------------
+
+  // One element from its HTML text (a <tr> needs a template to be parsed whole).
+  function element(text) {
+    var template = document.createElement("template");
+    template.innerHTML = text;
+    return template.content.firstElementChild;
+  }
+
+  // A panel: its head and the wrapper of its rows are rebuilt only when their text changed; a row is kept
+  // when its text is the same (its ticking countdown with it), else made anew, and the rows put in order.
+  function renderPanel(section, panel) {
+    var drawn = section.__wall || (section.__wall = {head: null, shell: null, empty: null, rows: {}});
+    if (panel.rows === null) {
+      if (drawn.head !== panel.head || drawn.empty !== panel.empty || drawn.shell !== null) {
+        section.innerHTML = panel.head + panel.empty;
+        section.__wall = {head: panel.head, shell: null, empty: panel.empty, rows: {}};
+      }
+      return;
+    }
+    if (drawn.head !== panel.head || drawn.shell !== panel.shell || drawn.empty !== "") {
+      section.innerHTML = panel.head + panel.shell;
+      drawn = section.__wall = {head: panel.head, shell: panel.shell, empty: "", rows: {},
+                                offset: panel.shell ? 0 : section.children.length};
+    }
+    var box = panel.shell ? section.querySelector("[data-wall-rows]") : section;
+    if (!box) return;
+    var rows = {}, previous = drawn.rows;
+    panel.rows.forEach(function (row) {
+      var key = row[0], text = row[1], el = previous[key];
+      if (!el || el.__wallText !== text) {
+        el = element(text);
+        if (!el) return;
+        el.__wallText = text;
+      }
+      rows[key] = el;
+    });
+    Object.keys(previous).forEach(function (key) {
+      if (rows[key] !== previous[key] && previous[key].parentNode === box) box.removeChild(previous[key]);
+    });
+    var at = box.children[drawn.offset || 0] || null;
+    panel.rows.forEach(function (row) {
+      var el = rows[row[0]];
+      if (!el) return;
+      if (el !== at) box.insertBefore(el, at);
+      else at = at.nextElementSibling;
+    });
+    drawn.rows = rows;
+  }
+
+  // The map: one image, its source the SVG text. A new image is decoded before it replaces the old one,
+  // so the panel never flashes empty.
+  function renderMap(section, map) {
+    if (!map || typeof map.svg !== "string") return;
+    var url = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(map.svg);
+    var img = new Image();
+    img.className = "wall-map";
+    img.alt = (pageConfig && pageConfig.map_alt) || "";
+    img.setAttribute("data-map-key", String(map.key));
+    img.src = url;
+    var place = function () { section.replaceChildren(img); };
+    if (typeof img.decode === "function") img.decode().then(place, place);
+    else place();
+  }
+
+  var PANEL_IDS = {tiles: "wall-tiles", ticker: "wall-ticker", sla: "wall-sla", ppid: "wall-ppid",
+                   egov: "wall-egov", health: "wall-health"};
+
+  function render(view) {
+    var panels = view.panels || {};
+    Object.keys(PANEL_IDS).forEach(function (name) {
+      var section = document.getElementById(PANEL_IDS[name]);
+      if (section && panels[name] && typeof panels[name] === "object") renderPanel(section, panels[name]);
+    });
+    // The map after the frame that shows the panels: a new row is on screen before the image is decoded.
+    var mapSection = document.getElementById("wall-map");
+    if (mapSection && view.map) {
+      requestAnimationFrame(function () { setTimeout(function () { renderMap(mapSection, view.map); }, 0); });
+    }
+  }
+
+  // A refresh answered: what the screen now shows (its data version, until when it holds), and the
+  // newest priority-1 incident, which brings the 112 scene forward.
+  function answered(view) {
+    var received = window.pantauText.received(view.heartbeat);
+    if (received === window.dash_clientside.no_update) return;
+    pulse.answered = true;
+    pulse.refreshed = true;
+    pulse.failing = !received.ok;
+    var known = view.known;
+    if (known && typeof known === "object" && typeof known.version === "string") pulse.known = known;
+    if (view.feed && typeof view.feed === "object") pulse.feed = view.feed;
+    if (!pulse.received || received.at >= pulse.received.at) pulse.received = received;
+    tick(); // "live" as soon as the first figures are in, not at the next second
+    if (pulse.missed) onPulse(pulse.missed); // a change announced while this refresh was on its way
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     wall: {
-      // The page is there (its configuration arrived): start the pulse and the clock.
-      start: function (config) {
-        if (config && typeof config === "object") {
+      // The view store changed: the page's first state (each panel "loading"), then each refresh's answer.
+      // The first call starts the push, the pulse and the clock.
+      render: function (view, config) {
+        if (config && typeof config === "object" && pageConfig === null) {
           pageConfig = config;
           startPulse();
           startTicking();
         }
-        return window.dash_clientside.no_update;
-      },
-
-      // A refresh answered: what the screen now shows (its data version, until when it holds), and the
-      // newest priority-1 incident, which brings the 112 scene forward.
-      answered: function (heartbeat, known, feed) {
-        var received = window.pantauText.received(heartbeat);
-        if (received === window.dash_clientside.no_update) return;
-        pulse.answered = true;
-        pulse.refreshed = true;
-        pulse.failing = !received.ok;
-        if (known && typeof known === "object" && typeof known.version === "string") {
-          pulse.known = {version: known.version, until_ms: known.until_ms};
+        if (view && typeof view === "object") {
+          try { render(view); } finally { if (view.heartbeat) answered(view); }
         }
-        if (feed && typeof feed === "object") pulse.feed = feed;
-        if (!pulse.received || received.at >= pulse.received.at) pulse.received = received;
-        tick(); // "live" as soon as the first figures are in, not at the next second
+        return window.dash_clientside.no_update;
       }
     }
   });

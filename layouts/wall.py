@@ -18,26 +18,31 @@ from dash import dcc, html
 
 from dashboard import i18n
 from dashboard.i18n import t
-from layouts.wall_panels import egov_strip, health_line, ppid_board, sla_board, ticker, tiles
+from layouts.wall_html import ROWS, to_html
+from layouts.wall_panels import Panel, egov_strip, health_line, ppid_board, sla_board, ticker, tiles
 
 SCENES = ("overview", "sla", "112", "egov")
-REFRESH_MS = 500  # the pulse: the cheap data-version check (callbacks/wall.py says why a poll and why 0.5 s)
-STALE_AFTER_MS = 2_000  # no answer for this long: "data tertunda" (four pulses missed)
+# The pulse: the data-version check while the push is down or refused (callbacks/wall.py). A wall that
+# polls waits half of it on average for a change: 0.25 s keeps ten walls, most of them polling on a
+# waitress of 8 threads, within a second (bench/wall.py); a pulse costs the server one cached read.
+REFRESH_MS = 250
+PUSH_HEARTBEAT_MS = 1_000  # the push's word when nothing changed (web/wall_push.py), so silence means trouble
+STALE_AFTER_MS = 2_000  # no word for this long: "data tertunda" (two push heartbeats, eight pulses missed)
 POLL_TIMEOUT_MS = 5_000  # a pulse or a refresh unanswered this long is given up and the next one sent
 DEFAULT_ROTATE_S = 20
 ROTATE_RANGE_S = (10, 600)
 
 
 PULSE_PATH = "/_wall/pulse"  # the wall's data-version check (callbacks/wall.py, pulse; web/gate.py lets it through)
+PUSH_QUERY = "push"  # /_wall/pulse?push=1: the same answer pushed as Server-Sent Events (web/wall_push.py)
+PANELS = ("tiles", "ticker", "sla", "ppid", "egov", "health")
 
 
 class ids:
     url = "wall-url"
     config = "wall-config"  # pinned scene, rotation period, texts: fixed for the page's life
-    poll = "wall-poll"  # a refresh asked of the server, set by the pulse when the data moved (assets/wall.js)
-    known = "wall-known"  # what the browser shows: data version, language, map key, valid until
-    heartbeat = "wall-heartbeat"  # the server's last answer: reachable or not, and its clock
-    feed = "wall-feed"  # the newest priority-1 incident, for the browser's scene switch
+    poll = "wall-poll"  # a refresh asked of the server when the data moved, with what the browser shows
+    view = "wall-view"  # the refresh's answer: changed panels (HTML), the map (SVG), feed and heartbeat
     page = "wall-page"
     status = "wall-status"
     scene_title = "wall-scene-title"
@@ -77,6 +82,9 @@ def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
         "rotate_ms": rotate_s * 1000,
         "refresh_ms": REFRESH_MS,
         "pulse_url": PULSE_PATH,
+        "push_url": f"{PULSE_PATH}?{PUSH_QUERY}=1",
+        "push_heartbeat_ms": PUSH_HEARTBEAT_MS,
+        "map_alt": t("wall.scene.112", lang),
         "stale_after_ms": STALE_AFTER_MS,
         "poll_timeout_ms": POLL_TIMEOUT_MS,
         "scene_titles": {s: t(f"wall.scene.{s}", lang) for s in SCENES},
@@ -93,12 +101,24 @@ def config_data(scene: str | None, rotate_s: int, lang: str) -> dict[str, Any]:
 
 
 def layout(query: Mapping[str, Any], default_language: str = i18n.DEFAULT_LANGUAGE) -> html.Div:
-    """The wall page for the URL's query parameters (callbacks/wall.py's `page` passes them on)."""
+    """The wall page for the URL's query parameters (callbacks/wall.py's `page` passes them on).
+
+    The panels are empty sections that the browser fills from the `view` store (assets/wall.js, render);
+    the store starts with each panel's "loading" state, so the first paint is the same as before."""
     # Dash pages passes the URL's query parameters; each is checked against its allowlist here.
     scene = scene_of(query.get("scene"))
     lang = language_of(query.get("lang"), default_language)
     config = config_data(scene, rotate_seconds(query.get("rotate")), lang)
     first = scene or SCENES[0]
+    loading = {
+        "tiles": tiles(None, lang),
+        "ticker": ticker(None, lang),
+        "sla": sla_board(None, lang),
+        "ppid": ppid_board(None, lang),
+        "egov": egov_strip(None, lang),
+        "health": health_line(None, lang),
+    }
+    first_view = {"panels": {name: panel_view(panel) for name, panel in loading.items()}}
     return html.Div(
         id=ids.page,
         className=f"wall-page scene-{first}",
@@ -107,9 +127,7 @@ def layout(query: Mapping[str, Any], default_language: str = i18n.DEFAULT_LANGUA
             dcc.Location(id=ids.url, refresh=False),
             dcc.Store(id=ids.config, data=config),
             dcc.Store(id=ids.poll),
-            dcc.Store(id=ids.known),
-            dcc.Store(id=ids.heartbeat),
-            dcc.Store(id=ids.feed),
+            dcc.Store(id=ids.view, data=first_view),
             html.Header(
                 className="wall-header",
                 children=[
@@ -130,42 +148,36 @@ def layout(query: Mapping[str, Any], default_language: str = i18n.DEFAULT_LANGUA
                     ),
                 ],
             ),
+            # Dash renders these sections once and never gives them new props: the browser's render owns
+            # what is inside them, and React leaves it alone.
             html.Main(
                 className="wall-main",
                 children=[
-                    html.Section(tiles(None, lang).children(), id=ids.tiles, className="wall-tiles"),
-                    # No graph until the map comes (a poll after the first figures): Plotly's 4.8 MB script and a
-                    # WebGL map hold the browser's only thread for seconds on a wall PC without a GPU, so the
-                    # figures and the "live" state go first.
+                    html.Section(id=ids.tiles, className="wall-tiles"),
                     html.Section(
                         html.Div(t("status.loading", lang), className="wall-empty"),
                         id=ids.map,
                         className="wall-panel wall-map-panel",
                     ),
-                    html.Section(ticker(None, lang).children(), id=ids.ticker, className="wall-panel wall-ticker"),
-                    html.Section(sla_board(None, lang).children(), id=ids.sla, className="wall-panel wall-sla"),
-                    html.Section(ppid_board(None, lang).children(), id=ids.ppid, className="wall-panel wall-ppid"),
-                    html.Section(egov_strip(None, lang).children(), id=ids.egov, className="wall-panel wall-egov"),
+                    html.Section(id=ids.ticker, className="wall-panel wall-ticker"),
+                    html.Section(id=ids.sla, className="wall-panel wall-sla"),
+                    html.Section(id=ids.ppid, className="wall-panel wall-ppid"),
+                    html.Section(id=ids.egov, className="wall-panel wall-egov"),
                 ],
             ),
-            html.Footer(health_line(None, lang).children(), id=ids.health, className="wall-health"),
+            html.Footer(id=ids.health, className="wall-health"),
         ],
     )
 
 
-def map_graph(figure: dict, key: str) -> list:
-    # A new graph per map change: Plotly's in-place update of map layers re-adds their sources and fails
-    # ("Source ... already exists") when it meets a scene change. A mount costs the browser far more than a
-    # patch of text, so callbacks/wall.py sends a changed map at most every MAP_REFRESH.
-    return [
-        dcc.Graph(
-            id=f"wall-map-graph-{key}",
-            className="wall-map",
-            responsive=True,
-            figure=figure,
-            config={"displayModeBar": False, "scrollZoom": False},
-        )
-    ]
-
-
-# --- panels ------------------------------------------------------------------------------------------
+def panel_view(panel: Panel) -> dict[str, Any]:
+    """A panel as the browser's render takes it (assets/wall.js): its head and the wrapper of its rows as
+    HTML, and its rows as [key, HTML] pairs (None: the `empty` message instead)."""
+    if panel.rows is None:
+        return {"head": to_html(panel.head), "shell": "", "rows": None, "empty": to_html(panel.empty)}
+    return {
+        "head": to_html(panel.head),
+        "shell": to_html(panel.wrap([ROWS])) if panel.wrap else "",
+        "rows": [[key, to_html(row)] for key, row in panel.rows],
+        "empty": "",
+    }

@@ -1,6 +1,7 @@
 """The wall's panels, each drawn from the shared snapshot: the tiles, the 112 ticker, the SLA board, the
-PPID board of information requests due, the e-government strip and the feed's health line. A Panel carries each row's digest, so that the refresh
-callback can send only the rows that changed (callbacks/wall.py)."""
+PPID board of information requests due, the e-government strip and the feed's health line. A Panel keeps its
+rows keyed, so that the browser's render (assets/wall.js) redraws only the rows whose text changed; the
+refresh sends each panel as HTML text (layouts/wall.py, panel_view)."""
 
 from __future__ import annotations
 
@@ -22,28 +23,21 @@ EGOV_ON_WALL = 8
 
 @dataclass
 class Panel:
-    """A panel as its head and its keyed rows, so that the callback sends only the rows that changed.
+    """A panel as its head and its keyed rows, so that the browser redraws only the rows that changed.
 
     `rows` is None when the panel shows its `empty` message instead. The rows sit in `wrap(rows)` after
-    the head, at `rows_path` inside the wrapper's children; without a wrapper they follow the head."""
+    the head; without a wrapper they follow the head."""
 
     head: list
     rows: list[tuple[str, Any]] | None
     empty: Any = None
     wrap: Callable[[list], Any] | None = None
-    rows_path: tuple = ()
 
     def children(self) -> list:
         if self.rows is None:
             return [*self.head, self.empty]
         rows = [row for _, row in self.rows]
         return [*self.head, self.wrap(rows)] if self.wrap else [*self.head, *rows]
-
-    def rows_location(self) -> tuple[list, int]:
-        """(path of the rows' list inside the panel's children, index of the first row in that list)."""
-        if self.wrap is None:
-            return [], len(self.head)
-        return [len(self.head), "props", "children", *self.rows_path], 0
 
 
 def _num(value: float | int | None, lang: str, decimals: int = 0) -> str:
@@ -245,7 +239,6 @@ def sla_board(snapshot: Mapping | None, lang: str) -> Panel:
     return Panel(
         head,
         rows,
-        rows_path=(1, "props", "children"),
         wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table"),
     )
 
@@ -318,7 +311,6 @@ def ppid_board(snapshot: Mapping | None, lang: str, now_ms: int | None = None) -
     return Panel(
         head,
         rows,
-        rows_path=(1, "props", "children"),
         wrap=lambda children: html.Table([header, html.Tbody(children)], className="wall-sla-table wall-ppid-table"),
     )
 

@@ -12,7 +12,7 @@ from callbacks import live as live_callbacks
 from callbacks import wall as wall_callbacks
 from dashboard.settings import Settings, load_settings
 from data_sources.services import EXTENSION_KEY, Services
-from web import api, embed_app, health, login, metrics, open311, proxy, security_headers
+from web import api, embed_app, health, login, metrics, open311, proxy, security_headers, wall_push
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, engine=None, redis_client=No
     live_callbacks.register()
     dash.register_page("wall", path="/wall", layout=wall_callbacks.page, title="Pantau Surabaya — Wall")
     wall_callbacks.register()
-    wall_callbacks.register_routes(server)
+    wall_push.install(server)  # /_wall/pulse: the wall's data version, polled or pushed (Server-Sent Events)
     dash.register_page("briefing", path="/briefing", layout=briefing_callbacks.page, title="Pantau Surabaya — Briefing")
     briefing_callbacks.register()
     # dash.callback collects callbacks in a process-wide registry that the first app to serve a request

@@ -4,7 +4,7 @@
 the clock) and shared through Redis by `shared_wall_snapshot`, so ten walls cost one computation. The
 snapshot carries codes, numbers and times only (deadlines as epoch milliseconds: the browser counts
 down), never a reporter, caller, requester, description or free text. `shared_wall_map` does the same for the
-incidents map's figure dict (built by layouts/wall_map.py), once per set of incidents shown and language.
+incidents map's image (an SVG built by layouts/wall_map.py), once per set of incidents shown and language.
 """
 
 from __future__ import annotations
@@ -145,12 +145,20 @@ def ppid_due(conn, settings, now: dt.datetime) -> dict[str, Any]:
 
 
 def shared_wall_snapshot(
-    client: redis.Redis, engine: Engine, settings, now: dt.datetime, cache: KpiCache | None = None
+    client: redis.Redis,
+    engine: Engine,
+    settings,
+    now: dt.datetime,
+    cache: KpiCache | None = None,
+    *,
+    version: str = "",
 ) -> dict[str, Any]:
-    """The snapshot of the current data version and clock minute, computed by one worker for all."""
+    """The snapshot of the data version (default: the cache's current one) and clock minute, computed by
+    one worker for all. A version given must have been read before the call: the snapshot is computed
+    after it, so it holds at least that version's data."""
     cache = cache or KpiCache(client, settings)
     key = f"bucket={clock_bucket(now, CLOCK_BUCKET_S)}"
-    return cache.get_or_compute("wall", key, lambda: wall_snapshot(engine, settings, now))
+    return cache.get_or_compute("wall", key, lambda: wall_snapshot(engine, settings, now), version=version)
 
 
 def next_refresh_at(now: dt.datetime) -> dt.datetime:
@@ -159,9 +167,9 @@ def next_refresh_at(now: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp(start + CLOCK_BUCKET_S, dt.UTC)
 
 
-def wall_map_key(snapshot: dict[str, Any], lang: str, scale: int = 1) -> str:
+def wall_map_key(snapshot: dict[str, Any], lang: str) -> str:
     """Names what the map shows, so a screen whose incidents did not change is not sent the map again."""
-    body = orjson.dumps([lang, scale, snapshot.get("map_incidents")])
+    body = orjson.dumps([lang, snapshot.get("map_incidents")])
     return hashlib.sha256(body).hexdigest()[:20]
 
 

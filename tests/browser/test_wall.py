@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from data_sources.stream.connection import connect
 from data_sources.stream.producer import publish
 from data_sources.views import wall as wall_feed
+from layouts import wall_map
 from tests.browser.test_live_page import a_morning_of_events, fire, now_iso
 from tests.conftest import make_event
 from tests.support.services import RedisProcess
@@ -91,6 +92,7 @@ def morning(live_server):
 @pytest.mark.parametrize("scene", SCENES)
 def test_every_scene_renders_and_is_readable(morning, open_page, console_errors, artifacts_dir, scene, width, height):
     page = open_page(width, height)
+    scale = height / 1080
     open_wall(page, morning.url, f"?scene={scene}")
     expect(page.locator("#wall-page")).to_have_class(re.compile(rf"scene-{re.escape(scene)}\b"))
     expect(page.locator("#wall-clock")).to_have_text(CLOCK)
@@ -103,7 +105,15 @@ def test_every_scene_renders_and_is_readable(morning, open_page, console_errors,
         expect(late).to_have_text(re.compile(r"^lewat [2-3] hari$"))
     if scene in ("overview", "112"):
         expect(page.locator(".wall-incident", has_text="Kebakaran").first).to_be_visible(timeout=10_000)
-        expect(page.locator(".wall-map .maplibregl-canvas, .wall-map canvas").first).to_be_visible(timeout=10_000)
+        # the map is one SVG image (no WebGL, issue 19 item 2), decoded and drawn at the panel's size
+        expect(page.locator("img.wall-map")).to_be_visible(timeout=10_000)
+        drawn = page.evaluate("""() => { const img = document.querySelector('img.wall-map');
+            return {complete: img.complete, natural: img.naturalWidth, width: img.getBoundingClientRect().width}; }""")
+        assert drawn["complete"] and drawn["natural"] > 0 and drawn["width"] > 400 * scale, drawn
+        # the image's text (MAP_TEXT_PX in its own pixels) as drawn in this panel: 20 px at 1080p or more
+        shown = page.evaluate("""() => { const r = document.querySelector('img.wall-map').getBoundingClientRect();
+            return Math.min(r.width / 944, r.height / 664); }""")
+        assert wall_map.MAP_TEXT_PX * shown >= 19.5 * scale, shown
     if scene == "egov":
         expect(page.locator(".wall-egov-card", has_text="Realisasi APBD")).to_be_visible(timeout=10_000)
         tenders = page.locator(".wall-egov-card", has_text="Jumlah tender")
@@ -111,7 +121,6 @@ def test_every_scene_renders_and_is_readable(morning, open_page, console_errors,
     page.wait_for_timeout(1_500)  # let countdowns and the clock tick
     page.screenshot(path=str(artifacts_dir / f"wall-{scene}-{width}x{height}.png"))
     # nothing visible is smaller than about 20 px at 1080p (40 px at 2160p), and nothing spills off the screen
-    scale = height / 1080
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.wall-page *')]
         .filter(e => e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
@@ -197,7 +206,7 @@ COUNT_NODES = """() => ({
     incidents: document.querySelectorAll('.wall-incident').length,
     sla_rows: document.querySelectorAll('.wall-sla-row').length,
     graphs: document.querySelectorAll('.js-plotly-plot').length,
-    maps: document.querySelectorAll('.maplibregl-map').length})"""
+    maps: document.querySelectorAll('img.wall-map').length})"""
 
 
 def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors, artifacts_dir):
@@ -205,7 +214,7 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
     board moves) while the wall rotates its scenes: the lists stay at their sizes, one map lives at a time,
     and the number of elements stays within a bound of what the first full screen had."""
     open_wall(page, morning.url, "?rotate=10")
-    expect(page.locator(".wall-map canvas").first).to_be_attached(timeout=15_000)
+    expect(page.locator("img.wall-map")).to_be_attached(timeout=15_000)
     client = connect(morning.settings)
     first = page.evaluate(COUNT_NODES)
     samples = [first]
@@ -242,13 +251,13 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
         page.wait_for_timeout(500)
         if n % 6 == 5:
             samples.append(page.evaluate(COUNT_NODES))
-    page.wait_for_timeout(16_000)  # past the map's interval: the newest map mounted in place of the last
+    page.wait_for_timeout(3_000)  # the newest map in place of the last
     samples.append(page.evaluate(COUNT_NODES))
     print("elements over time:", [s["elements"] for s in samples])
     expect(page.locator(".wall-incident").first).to_contain_text(re.compile("Banjir|Kecelakaan|Medis|Gawat"))
     assert max(s["incidents"] for s in samples) <= wall_feed.NEWEST_INCIDENTS
     assert max(s["sla_rows"] for s in samples) <= wall_feed.SLA_BOARD_SIZE
-    assert max(s["graphs"] for s in samples) == 1 and max(s["maps"] for s in samples) == 1
+    assert max(s["graphs"] for s in samples) == 0 and max(s["maps"] for s in samples) == 1
     # full lists (10 incidents, 8 complaints) instead of the morning's few: a fixed allowance, not a ratio
     assert max(s["elements"] for s in samples) <= first["elements"] + 150, samples
     page.screenshot(path=str(artifacts_dir / "wall-after-events.png"))
@@ -256,5 +265,58 @@ def test_days_without_reload_keep_the_page_bounded(morning, page, console_errors
     page.evaluate("""() => { const past = window.store.getState().history.past;
                              for (let i = 0; i < 5000; i++) past.push({id: 'wall-tick', props: {n_intervals: i}}); }""")
     page.wait_for_timeout(2_500)
-    assert page.evaluate("() => window.store.getState().history.past.length") <= 600
+    assert page.evaluate("() => window.store.getState().history.past.length") <= 40
     assert console_errors == []
+
+
+PULSES = """() => performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('/_wall/pulse') && !e.name.includes('push=1')).length"""
+# An open stream has no resource entry until it ends: the page's EventSources are counted as they are made.
+COUNT_PUSHES = """(() => { const Original = window.EventSource; window.__pushes = [];
+    window.EventSource = function (url) { const s = new Original(url); window.__pushes.push(s); return s; };
+    window.EventSource.prototype = Original.prototype; })()"""
+OPEN_PUSHES = "() => window.__pushes.filter(s => s.readyState === 1).length"
+
+
+def publish_flood(settings) -> str:
+    incident_id = f"112-{uuid.uuid4().hex[:8]}"
+    publish(
+        connect(settings),
+        settings,
+        make_event(
+            f"{incident_id}-reported",
+            "incident.reported",
+            {"incident_id": incident_id, "category": "flood", "priority": 3, "kecamatan": "Rungkut"},
+            occurred_at=now_iso(),
+        ),
+    )
+    return incident_id
+
+
+def test_the_push_carries_the_change_and_the_pulse_rests(morning, page, console_errors):
+    """With the push open, the wall asks no pulse; a new incident still reaches the screen (issue 19 item 2)."""
+    page.add_init_script(COUNT_PUSHES)
+    open_wall(page, morning.url, "?scene=112")
+    page.wait_for_function(OPEN_PUSHES, timeout=10_000)
+    before = page.evaluate(PULSES)
+    page.wait_for_timeout(3_000)
+    assert page.evaluate(PULSES) == before  # twelve pulses in three seconds without the push
+    assert page.evaluate(OPEN_PUSHES) == 1
+    incident_id = publish_flood(morning.settings)
+    expect(page.locator(".wall-incident", has_text=incident_id)).to_be_attached(timeout=10_000)
+    expect(page.locator("#wall-status")).to_have_text("Langsung")
+    assert console_errors == []
+
+
+def test_without_the_push_the_pulse_takes_over(morning, page):
+    """A proxy that refuses the stream (or a server with no slot free): the pulse carries the wall."""
+    page.route("**/_wall/pulse?push=1", lambda route: route.fulfill(status=503, body="busy"))
+    page.add_init_script(COUNT_PUSHES)
+    open_wall(page, morning.url, "?scene=112")
+    before = page.evaluate(PULSES)
+    page.wait_for_timeout(2_000)
+    assert page.evaluate(PULSES) >= before + 2 and page.evaluate(OPEN_PUSHES) == 0
+    incident_id = publish_flood(morning.settings)
+    expect(page.locator(".wall-incident", has_text=incident_id)).to_be_attached(timeout=10_000)
+    page.wait_for_timeout(2_500)  # more than the stale limit: the pulse keeps the wall live
+    expect(page.locator("#wall-status")).to_have_text("Langsung")

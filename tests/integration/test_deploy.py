@@ -18,6 +18,7 @@ from dashboard.settings import ENVIRONMENT_VARIABLES
 from data_sources import metrics
 from data_sources.stream.connection import connect
 from data_sources.stream.stream_state import StreamCollector
+from web import wall_push
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RULES = DEPLOY / "prometheus" / "pantau-rules.yml"
@@ -78,3 +79,15 @@ def test_systemd_units_restart_and_are_hardened(unit):
     assert service["CapabilityBoundingSet"] == "" and service["EnvironmentFile"] == "/etc/pantau/pantau.env"
     # only the web app's workers share a multiprocess folder; the ingestor keeps its metrics in its process
     assert ("PROMETHEUS_MULTIPROC_DIR" in service.get("Environment", "")) == (unit == "pantau-web")
+
+
+def test_nginx_passes_the_walls_push_unbuffered():
+    """The push (web/wall_push.py) says X-Accel-Buffering: no in every answer; the site says it for the path
+    too, so a push still leaves at once if a later change dropped the header. test_nginx.py runs it."""
+    site = (DEPLOY / "nginx" / "pantau.conf").read_text()
+    block = re.search(r"location = /_wall/pulse \{(?P<body>[^}]*)\}", site)
+    assert block is not None
+    directives = {line.strip().rstrip(";") for line in block["body"].splitlines() if line.strip()}
+    assert "proxy_buffering off" in directives and "proxy_pass http://pantau_app" in directives
+    timeout = re.search(r"proxy_read_timeout (\d+)s", block["body"])
+    assert timeout and int(timeout[1]) > wall_push.STREAM_LIFE_S  # a stream ends itself before nginx cuts it

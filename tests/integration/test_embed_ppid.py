@@ -160,16 +160,11 @@ def test_no_public_response_carries_the_requester_or_the_request(seeded, engine,
     assert page.status_code == 200
     bodies.append(("wall", page.data))
     bodies.append(("pulse", wall.get(PULSE_PATH).data))
-    outputs = [
-        f"{i}.children" for i in (wall_ids.tiles, wall_ids.ticker, wall_ids.sla, wall_ids.ppid, wall_ids.egov)
-    ] + [f"{wall_ids.health}.children", f"{wall_ids.map}.children", f"{wall_ids.known}.data"]
-    outputs += [f"{wall_ids.feed}.data", f"{wall_ids.heartbeat}.data"]
     wall.application.dash_app = app
     status, text = call(
         wall,
-        outputs,
-        [(f"{wall_ids.poll}.data", {"scale": 1}), (f"{wall_ids.url}.search", "")],
-        state=[(f"{wall_ids.known}.data", None)],
+        [f"{wall_ids.view}.data"],
+        [(f"{wall_ids.poll}.data", {"n": 1, "known": None}), (f"{wall_ids.url}.search", "")],
     )
     assert status == 200 and "PPID-" in text and "lewat" in text
     bodies.append(("wall refresh", text.encode()))

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from dashboard.settings import Settings
+from data_sources.redis_keys import changes_channel, data_version_key
 from data_sources.stream.connection import connect
 from data_sources.stream.producer import publish
 from tests.integration.test_ops import TOKEN, complaint, sample
@@ -177,6 +178,37 @@ def test_the_walls_pulse_and_dash_callbacks_are_not_cached(stack):
     layout = stack.request("GET", "/_dash-layout", source="127.0.0.8", headers={"Cookie": cookie})
     assert layout.status == 200 and layout.header("X-Cache-Status") is None
     assert stack.request("GET", "/_dash-layout", source="127.0.0.8").status == 401
+
+
+def test_the_walls_push_passes_nginx_unbuffered(stack):
+    """The push's first event arrives while its stream is still open (it lives 30 s): a buffering proxy would
+    hold it until the stream ends, and the read would give up first. Then a change is pushed the same way."""
+    cookie = login(stack, "127.0.0.9", "budi", PASSWORD).header("Set-Cookie").split(";", 1)[0]
+    connection = http.client.HTTPSConnection(
+        "localhost", stack.https_port, context=stack.context, timeout=10, source_address=("127.0.0.9", 0)
+    )
+    try:
+        connection.request("GET", "/_wall/pulse?push=1", headers={"Cookie": cookie})
+        response = connection.getresponse()
+        assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
+
+        def next_answer() -> dict:
+            while not (line := response.readline().decode()).startswith("data: "):
+                assert line, "the stream ended"
+            return json.loads(line[len("data: ") :])
+
+        first = next_answer()
+        assert first["ok"]
+        settings = Settings(redis_url=stack.env["PANTAU_REDIS_URL"], stream_prefix=stack.prefix)
+        client = connect(settings)
+        client.incr(data_version_key(settings))
+        client.publish(changes_channel(settings), b"1")
+        client.close()
+        while (answer := next_answer())["version"] == first["version"]:
+            pass
+        assert answer["ok"]
+    finally:
+        connection.close()
 
 
 def test_static_files_are_cached_long_and_gzipped(stack):

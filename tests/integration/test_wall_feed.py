@@ -7,7 +7,6 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import dash
 import flask
 import pytest
 
@@ -16,6 +15,7 @@ from data_sources.kpi.cache import VERSION_TTL_S, KpiCache, cache_for
 from data_sources.redis_keys import data_version_key
 from data_sources.services import EXTENSION_KEY, Services
 from data_sources.stream.producer import publish
+from data_sources.stream.version import data_version
 from data_sources.views import wall as wall_feed
 from layouts import wall as wall_layout
 from tests.conftest import make_event
@@ -60,17 +60,18 @@ def test_ten_walls_cost_one_computation_and_one_map(engine, settings, redis_clie
     caches = [KpiCache(redis_client, settings) for _ in range(10)]
     snaps = [wall_feed.shared_wall_snapshot(redis_client, engine, settings, NOW, cache) for cache in caches]
     assert sum(c.computations for c in caches) == 1 and all(s == snaps[0] for s in snaps)
-    figures = [wall_callbacks.shared_wall_map(redis_client, settings, snaps[0], "id", cache) for cache in caches]
-    assert sum(c.computations for c in caches) == 2 and figures[0]["layout"]["map"]["style"]["sources"] == {}
+    maps = [wall_callbacks.shared_wall_map(redis_client, settings, snaps[0], "id", cache) for cache in caches]
+    assert sum(c.computations for c in caches) == 2 and all(m == maps[0] for m in maps)
+    assert maps[0].startswith("<svg") and "Kecelakaan lalu lintas" in maps[0]  # the legend of the one placed
 
 
-def operations_of(output) -> list[dict]:
-    assert isinstance(output, dash.Patch), output
-    return output.to_plotly_json()["operations"]
+def refresh(n: int, search: str, known, want=None) -> dict:
+    """The refresh as the browser asks for it (assets/wall.js): the poll carries what the screen shows."""
+    return wall_callbacks.refresh({"n": n, "known": known, **({"want": want} if want else {})}, search)
 
 
-def text_of(value) -> str:
-    return json.dumps(value, default=lambda o: o.to_plotly_json())
+def text_of(panel: dict) -> str:
+    return panel["head"] + panel["shell"] + panel["empty"] + "".join(html for _, html in panel["rows"] or [])
 
 
 def new_version(redis_client, settings) -> None:
@@ -83,74 +84,59 @@ def test_refresh_sends_whole_panels_first_then_only_what_changed(
     settings, engine, redis_client, ingested, ingest_until_idle
 ):
     with services_context(settings, engine, redis_client):
-        *panels, known, feed, beat = wall_callbacks.refresh(0, "", None)
-        assert beat["ok"] and known["lang"] == "id" and feed["p1"]["incident_id"] == "112-3"
-        assert "Aduan masuk hari ini" in text_of(panels[0])
-        # the figures first; the map a second later (its mount holds the browser's thread for a while)
-        assert panels[6] is dash.no_update and known["until_ms"] <= beat["server_ms"] + 1_000
-        time.sleep(1.0)
-        *panels, known, feed, beat = wall_callbacks.refresh(1, "", known)
-        assert panels[:6] == [dash.no_update] * 6
-        assert panels[6][0].figure["layout"]["paper_bgcolor"] == "#0b1220"  # the dark map
-        unchanged = wall_callbacks.refresh(1, "", known)
-        assert unchanged[:9] == (dash.no_update,) * 9 and unchanged[9]["ok"]
+        first = refresh(0, "", None)
+        known, beat = first["known"], first["heartbeat"]
+        assert beat["ok"] and known["lang"] == "id" and first["feed"]["p1"]["incident_id"] == "112-3"
+        assert set(first["panels"]) == set(wall_layout.PANELS) and known["until_ms"] > beat["server_ms"]
+        assert "Aduan masuk hari ini" in text_of(first["panels"]["tiles"])
+        assert first["map"]["svg"].startswith("<svg") and first["map"]["key"] == known["map"]
+        # the SLA board's rows are keyed by complaint, inside a table body the render fills
+        sla = first["panels"]["sla"]
+        assert [key for key, _ in sla["rows"]] == ["MC-1", "MC-3"] and "<tbody data-wall-rows" in sla["shell"]
+        unchanged = refresh(1, "", known)
+        assert set(unchanged) == {"heartbeat"} and unchanged["heartbeat"]["ok"]
 
-        # another language: every panel whole again
+        # another language: every panel and the map again
         new_version(redis_client, settings)
-        english = wall_callbacks.refresh(2, "?lang=en", known)
-        assert english[7]["version"] != known["version"] and english[7]["lang"] == "en"
-        assert isinstance(english[0], list) and "Complaints received today" in text_of(english[0])
+        english = refresh(2, "?lang=en", known)
+        assert english["known"]["version"] != known["version"] and english["known"]["lang"] == "en"
+        assert set(english["panels"]) == set(wall_layout.PANELS) and english["map"] is not None
+        assert "Complaints received today" in text_of(english["panels"]["tiles"])
 
-        # a new version with the same figures: nothing but the heartbeat (the map neither)
-        new_version(redis_client, settings)
-        same = wall_callbacks.refresh(3, "?lang=en", english[7])
+        # a new version with the same figures: no panel, no map
         # (the feed health, read apart from the snapshot, may have moved on meanwhile)
-        assert same[:5] + same[6:7] == (dash.no_update,) * 6 and same[7]["version"] != english[7]["version"]
+        new_version(redis_client, settings)
+        same = refresh(3, "?lang=en", english["known"])
+        assert set(same["panels"]) <= {"health"} and same["map"] is None
+        assert same["known"]["version"] != english["known"]["version"]
 
-        # a new incident: one row inserted at the top of the ticker, the changed tiles assigned, a new map
+        # a new incident: the ticker, the tiles and the map; not the SLA, PPID and e-government panels
         publish(redis_client, settings, incident("112-5", "flood", 0.1, priority=3, lat=-7.29, lon=112.74))
         ingest_until_idle()
         time.sleep(VERSION_TTL_S * 1.5)
-        moved = wall_callbacks.refresh(4, "?lang=en", same[7])
-        ticker = operations_of(moved[1])
-        assert [(op["operation"], op["location"], op["params"].get("index")) for op in ticker] == [
-            ("Insert", [1, "props", "children"], 0)
-        ]
-        assert "112-5" in text_of(ticker[0]["params"]["value"]) and "Flood" in text_of(ticker[0]["params"]["value"])
-        tiles = operations_of(moved[0])
-        assert {op["operation"] for op in tiles} == {"Assign"}
-        assert [op["location"] for op in tiles] == [[3]]  # active incidents and reports today: one tile
-        assert (
-            moved[2] is dash.no_update and moved[3] is dash.no_update and moved[4] is dash.no_update
-        )  # SLA, PPID, e-gov
-        # the map waits its turn (a fresh WebGL map costs the wall PC): asked again once its interval is up
-        assert moved[6] is dash.no_update and moved[7]["map"] == same[7]["map"]
-        assert moved[7]["until_ms"] <= same[7]["map_at"] + wall_callbacks.MAP_REFRESH.total_seconds() * 1000
-        later = wall_callbacks.refresh(
-            5, "?lang=en", {**moved[7], "until_ms": 0, "map_at": moved[7]["map_at"] - 15_000}
-        )
-        assert later[6] is not dash.no_update and later[7]["map"] != same[7]["map"]
-        assert later[:6] == (dash.no_update,) * 6
-        assert len(text_of(moved[1])) < len(text_of(english[1])) / 3
+        moved = refresh(4, "?lang=en", same["known"])
+        assert {"ticker", "tiles"} <= set(moved["panels"]) <= {"ticker", "tiles", "health"}
+        key, row = moved["panels"]["ticker"]["rows"][0]
+        assert key == "112-5" and "Flood" in row and "112-5" in row
+        # the map waits its turn (drawing it is most of a wall's work per change): asked again once it is due
+        assert moved["map"] is None and moved["known"]["map"] == same["known"]["map"]
+        assert moved["known"]["until_ms"] <= same["known"]["map_at"] + wall_callbacks.MAP_REFRESH.total_seconds() * 1000
+        due = {**moved["known"], "until_ms": 0, "map_at": moved["known"]["map_at"] - 5_000}
+        later = refresh(5, "?lang=en", due)
+        assert later["map"] is not None and later["map"]["key"] == later["known"]["map"] != same["known"]["map"]
+        assert "Flood" in later["map"]["svg"] and set(later["panels"]) <= {"health"}
 
 
-def test_row_operations_turn_the_old_rows_into_the_new():
-    old = [("a", "1"), ("b", "1"), ("c", "1"), ("d", "1")]
-    new = [("n", "1"), ("a", "1"), ("b", "2"), ("c", "1")]  # one new on top, "d" fell off, "b" changed
-    operations = wall_callbacks.row_operations(old, new)
-    assert operations == [("delete", 3), ("insert", 0), ("assign", 2)]
-    rows = [k + d for k, d in old]
-    for kind, i in operations:
-        if kind == "delete":
-            del rows[i]
-        elif kind == "insert":
-            rows.insert(i, "".join(new[i]))
-        else:
-            rows[i] = "".join(new[i])
-    assert rows == [k + d for k, d in new]
-    assert wall_callbacks.row_operations(old, old) == []
-    assert wall_callbacks.row_operations(old, [("b", "1"), ("a", "1")]) is None  # reordered: send it whole
-    assert wall_callbacks.row_operations(old, [("w", "1"), ("x", "1"), ("y", "1"), ("z", "1")]) is None
+def test_a_pushed_version_is_read_at_once(settings, engine, redis_client, ingested):
+    """The push tells a wall of a version newer than the worker's copy of it (kept 0.1 s): the refresh
+    reads that version, rather than answer with the old one and leave the wall waiting for the next word."""
+    with services_context(settings, engine, redis_client):
+        first = refresh(0, "", None)
+        redis_client.incr(data_version_key(settings))
+        pushed = data_version(redis_client, settings)
+        assert pushed != first["known"]["version"]
+        answer = refresh(1, "", first["known"], want=pushed)
+        assert answer["known"]["version"] == pushed
 
 
 def test_yesterday_is_the_same_hours_of_yesterday(settings, redis_client, engine, ingest_until_idle):
@@ -194,16 +180,26 @@ FORGED_SHOWN = {
 }
 
 
-@pytest.mark.parametrize("poll", ["DROP", {"scale": 99}, {"scale": "2"}])
 @pytest.mark.parametrize(
-    "known", [None, 12, {"version": ["x"], "until_ms": "9"}, {"version": "x" * 10_000}, FORGED_SHOWN]
+    "poll",
+    [
+        "DROP",
+        {"known": None},
+        {"known": 12},
+        {"known": {"version": ["x"], "until_ms": "9"}},
+        {"known": {"version": "x" * 10_000}},
+        {"known": FORGED_SHOWN},
+        {"known": {**FORGED_SHOWN, "shown": ["tiles"]}},
+        {"want": ["x"]},
+        {"want": "x" * 10_000},
+    ],
 )
-def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, known, poll):
+def test_refresh_tolerates_forged_known_state(settings, engine, redis_client, poll):
     with services_context(settings, engine, redis_client):
-        result = wall_callbacks.refresh(poll, {"$gt": 1}, known)
-    assert result[9]["ok"] and result[7]["lang"] == "id" and result[7]["scale"] == 1
-    assert all(isinstance(panel, list) for panel in result[:6])  # a claim that does not fit: whole panels
-    assert result[7]["map_traces"] is None or type(result[7]["map_traces"]) is int
+        result = wall_callbacks.refresh(poll, {"$gt": 1})
+    assert result["heartbeat"]["ok"] and result["known"]["lang"] == "id"
+    assert set(result["panels"]) == set(wall_layout.PANELS)  # a claim that does not fit: whole panels
+    assert result["map"]["svg"].startswith("<svg")
 
 
 @pytest.mark.parametrize(
@@ -247,7 +243,7 @@ def test_one_computation_per_data_change_however_many_walls_poll(
 
     def poll(i: int, known):
         with servers[i].app_context():
-            return wall_callbacks.refresh(0, "", known)
+            return refresh(0, "", known)
 
     knowns = [None] * walls
     seen = set()
@@ -259,7 +255,7 @@ def test_one_computation_per_data_change_however_many_walls_poll(
                 time.sleep(VERSION_TTL_S * 1.5)
             for _ in range(2):  # the second round finds nothing new
                 answers = list(pool.map(poll, range(walls), knowns))
-                knowns = [a[7] if a[7] is not dash.no_update else k for a, k in zip(answers, knowns)]
+                knowns = [a.get("known", k) for a, k in zip(answers, knowns)]
                 seen |= {(k["version"], k["until_ms"]) for k in knowns}
     computations = sum(cache_for(s.extensions[EXTENSION_KEY]).computations for s in servers)
     keys = [k for k in redis_client.scan_iter(f"{settings.stream_prefix}:kpi:wall*") if not k.endswith(b":lock")]

@@ -82,8 +82,8 @@ def test_board_panel_says_the_lateness_in_working_days(engine, settings):
 def test_the_wall_refresh_carries_no_requester_nor_request_text(engine, settings, redis_client):
     load_info(engine, mixed_requests(dt.datetime.now(dt.UTC)))
     with services_context(settings, engine, redis_client):
-        first = wall_callbacks.refresh(0, "", None)
-        again = wall_callbacks.refresh(1, "?lang=en", None)
+        first = wall_callbacks.refresh({"known": None}, "")
+        again = wall_callbacks.refresh({"known": None}, "?lang=en")
     for answer in (first, again):
         body = json.dumps(answer, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
         assert "PPID-" in body  # the board is there
