@@ -43,6 +43,22 @@ def write_results(figures: dict) -> Path:
     return latest
 
 
+def processes() -> dict[int, tuple[int, bytes, float]]:
+    """Every process now: pid -> (parent pid, command line, CPU seconds used so far), from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended in between
+        table[int(entry)] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / ticks)
+    return table
+
+
 class CpuShares:
     """Where a machine's CPU went during a stretch of a run, by process kind, from /proc (Linux): Chromium's
     renderers, its GPU process (software raster and WebGL on a machine without a GPU), the rest of Chromium,
@@ -51,7 +67,6 @@ class CpuShares:
 
     def __init__(self, named: dict[str, int]):
         self.named = {pid: name for name, pid in named.items()}
-        self._ticks = os.sysconf("SC_CLK_TCK")
         self._start, self._at = self._sample(), time.monotonic()
 
     def _kind(self, pid: int, cmdline: bytes) -> str:
@@ -68,17 +83,7 @@ class CpuShares:
         return "chromium." + (kind.group(1).decode() if kind else "browser")
 
     def _sample(self) -> dict[int, tuple[str, float]]:
-        seen = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended in between
-            seen[int(entry)] = (self._kind(int(entry), cmdline), (int(fields[11]) + int(fields[12])) / self._ticks)
-        return seen
+        return {pid: (self._kind(pid, cmdline), used) for pid, (_, cmdline, used) in processes().items()}
 
     def shares(self) -> dict[str, float]:
         end, span = self._sample(), time.monotonic() - self._at

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from pathlib import Path
 
+from bench.common import processes
 from data_sources.simulator.traffic import Simulator
 
 
@@ -24,19 +24,9 @@ def busy_hour_events_per_s(seed: int = 11) -> float:
 def chromium_cpu_cores(seconds: float, kinds=("renderer", "gpu-process")) -> float:
     """Cores used by this process's own Chromium (its descendants: other people's browsers on a shared
     machine are left out) in processes of these kinds, over `seconds`, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
 
     def sample() -> dict[int, float]:
-        table = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            table[int(entry)] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / ticks)
+        table = processes()
         mine = {os.getpid()}
         grown = True
         while grown:  # descendants, whatever order /proc lists them in

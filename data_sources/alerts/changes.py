@@ -87,6 +87,11 @@ def evaluate(engine: Engine, client: redis.Redis | None, settings, config: Alert
         count = store.firing_count(conn)
     if client is not None:
         client.set(redis_keys.alerts_firing_key(settings), count)
+    return _summary(found, result, deliveries, count, next_change)
+
+
+def _summary(found, result, deliveries, count: int, next_change: dt.datetime | None) -> dict:
+    """What one evaluation did, for the log and `alerts run --once`."""
     return {
         "findings": len(found),
         "opened": len(result.opened) + len(result.opened_silenced),
@@ -160,14 +165,7 @@ def evaluate_changes(
     if client is not None:
         client.set(redis_keys.alerts_firing_key(settings), count)
     return {
-        "findings": len(found),
-        "opened": len(result.opened) + len(result.opened_silenced),
-        "resolved": len(result.resolved),
-        "superseded": len(result.superseded),
-        "messages": len(result.notices),
-        "deliveries": len(deliveries),
-        "firing": count,
-        "next_change_at": next_change.isoformat() if next_change else None,
+        **_summary(found, result, deliveries, count, next_change),
         "changed": len(changed),
         "touched": len(touched),
         "full": False,
