@@ -20,25 +20,10 @@ from data_sources.store.models import PRIVATE_TABLES
 from data_sources.stream.connection import connect
 from data_sources.views.public_aggregates import PrivacyError, public_column
 from tests.support.embed_data import leaks, personal_values, seed
+from tests.support.embed_data import widget_callback as payload
 
 ORIGIN = "https://ppid.surabaya.go.id"
 CALLBACK = "/embed/_dash-update-component"
-
-
-def payload(pathname="/embed/complaints-month", search="", n=None, **override) -> dict:
-    body = {
-        "output": "embed-body.children",
-        "outputs": {"id": "embed-body", "property": "children"},
-        "inputs": [
-            {"id": "embed-url", "property": "pathname", "value": pathname},
-            {"id": "embed-url", "property": "search", "value": search},
-            {"id": "embed-refresh", "property": "n_intervals", "value": n},
-        ],
-        "changedPropIds": ["embed-url.pathname"],
-        "state": [],
-    }
-    body.update(override)
-    return body
 
 
 @pytest.fixture(scope="module")

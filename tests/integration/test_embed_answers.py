@@ -14,24 +14,15 @@ from dashboard.settings import Settings
 from data_sources import redis_keys
 from data_sources.store.database import make_engine, upgrade
 from data_sources.stream.connection import connect
+from tests.support.embed_data import widget_callback
 
 CALLBACK = "/embed/_dash-update-component"
 ORIGIN = "https://ppid.surabaya.go.id"
 LIMIT = 6
 
 
-def payload(pathname="/embed/complaints-month", search="?lang=id", n=None) -> dict:
-    return {
-        "output": "embed-body.children",
-        "outputs": {"id": "embed-body", "property": "children"},
-        "inputs": [
-            {"id": "embed-url", "property": "pathname", "value": pathname},
-            {"id": "embed-url", "property": "search", "value": search},
-            {"id": "embed-refresh", "property": "n_intervals", "value": n},
-        ],
-        "changedPropIds": ["embed-url.pathname"],
-        "state": [],
-    }
+def payload(**fields) -> dict:
+    return widget_callback(**{"search": "?lang=id", **fields})
 
 
 @pytest.fixture

@@ -107,3 +107,20 @@ def leaks(body: bytes, personal: set[bytes]) -> list[str]:
     for pattern, kind in ((NIK_RE, "NIK"), (PHONE_RE, "phone"), (EMAIL_RE, "e-mail")):
         out += [f"{kind} {m.group(0)[:30]!r}" for m in pattern.finditer(body)]
     return out
+
+
+def widget_callback(pathname="/embed/complaints-month", search="", n=None, **override) -> dict:
+    """The body a widget sends to /embed/_dash-update-component (the embed tests and their fuzz)."""
+    body = {
+        "output": "embed-body.children",
+        "outputs": {"id": "embed-body", "property": "children"},
+        "inputs": [
+            {"id": "embed-url", "property": "pathname", "value": pathname},
+            {"id": "embed-url", "property": "search", "value": search},
+            {"id": "embed-refresh", "property": "n_intervals", "value": n},
+        ],
+        "changedPropIds": ["embed-url.pathname"],
+        "state": [],
+    }
+    body.update(override)
+    return body
