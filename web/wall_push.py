@@ -44,6 +44,7 @@ HEARTBEAT_S = PUSH_HEARTBEAT_MS / 1000
 RETRY_AFTER_S = 30
 STUCK_AFTER_S = 3 * HEARTBEAT_S
 LISTEN_BACKOFF_S = (0.5, 5.0)
+IDLE_STOP_S = 5.0  # no stream open this long: the listener stops (the next stream starts it again)
 
 
 class VersionHub:
@@ -58,6 +59,7 @@ class VersionHub:
         self._sequence = 0
         self._streams = 0
         self._thread: threading.Thread | None = None
+        self._idle_since: float | None = None
         self.closing = threading.Event()
 
     # --- streams ---
@@ -123,17 +125,36 @@ class VersionHub:
                     # a change, or a second without one: either way every stream hears the version now
                     pubsub.get_message(timeout=HEARTBEAT_S)
                     self._read()
+                    if self._stopped_when_idle():
+                        return
             except Exception as exc:  # any: a listener that died would leave every wall on its pulse
                 failures += 1
                 log.warning("wall push: change channel unavailable (%s)", type(exc).__name__)
                 self._read()  # says "not ok" to the walls at once
                 self.closing.wait(min(LISTEN_BACKOFF_S[1], LISTEN_BACKOFF_S[0] * 2**failures))
+                if self._stopped_when_idle():
+                    return
             finally:
                 if pubsub is not None:
                     try:
                         pubsub.close()
                     except Exception:  # a connection already broken
                         pass
+
+    def _stopped_when_idle(self) -> bool:
+        """True once no stream has been open for IDLE_STOP_S: the listener then ends, so a process with no
+        wall listening holds no subscription and reads nothing (and an app's hub outlives no test)."""
+        with self._changed:
+            if self._streams > 0:
+                self._idle_since = None
+                return False
+            now = time.monotonic()
+            if self._idle_since is None:
+                self._idle_since = now
+            if now - self._idle_since < IDLE_STOP_S:
+                return False
+            self._thread, self._idle_since = None, None
+            return True
 
 
 _hubs: dict[int, VersionHub] = {}

@@ -109,5 +109,23 @@ def test_the_push_says_not_ok_when_redis_goes_away(settings, engine):
         redis_server.stop(kill=True)
         assert not next(a for a in stream if not a["ok"])["ok"]  # the wall turns stale on this word
         response.close()
+        wall_push.hub_for(app.server.extensions[EXTENSION_KEY]).close()
     finally:
         redis_server.close()
+
+
+def test_the_listener_stops_when_no_wall_listens_and_starts_again(wall_app, monkeypatch):
+    """No subscription, no reads and no log lines from a process whose walls have all gone."""
+    monkeypatch.setattr(wall_push, "IDLE_STOP_S", 0.5)
+    hub = wall_push.hub_for(wall_app.server.extensions[EXTENSION_KEY])
+    assert hub.take_slot(1)
+    listener = hub._thread
+    assert listener is not None and listener.is_alive()
+    hub.free_slot()
+    listener.join(timeout=10)
+    assert not listener.is_alive() and hub._thread is None
+    assert hub.take_slot(1)  # the next wall starts a new one
+    assert hub._thread is not None and hub._thread is not listener and hub._thread.is_alive()
+    stream = wall_push.Stream(hub, life_s=1.5)
+    assert any(c.startswith(b"data: ") for c in stream)
+    stream.close()
