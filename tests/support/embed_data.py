@@ -28,7 +28,11 @@ CANARY = {
 CALLER = {"name": "Bambang Canary Susilo", "phone": "081233445566"}
 # NIK: province (11-94), regency, district, day of birth (41-71 for women), month, year, serial: the shape,
 # so that a fingerprint of a script URL (16 digits of a file time) is not taken for one
-NIK_RE = re.compile(rb"(?<![\d.])(1[1-9]|[2-9]\d)\d{4}([0-2]\d|3[01]|[4-6]\d|7[01])(0[1-9]|1[0-2])\d{6}(?!\d)")
+# not inside a longer token of letters and digits: Dash's page carries a random hex token (`end_id`) in which
+# 16 decimal digits in a row turn up now and then
+NIK_RE = re.compile(
+    rb"(?<![0-9A-Za-z.])(1[1-9]|[2-9]\d)\d{4}([0-2]\d|3[01]|[4-6]\d|7[01])(0[1-9]|1[0-2])\d{6}(?![0-9A-Za-z])"
+)
 PHONE_RE = re.compile(rb"(?<![\w\d])(\+62|62|0)8\d{7,11}(?!\d)")
 EMAIL_RE = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
