@@ -15,9 +15,8 @@ from waitress import create_server
 from dashboard.embed_widgets import WIDGETS
 from dashboard.settings import Settings
 from data_sources.store.database import make_engine, upgrade
-from data_sources.stream.connection import connect
 from tests.support.embed_data import leaks, personal_values, seed
-from tests.support.services import free_port
+from tests.support.services import drop_keys, free_port
 
 # every frame of every page reports CSP violations into window.__csp
 CSP_WATCH = """
@@ -86,11 +85,7 @@ def embeds(redis_url, tmp_path_factory):
         portal.shutdown()
     web.close()
     engine.dispose()
-    client = connect(settings)
-    keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    drop_keys(settings)
 
 
 def test_an_allowed_portal_shows_the_widget_and_another_origin_is_refused(embeds, open_page):

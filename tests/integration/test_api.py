@@ -16,7 +16,7 @@ from data_sources.store.producers import add_producer, revoke_producer, rotate_k
 from data_sources.stream.connection import connect
 from tests.conftest import make_event
 from tests.support.auth_helpers import create_user, login
-from tests.support.services import free_port
+from tests.support.services import drop_keys, free_port
 
 EVENTS = "/api/v1/events"
 
@@ -40,11 +40,7 @@ def store(redis_url, tmp_path_factory):
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     yield settings, engine
-    client = connect(settings)
-    keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    drop_keys(settings)
     engine.dispose()
 
 

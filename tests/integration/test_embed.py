@@ -21,6 +21,7 @@ from data_sources.stream.connection import connect
 from data_sources.views.public_aggregates import PrivacyError, public_column
 from tests.support.embed_data import leaks, personal_values, seed
 from tests.support.embed_data import widget_callback as payload
+from tests.support.services import drop_keys
 
 ORIGIN = "https://ppid.surabaya.go.id"
 CALLBACK = "/embed/_dash-update-component"
@@ -42,11 +43,7 @@ def store(redis_url, tmp_path_factory):
     upgrade(engine)
     seed(settings, engine, dt.datetime.now(dt.UTC))
     yield settings, engine, personal_values(engine)
-    client = connect(settings)
-    keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    drop_keys(settings)
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ from data_sources import redis_keys
 from data_sources.store.database import make_engine, upgrade
 from data_sources.stream.connection import connect
 from tests.support.embed_data import widget_callback
+from tests.support.services import drop_keys
 
 CALLBACK = "/embed/_dash-update-component"
 ORIGIN = "https://ppid.surabaya.go.id"
@@ -57,11 +58,7 @@ def stack(redis_url, tmp_path, limit):
 
     app.server.before_request_funcs.setdefault(None, []).insert(0, count_callbacks)  # before any guard answers
     yield settings, app, reached_flask
-    client = connect(settings)
-    keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    drop_keys(settings)
     engine.dispose()
 
 

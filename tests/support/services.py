@@ -19,6 +19,8 @@ from pathlib import Path
 import psycopg
 import redis
 
+from data_sources.stream.connection import connect
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's; browsers cannot download their own builds here
 # WebGL for the MapLibre maps comes from SwiftShader when there is no GPU.
 CHROMIUM_ARGS = [
@@ -148,3 +150,12 @@ class PostgresDatabase:
     def drop(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def drop_keys(settings) -> None:
+    """Delete every Redis key a test's settings made (its streams, groups, caches: all under its prefix)."""
+    client = connect(settings)
+    keys = list(client.scan_iter(f"{settings.stream_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
