@@ -3,7 +3,7 @@
 How a change reaches the screen: the ingestor's commit moves the data version and announces it; the
 server pushes the new version to every open wall (Server-Sent Events, web/wall_push.py), and a wall
 whose push connection is down asks the pulse (/_wall/pulse, the data version and the server's clock, one
-Redis read) every 0.5 s instead. Either way, only when the version moved, or what the screen shows is due
+Redis read) every REFRESH_MS (0.25 s) instead. Either way, only when the version moved, or what the screen shows is due
 for a look (the clock minute, the feed's health), does the browser (assets/wall.js) ask Dash for the
 refresh below, one at a time.
 
