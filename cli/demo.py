@@ -6,10 +6,10 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import signal
 import threading
 import time
 
+from cli.stop_signals import StopSignals
 from dashboard.settings import Settings
 from data_sources.store.database import engine_for, session_factory, upgrade
 from data_sources.stream.checks import startup_warnings
@@ -57,20 +57,6 @@ def start_simulator_thread(
     thread = threading.Thread(target=work, name="simulator", daemon=True)
     thread.start()
     return thread
-
-
-class _Stop(KeyboardInterrupt):
-    """SIGTERM, SIGHUP or Ctrl-C: unwinds run_demo to its cleanup, from wherever it is."""
-
-
-def _raise_stop(signum, _frame):
-    # once: a second signal during the cleanup must not cut it short
-    for other in _STOP_SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
-    raise _Stop(signal.Signals(signum).name)
-
-
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 # DEMO ONLY, never a deployment's setting: every complaint's SLA this many seconds (instead of 1x24 hours),
@@ -122,8 +108,8 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     from web import proxy
     from web.factory import create_app
 
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, _raise_stop)
+    stop_signals = StopSignals()
+    stop_signals.install()
     demo_sla_s = demo_alert_sla_seconds()
     if demo_sla_s is not None:
         settings = with_demo_alert_sla(settings, demo_sla_s)
@@ -167,8 +153,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     except KeyboardInterrupt:
         pass
     finally:
-        for signum in _STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
+        stop_signals.cleanup_begins()
         print("stopping...", flush=True)
         stop.set()
         if web is not None:
