@@ -29,6 +29,14 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50": percentile(values, 50), "p95": percentile(values, 95), "mean": statistics.fmean(values)}
 
 
+def update_results(figures: dict) -> Path:
+    """One benchmark's figures into latest.json beside the figures of the suite's last run (a figure of the same
+    name replaced): `python -m bench.kpi --complaints 10000000` adds its figures as the suite would."""
+    latest = RESULTS / "latest.json"
+    known = json.loads(latest.read_text())["figures"] if latest.exists() else {}
+    return write_results({**known, **figures})
+
+
 def write_results(figures: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     document = {

@@ -27,6 +27,7 @@ from data_sources.views import briefing as briefing_data
 
 NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.UTC)  # 12:00 WIB
 SPAN_DAYS = 365
+CHUNK_ROWS = 1_000_000
 CATEGORIES = COMPLAINT_CATEGORIES
 OPDS = ("DSDABM", "DISPENDIK", "DINKES", "DLH", "DKRTH", "DISHUB", "DINSOS", "DPRKPP", "DISKOMINFO", "DISPENDUK")
 INCIDENT_CATEGORIES = (
@@ -45,9 +46,20 @@ def _pick(values, r: str) -> str:
     return "CASE " + " ".join(f"WHEN {r} < {(i + 1) / len(values)!r} THEN '{v}'" for i, v in enumerate(values)) + " END"
 
 
+def span_days(n_complaints: int) -> int:
+    """The days the generated complaints span: a year at 1,000,000 and below, longer beyond at the same daily
+    rate (about 2,700 a day): 10,000,000 are ten years of a city, a decade of history."""
+    return max(SPAN_DAYS, round(SPAN_DAYS * n_complaints / 1_000_000))
+
+
+def _chunks(n: int) -> list[tuple[int, int]]:
+    """Rows 1..n in statements of at most CHUNK_ROWS: each a transaction's worth the server holds easily."""
+    return [(lo, min(n, lo + CHUNK_ROWS - 1)) for lo in range(1, n + 1, CHUNK_ROWS)]
+
+
 def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
     if dialect == "postgresql":
-        series = "SELECT g AS i, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5 FROM generate_series(1, {n}) g"
+        series = "SELECT g AS i, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5 FROM generate_series({lo}, {hi}) g"
 
         def ts(days):
             return f"(TIMESTAMPTZ '{NOW.isoformat()}' - ({days}) * interval '1 day')"
@@ -60,7 +72,7 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
         # MATERIALIZED: else SQLite flattens the subquery and draws random() anew at every reference of
         # r1..r5, and a row's fields disagree with each other (answered but without a response time, ...).
         series = (
-            "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}), "
+            "WITH RECURSIVE g(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM g WHERE i < {hi}), "
             f"m AS MATERIALIZED (SELECT i, {rnd} AS r1, {rnd} AS r2, {rnd} AS r3, {rnd} AS r4, {rnd} AS r5 "
             "FROM g) SELECT * FROM m"
         )
@@ -74,7 +86,8 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
         true, false = "1", "0"
     # Days before NOW. Rows are inserted oldest first, as a live store fills in arrival order (so a day's
     # complaints share heap pages, as they would), spaced evenly with a random jitter of one row's gap.
-    age = f"((({n_complaints} - i) + r1) * {SPAN_DAYS} / {n_complaints}.0)"
+    days = span_days(n_complaints)
+    age = f"((({n_complaints} - i) + r1) * {days} / {n_complaints}.0)"
     # Every complaint is answered and then closed in the end, as in a working city: the backlog is the
     # recent days plus a thinning tail, not a share of every year frozen open. Days from creation to the
     # first response: 93 % within 1.5 days, the rest 2 to 30 days. Days from that to the closing: 85 %
@@ -96,8 +109,8 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
         CASE WHEN {resolved} THEN {ts(f"{age} - {response_days} - {closing_days}")} END,
         CASE WHEN r2 < 0.03 THEN 1 ELSE 0 END,
         CASE WHEN {resolved} THEN {false} ELSE {true} END, {ts(age)}
-    FROM ({series.format(n=n_complaints)}) s"""
-    iage = f"((({n_incidents} - i) + r1) * {SPAN_DAYS} / {n_incidents}.0)"
+    FROM ({series}) s"""
+    iage = f"((({n_incidents} - i) + r1) * {days} / {n_incidents}.0)"
     arrived = f"({iage} > 0.05 AND r2 < 0.95)"
     # Every incident is closed 20-80 minutes after its report, the 5 % without an arrival too (cancelled,
     # false alarm): the active incidents are the last hours' ones, not 5 % of a year's.
@@ -113,13 +126,17 @@ def _sql(dialect: str, n_complaints: int, n_incidents: int) -> list[str]:
         CASE WHEN {closed} THEN {ts(f"{iage} - (20 + r5 * 60) / 1440.0")} END,
         NULL, CASE WHEN {closed} THEN 'closed' WHEN {arrived} THEN 'on_scene' ELSE 'dispatched' END, 1,
         CASE WHEN {closed} THEN {false} ELSE {true} END, {ts(iage)}
-    FROM ({series.format(n=n_incidents)}) s"""
+    FROM ({series}) s"""
     egov = f"""
     INSERT INTO egov_readings (domain, metric, opd, period, value, target, unit, occurred_at, event_id)
     SELECT 'budgeting', 'apbd_realization_pct', {_pick(OPDS, "((i % 10) + 0.5) / 10.0")},
         '2026-' || substr('0' || ((i / 10) % 12 + 1), -2), r1 * 100, 80, 'pct', {ts("0")}, 'e' || {idtext}
-    FROM ({series.format(n=120)}) s"""
-    return [complaints, incidents, egov]
+    FROM ({series.format(lo=1, hi=120)}) s"""
+    return (
+        [complaints.format(lo=lo, hi=hi) for lo, hi in _chunks(n_complaints)]
+        + [incidents.format(lo=lo, hi=hi) for lo, hi in _chunks(n_incidents)]
+        + [egov]
+    )
 
 
 def _generate(engine, n_complaints: int, n_incidents: int) -> float:
@@ -165,6 +182,28 @@ def queries(now: dt.datetime) -> dict:
         "briefing.panel_egov": lambda c: briefing_data.egov_panel(c, KpiFilter()),
         "briefing.panel_opds": lambda c: briefing_data.opd_codes(c),
     }
+
+
+# The briefing's panels over a day, a quarter, a year and two years, and over a year with a filter of three
+# values on each of two dimensions (issue 19 item 1: any period from a day to two years, any filter).
+LONG_PERIODS = {"1d": 1, "90d": 90, "365d": 365, "730d": 730}
+PANELS = ("headline", "previous", "league", "trend")
+
+
+def period_queries(now: dt.datetime) -> dict:
+    def last(days: int, **values) -> KpiFilter:
+        return KpiFilter(
+            date_from=now.date() - dt.timedelta(days=days - 1), date_to=now.date() + dt.timedelta(days=1), **values
+        )
+
+    filters = {name: last(days) for name, days in LONG_PERIODS.items()}
+    filters["365d_filtered"] = last(365, channel=CHANNELS[:3], category=CATEGORIES[:3])
+    out = {}
+    for name, f in filters.items():
+        for panel in PANELS:
+            compute = getattr(briefing_data, f"{panel}_panel")
+            out[f"briefing.panel_{panel}_{name}"] = lambda c, f=f, compute=compute: compute(c, f, now)
+    return out
 
 
 def _time(engine, fn, repeats: int) -> dict:
@@ -224,32 +263,47 @@ def _cached_p95(engine, redis_url: str, repeats: int = 200) -> dict:
 def run(
     quick: bool = False,
     *,
+    complaints: int | None = None,
+    databases: tuple[str, ...] | None = None,
     database_url: str | None = None,
     sqlite_dir: Path | None = None,
     redis_url: str | None = None,
 ) -> dict:
-    """Figures kpi.<query>.<database>.p50_ms / p95_ms, generation times and kpi.cached_p95_ms."""
+    """Figures kpi.<query>.<database>.p50_ms / p95_ms, generation times and kpi.cached_p95_ms.
+
+    `complaints`: how many (incidents a fifth of it); the default 1,000,000 (--quick 100,000). Beyond
+    1,000,000 only PostgreSQL unless `databases` says otherwise (SQLite's goal is at 1,000,000)."""
     from tests.support.services import PostgresDatabase, shared_redis_url
 
-    n_complaints, n_incidents = (100_000, 20_000) if quick else (1_000_000, 200_000)
-    repeats = 20 if quick else 40
-    figures: dict = {"kpi.complaints": n_complaints, "kpi.incidents": n_incidents}
-    database = None if database_url else PostgresDatabase()
+    n_complaints = complaints or (100_000 if quick else 1_000_000)
+    n_incidents = n_complaints // 5
+    databases = databases or (("postgresql", "sqlite") if n_complaints <= 1_000_000 else ("postgresql",))
+    repeats, long_repeats = (20, 5) if quick else (40, 7)
+    figures: dict = {
+        "kpi.complaints": n_complaints,
+        "kpi.incidents": n_incidents,
+        "kpi.span_days": span_days(n_complaints),
+        "kpi.long_period_repeats": long_repeats,
+    }
+    database = None if database_url or "postgresql" not in databases else PostgresDatabase()
     handle = None
     if redis_url is None:
         redis_url, handle = shared_redis_url()
     tmp = tempfile.TemporaryDirectory()
     try:
         urls = {
-            "postgresql": database_url or database.url,
+            "postgresql": database_url or (database.url if database else None),
             "sqlite": f"sqlite:///{(sqlite_dir or Path(tmp.name)) / 'kpi-bench.db'}",
         }
-        for name, url in urls.items():
-            engine = make_engine(url)
+        for name in databases:
+            engine = make_engine(urls[name])
             upgrade(engine)
             figures[f"kpi.{name}.generate_s"] = round(_generate(engine, n_complaints, n_incidents), 1)
-            for query, fn in queries(NOW).items():
-                for stat, value in _time(engine, fn, repeats).items():
+            print(f"kpi: {n_complaints:,} complaints generated on {name}", file=sys.stderr, flush=True)
+            timed = [(q, fn, repeats) for q, fn in queries(NOW).items()]
+            timed += [(q, fn, long_repeats) for q, fn in period_queries(NOW).items()]
+            for query, fn, n in timed:
+                for stat, value in _time(engine, fn, n).items():
                     figures[f"kpi.{query}.{name}.{stat}"] = value
             if name == "postgresql":
                 figures.update(_cached_p95(engine, redis_url))
@@ -263,8 +317,19 @@ def run(
     return figures
 
 
-if __name__ == "__main__":
-    result = run(quick="--quick" in sys.argv)
+if __name__ == "__main__":  # python -m bench.kpi [--quick] [--complaints N] [--databases postgresql,sqlite]
+    import argparse
+
+    from bench.common import update_results
+
+    parser = argparse.ArgumentParser(prog="python -m bench.kpi")
+    parser.add_argument("--quick", action="store_true", help="100,000 complaints")
+    parser.add_argument("--complaints", type=int, help="complaints to generate (incidents: a fifth)")
+    parser.add_argument("--databases", help="postgresql,sqlite (default: both up to 1,000,000, else postgresql)")
+    args = parser.parse_args()
+    chosen = tuple(d.strip() for d in args.databases.split(",")) if args.databases else None
+    result = run(args.quick, complaints=args.complaints, databases=chosen)
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
+    print(f"written to {update_results(result)}")
