@@ -33,7 +33,9 @@ def raw_insert_ceiling(source_engine, scratch_url: str, batches: int) -> dict:
     """
     tables = Base.metadata.sorted_tables
     with source_engine.connect() as c:
-        rows = {t.name: [dict(r._mapping) for r in c.execute(select(t))] for t in tables}
+        # generated columns (data_sources.store.durations) are the database's to compute, on both sides
+        stored = {t.name: [col for col in t.columns if col.computed is None] for t in tables}
+        rows = {t.name: [dict(r._mapping) for r in c.execute(select(*stored[t.name]))] for t in tables}
     plan = _batch_plan(tables, rows, batches)
     scratch = make_engine(scratch_url)
     try:

@@ -18,7 +18,6 @@ from data_sources.kpi.queries import (
     percentile_sets,
     period_bounds,
     scaled,
-    seconds_between,
 )
 from data_sources.store.models import Complaint
 
@@ -80,8 +79,8 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
     totals, (by_channel, by_kec) = combine_groups(grouped, 2)
     row = dict(zip([name for name, _ in counts], totals or [0] * len(counts)))
 
-    response = seconds_between(conn, C.first_response_at, C.created_at)
-    resolution = seconds_between(conn, C.resolved_at, C.created_at)
+    response = C.first_response_s
+    resolution = C.resolution_s
     sets = percentile_sets(
         conn,
         [

@@ -20,7 +20,6 @@ from data_sources.kpi.queries import (
     percentile_sets_statement,
     period_bounds,
     scaled,
-    seconds_between,
 )
 from data_sources.store.models import Incident
 
@@ -55,11 +54,11 @@ def _statements(conn: Connection, f: KpiFilter, groups: bool):
     if found is not None:
         return found
     where = incident_where(f)
-    response = seconds_between(conn, I.first_arrived_at, I.reported_at)
-    answer = seconds_between(conn, I.call_answered_at, I.reported_at)
-    r2d = seconds_between(conn, I.first_dispatched_at, I.reported_at)
-    d2a = seconds_between(conn, I.first_arrived_at, I.first_dispatched_at)
-    scene = seconds_between(conn, I.closed_at, I.first_arrived_at)
+    response = I.response_s
+    answer = I.answer_s
+    r2d = I.dispatch_s
+    d2a = I.travel_s
+    scene = I.on_scene_s
     valid_response = and_(I.first_arrived_at.isnot(None), response >= 0)
     valid_answer = and_(I.call_answered_at.isnot(None), answer >= 0)
     kec = func.coalesce(I.kecamatan_code, "unknown")
@@ -178,7 +177,7 @@ def _grouped_figures(sums: dict, pcts: dict, names) -> dict:
 def grouped(conn: Connection, f: KpiFilter, key) -> dict:
     """Response figures per category or kecamatan (a single split; period_figures computes both at once)."""
     where = incident_where(f)
-    response = seconds_between(conn, I.first_arrived_at, I.reported_at)
+    response = I.response_s
     valid = and_(I.first_arrived_at.isnot(None), response >= 0)
     names = ("reported", "measured", "response_sum", "within_city")
     rows = conn.execute(

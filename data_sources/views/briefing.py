@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import Date, and_, cast, func, literal, select, text
 from sqlalchemy.engine import Connection
 
 from dashboard import kpi
@@ -26,12 +26,13 @@ from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
 from data_sources.kpi.headline import headline
 from data_sources.kpi.incidents import I, incident_where
-from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, seconds_between
+from data_sources.kpi.queries import is_postgres, percentile_sets, scaled
 from data_sources.store.models import InfoRequest
 
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
+EPOCH_DAY = dt.date(1970, 1, 1)
 UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
 PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes", "ppid")
 UNBOUNDED = ("opds", "codes")  # one fixed key each: no storm of filters can multiply them
@@ -71,7 +72,7 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     where = complaint_where(f)
     answered, _, _ = sla_parts(now)
     league = kpi_complaints.opd_league(conn, f, now, min_sample)
-    response = seconds_between(conn, C.first_response_at, C.created_at)
+    response = C.first_response_s
     times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
     received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
     awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
@@ -121,13 +122,23 @@ def ppid_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) 
 
 
 def _bucket(conn, column, weekly: bool):
-    """The WIB day (or the Monday of its week) of a stored UTC time, as YYYY-MM-DD text."""
+    """The WIB day (or the Monday of its week) of a stored UTC time: YYYY-MM-DD text on SQLite; on PostgreSQL
+    its number of days since 1970-01-01 (date arithmetic, a third of to_char's cost per row), named by
+    _bucket_name once the rows are grouped."""
     if is_postgres(conn):
         local = func.timezone("Asia/Jakarta", column)
-        return func.to_char(func.date_trunc("week" if weekly else "day", local), "YYYY-MM-DD")
+        start = func.date_trunc("week", local) if weekly else local
+        return cast(start, Date) - literal(EPOCH_DAY, Date)
     if weekly:
         return func.date(column, "+7 hours", "weekday 0", "-6 days")
     return func.date(column, "+7 hours")
+
+
+def _bucket_name(key) -> str:
+    """A grouped bucket as YYYY-MM-DD: a day number from PostgreSQL (as an int, or as text from percentile_sets)."""
+    if isinstance(key, str) and "-" in key:
+        return key
+    return (EPOCH_DAY + dt.timedelta(days=int(key))).isoformat()
 
 
 def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
@@ -147,14 +158,17 @@ def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
         .where(*cwhere)
         .group_by(day)
     ).all()
-    response = seconds_between(conn, C.first_response_at, C.created_at)
+    response = C.first_response_s
     first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
     iday = _bucket(conn, I.reported_at, weekly)
     iwhere = incident_where(f)
-    iresp = seconds_between(conn, I.first_arrived_at, I.reported_at)
+    iresp = I.response_s
     reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
     ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)], QS)["r"]
-    complaints = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts}
+    complaints = {_bucket_name(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in counts}
+    first = {_bucket_name(k): v for k, v in first.items()}
+    reported = {_bucket_name(k): v for k, v in reported.items()}
+    ipct = {_bucket_name(k): v for k, v in ipct.items()}
     buckets = _all_buckets(f, weekly)
     series = []
     for b in buckets:

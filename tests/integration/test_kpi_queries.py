@@ -300,3 +300,56 @@ def test_wall_queries_round_trips(engine):
         event.remove(engine, "before_cursor_execute", listener)
     # complaints: the counts by creation, the percentiles, and the rate by deadline (a range on due_at)
     assert counts == {"complaints": 3, "sla_watch": 2, "incidents": 2, "active": 1}
+
+
+def _half_away_from_zero_ms(delta: dt.timedelta) -> float:
+    """A duration in seconds rounded to the millisecond as numeric round(x, 3) does it: halves away from zero."""
+    micros = delta // dt.timedelta(microseconds=1)
+    millis = (abs(micros) + 500) // 1000
+    return (millis if micros >= 0 else -millis) / 1000
+
+
+def test_generated_durations_are_the_computed_ones_on_both_databases(engine):
+    """The incidents' five generated duration columns (data_sources.store.durations) hold exactly what
+    seconds_between computes from the same times (on PostgreSQL: to the millisecond with halves rounded away
+    from zero), for durations of microseconds to months, negative ones (clock errors) and exact halves."""
+    import random
+
+    rng = random.Random(19)
+    t0 = NOW - 400 * H
+    deltas = [dt.timedelta(microseconds=rng.randint(-(10**7), 10**13)) for _ in range(300)]
+    deltas += [dt.timedelta(microseconds=m) for m in (0, 500, -500, 1500, 2500, -2500, 999_999_500, 86_400_000_500)]
+    rows = []
+    for i, delta in enumerate(deltas):
+        row = incident(f"g{i}", t0, response_min=0)
+        row.update(
+            first_arrived_at=t0 + delta,
+            call_answered_at=t0 - delta,
+            first_dispatched_at=t0 + delta / 2,
+            closed_at=t0 + delta * 3,
+        )
+        rows.append(row)
+    with engine.begin() as conn:
+        conn.execute(delete(Incident.__table__))
+        conn.execute(insert(Incident.__table__), rows)
+    c = Incident.__table__.c
+    pairs = {
+        "response_s": (c.first_arrived_at, c.reported_at),
+        "answer_s": (c.call_answered_at, c.reported_at),
+        "dispatch_s": (c.first_dispatched_at, c.reported_at),
+        "travel_s": (c.first_arrived_at, c.first_dispatched_at),
+        "on_scene_s": (c.closed_at, c.first_arrived_at),
+    }
+    from sqlalchemy import select
+
+    with engine.connect() as conn:
+        for name, (later, earlier) in pairs.items():
+            found = conn.execute(
+                select(c.incident_id, later, earlier, c[name], seconds_between(conn, later, earlier))
+            ).all()
+            assert len(found) == len(deltas)
+            for incident_id, late, early, stored, computed in found:
+                assert stored == computed, (name, incident_id, late - early)
+                # SQLite reads a time to the millisecond (julianday's resolution), PostgreSQL to the microsecond
+                if engine.dialect.name == "postgresql":
+                    assert stored == _half_away_from_zero_ms(late - early), (name, incident_id, late - early)
