@@ -34,6 +34,10 @@ secure_scheme_headers = {}
 
 
 def post_worker_init(worker):
+    from web import wall_push
+
+    # a stream holds one of this worker's threads: its push slots follow --threads (web/wall_push.py)
+    wall_push.set_gunicorn_threads(worker.cfg.threads)
     gc.freeze()
 
 

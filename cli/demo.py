@@ -105,7 +105,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
     from waitress import create_server
 
     from cli.users import demo_login
-    from web import proxy
+    from web import proxy, wall_push
     from web.factory import create_app
 
     stop_signals = StopSignals()
@@ -133,7 +133,7 @@ def run_demo(settings: Settings, *, seed: int, backfill_days: float, rate: float
             create_app(settings, engine=engine).server,
             host=settings.host,
             port=settings.port,
-            threads=8,
+            threads=wall_push.WAITRESS_THREADS,  # pages' threads and the walls' push slots
             ident="pantau",
             **proxy.WAITRESS_OPTIONS,
         )

@@ -15,7 +15,7 @@ def serve(settings: Settings, args) -> int:
     from data_sources.store.database import engine_for
     from data_sources.stream.checks import startup_warnings
     from data_sources.stream.connection import connect
-    from web import proxy
+    from web import proxy, wall_push
     from web.factory import create_app
 
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
@@ -26,7 +26,7 @@ def serve(settings: Settings, args) -> int:
         create_app(settings).server,
         host=settings.host,
         port=settings.port,
-        threads=8,
+        threads=wall_push.WAITRESS_THREADS,  # pages' threads and the walls' push slots
         ident="pantau",
         **proxy.WAITRESS_OPTIONS,
     )

@@ -6,8 +6,9 @@ Why it is built this way, on waitress (the demo, `app.py serve`) and gunicorn's 
 - One Redis subscription per process, not per wall: a listener thread waits on the ingestor's change
   channel, reads the version once per change (and once a second), and wakes every open stream.
 - A stream holds a server thread while it is open, and neither server has another way to wait. So a
-  process serves at most max_streams() streams (the other threads stay for the pages and the refreshes; a
-  wall over the limit gets a 503 and keeps its pulse), and every stream ends after STREAM_LIFE_S (the
+  process has threads for its pages and refreshes (PAGE_THREADS) and as many again as it has push slots
+  (max_streams(): waitress is started with both, cli/run.py; a gthread worker's slots follow its --threads),
+  a wall over the limit gets a 503 and keeps its pulse, and every stream ends after STREAM_LIFE_S (the
   browser opens a new one at once): a thread is never held forever, a restart waits for no stream longer
   than that, and a worker recycled by gunicorn lets its walls go to the others.
 - Behind nginx the answer must not be buffered: `X-Accel-Buffering: no` says so per response, and
@@ -38,8 +39,13 @@ from layouts.wall import PULSE_PATH, PUSH_HEARTBEAT_MS, PUSH_QUERY
 log = logging.getLogger(__name__)
 
 STREAM_LIFE_S = 30.0
-# Per process: the demo's waitress runs 8 threads (cli/run.py), a gthread worker of deploy/systemd 4.
-MAX_STREAMS = {"waitress": 3, "gunicorn": 2}
+# Threads a process keeps for pages and refreshes, whatever its streams hold.
+PAGE_THREADS = {"waitress": 8, "gunicorn": 4}
+# waitress (`app.py serve`, the demo) runs PAGE_THREADS + WAITRESS_PUSH_SLOTS threads: a push for each of
+# the Media Center's ten walls and two more (measured: bench/wall.py, README's benchmark table).
+WAITRESS_PUSH_SLOTS = 12
+WAITRESS_THREADS = PAGE_THREADS["waitress"] + WAITRESS_PUSH_SLOTS
+_gunicorn_threads = 4  # a gthread worker's --threads, told by gunicorn.conf.py (gunicorn's default here)
 HEARTBEAT_S = PUSH_HEARTBEAT_MS / 1000
 RETRY_AFTER_S = 30
 STUCK_AFTER_S = 3 * HEARTBEAT_S
@@ -228,9 +234,18 @@ def pulse_or_push() -> flask.Response:
 
 
 def max_streams(environ: dict) -> int:
-    """How many streams this process may hold: fewer under gunicorn, whose gthread workers have fewer threads."""
+    """How many streams this process may hold: under waitress its push slots; in a gthread worker the threads
+    beyond PAGE_THREADS, and at least half of them (4 threads: 2 streams, 8 threads: 4)."""
     software = str(environ.get("SERVER_SOFTWARE", "")).lower()
-    return MAX_STREAMS["gunicorn"] if software.startswith("gunicorn") else MAX_STREAMS["waitress"]
+    if not software.startswith("gunicorn"):
+        return WAITRESS_PUSH_SLOTS
+    return max(_gunicorn_threads // 2, _gunicorn_threads - PAGE_THREADS["gunicorn"])
+
+
+def set_gunicorn_threads(threads: int) -> None:
+    """A gthread worker's thread count (gunicorn.conf.py, post_worker_init), which bounds its streams."""
+    global _gunicorn_threads
+    _gunicorn_threads = max(1, int(threads))
 
 
 def install(server: flask.Flask) -> None:

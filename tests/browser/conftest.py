@@ -66,6 +66,7 @@ class LiveServer:
 
 
 def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer:
+    from web import wall_push
     from web.factory import create_app
 
     settings = Settings(
@@ -83,7 +84,9 @@ def start_live_server(redis_url: str, data_dir: Path, **overrides) -> LiveServer
     stop = threading.Event()
     ingestor = start_ingestor_thread(settings, stop, engine)
     port = free_port()
-    web = create_server(create_app(settings, engine=engine).server, host="127.0.0.1", port=port, threads=8)
+    web = create_server(
+        create_app(settings, engine=engine).server, host="127.0.0.1", port=port, threads=wall_push.WAITRESS_THREADS
+    )
     server_thread = threading.Thread(target=web.run, name="waitress", daemon=True)
     server_thread.start()
     url = f"http://127.0.0.1:{port}/"

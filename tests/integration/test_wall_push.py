@@ -3,7 +3,13 @@ the gate of a wall-token session, against real Redis; bounded in streams and in 
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -11,11 +17,12 @@ from data_sources.redis_keys import changes_channel, data_version_key
 from data_sources.services import EXTENSION_KEY
 from data_sources.stream.version import data_version
 from tests.integration.test_auth_web import WALL_TOKEN
-from tests.support.services import RedisProcess
+from tests.support.services import RedisProcess, free_port, port_open
 from web import wall_push
 from web.factory import create_app
 
 PUSH = "/_wall/pulse?push=1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -70,11 +77,23 @@ def test_the_push_is_behind_the_gate(wall_app):
     assert response.status_code in (302, 401) and response.mimetype != "text/event-stream"
 
 
+def test_a_servers_threads_hold_its_push_slots_and_the_pages_threads():
+    assert wall_push.WAITRESS_PUSH_SLOTS >= 10  # every wall of the Media Center pushed, none polling
+    gunicorn = {"SERVER_SOFTWARE": "gunicorn/23.0.0"}
+    try:
+        for threads, slots in ((4, 2), (8, 4), (12, 8), (1, 0)):
+            wall_push.set_gunicorn_threads(threads)
+            assert wall_push.max_streams(gunicorn) == slots
+    finally:
+        wall_push.set_gunicorn_threads(4)
+
+
 def test_streams_are_bounded_per_process_and_their_slots_come_back(wall_app):
     # Flask's test client says it is Werkzeug: the limit of a waitress process
-    assert wall_push.max_streams({"SERVER_SOFTWARE": "gunicorn/23.0.0"}) < wall_push.MAX_STREAMS["waitress"]
+    slots = wall_push.max_streams({"SERVER_SOFTWARE": "waitress"})
+    assert slots == wall_push.WAITRESS_PUSH_SLOTS
     client = wall_client(wall_app)
-    open_streams = [client.get(PUSH, buffered=False) for _ in range(wall_push.MAX_STREAMS["waitress"])]
+    open_streams = [client.get(PUSH, buffered=False) for _ in range(slots)]
     assert all(r.status_code == 200 for r in open_streams)
     refused = client.get(PUSH)
     assert refused.status_code == 503 and refused.headers["Retry-After"] == str(wall_push.RETRY_AFTER_S)
@@ -83,7 +102,7 @@ def test_streams_are_bounded_per_process_and_their_slots_come_back(wall_app):
     assert again.status_code == 200
     for response in [*open_streams[1:], again]:
         response.close()
-    assert all(client.get(PUSH, buffered=False).status_code == 200 for _ in range(wall_push.MAX_STREAMS["waitress"]))
+    assert all(client.get(PUSH, buffered=False).status_code == 200 for _ in range(slots))
 
 
 def test_a_stream_ends_when_its_life_is_over(wall_app):
@@ -129,3 +148,53 @@ def test_the_listener_stops_when_no_wall_listens_and_starts_again(wall_app, monk
     stream = wall_push.Stream(hub, life_s=1.5)
     assert any(c.startswith(b"data: ") for c in stream)
     stream.close()
+
+
+def test_every_push_slot_taken_leaves_the_pages_their_threads(settings, redis_client):
+    """`app.py serve` (waitress): with each push slot held by an open stream, pages are still answered, more
+    of them than the pages' threads (a stream holds a thread of its own), and the next push is refused."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PANTAU_REDIS_URL": settings.redis_url,
+        "PANTAU_DATABASE_URL": settings.resolved_database_url,
+        "PANTAU_DATA_DIR": str(settings.data_dir),
+        "PANTAU_STREAM_PREFIX": settings.stream_prefix,
+        "PANTAU_PORT": str(port),
+        "PANTAU_LOG_LEVEL": "WARNING",
+        "PANTAU_WALL_TOKEN": WALL_TOKEN,
+    }
+    server = subprocess.Popen([sys.executable, "app.py", "serve"], cwd=ROOT, env=env)
+    connections: list[http.client.HTTPConnection] = []
+
+    def get(path: str, cookie: str = "") -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connections.append(connection)
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        return connection.getresponse()
+
+    try:
+        wait_for_port(port, server)
+        entry = get(f"/wall?token={WALL_TOKEN}")
+        cookie = entry.getheader("Set-Cookie").split(";", 1)[0]
+        entry.read()
+        streams = [get(PUSH, cookie) for _ in range(wall_push.WAITRESS_PUSH_SLOTS)]
+        assert all(s.status == 200 and s.readline() == b"retry: 1000\n" for s in streams)
+        for _ in range(wall_push.PAGE_THREADS["waitress"] + 2):
+            pulse = get("/_wall/pulse", cookie)
+            assert pulse.status == 200 and json.loads(pulse.read())["ok"]
+        refused = get(PUSH, cookie)
+        assert refused.status == 503 and json.loads(refused.read()) == {"error": "push_busy"}
+    finally:
+        for connection in connections:
+            connection.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while not port_open("127.0.0.1", port):
+        assert process.poll() is None, "the server exited"
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
