@@ -26,6 +26,7 @@ The wall may sit behind a wall token (PANTAU_WALL_TOKEN): the bench sets one for
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import random
 import secrets
@@ -211,6 +212,12 @@ class Commits:
         self._pubsub.close()
 
 
+def _ms(value: float) -> float | None:
+    """A figure in ms to 0.1, or None (valid JSON, unlike NaN) where there was nothing to measure: a wall on
+    its push never polls."""
+    return None if math.isnan(value) else round(value, 1)
+
+
 def event_to_screen(browser, settings, client, url: str, events: int, walls: int, pids: dict[str, int]) -> dict:
     # one browser context per wall: its own network context and socket pool, as ten screens are ten machines
     contexts = [browser.new_context(viewport={"width": 1920, "height": 1080}) for _ in range(walls)]
@@ -256,22 +263,22 @@ def event_to_screen(browser, settings, client, url: str, events: int, walls: int
         for context in contexts:
             context.close()
     return {
-        "event_to_screen.p50_ms": round(percentile(latencies, 50), 1),
-        "event_to_screen.p95_ms": round(percentile(latencies, 95), 1),
+        "event_to_screen.p50_ms": _ms(percentile(latencies, 50)),
+        "event_to_screen.p95_ms": _ms(percentile(latencies, 95)),
         "event_to_screen.max_ms": round(max(latencies), 1) if latencies else None,
         "event_to_screen.events": events,
         "event_to_screen.walls": walls,
-        "event_to_screen.poll_round_trip_p50_ms": round(percentile(polls, 50), 1),
-        "event_to_screen.poll_round_trip_p95_ms": round(percentile(polls, 95), 1),
-        "event_to_screen.refresh_round_trip_p50_ms": round(percentile(refreshes, 50), 1),
-        "event_to_screen.refresh_round_trip_p95_ms": round(percentile(refreshes, 95), 1),
+        "event_to_screen.poll_round_trip_p50_ms": _ms(percentile(polls, 50)),
+        "event_to_screen.poll_round_trip_p95_ms": _ms(percentile(polls, 95)),
+        "event_to_screen.refresh_round_trip_p50_ms": _ms(percentile(refreshes, 50)),
+        "event_to_screen.refresh_round_trip_p95_ms": _ms(percentile(refreshes, 95)),
         "event_to_screen.page_busy_share": round(sum(busy) / len(busy), 3),
         # a wall hears of changes by the push; the pulse only while its push is down (or refused: no slot)
         "event_to_screen.pulses_per_wall_s": round(len(polls) / walls / max(1e-3, elapsed_s), 2),
         "event_to_screen.samples": len(latencies),
         "event_to_screen.not_seen": lost,
-        "event_to_screen.event_to_commit_p50_ms": round(percentile(to_commit, 50), 1),
-        "event_to_screen.event_to_commit_p95_ms": round(percentile(to_commit, 95), 1),
+        "event_to_screen.event_to_commit_p50_ms": _ms(percentile(to_commit, 50)),
+        "event_to_screen.event_to_commit_p95_ms": _ms(percentile(to_commit, 95)),
         # where the machine's time went meanwhile, in cores (2 on this machine): the profile of a miss
         **{f"event_to_screen.cpu_cores.{kind}": share for kind, share in cpu_shares.items()},
         "event_to_screen.cpu_cores.total": round(sum(cpu_shares.values()), 2),
