@@ -19,7 +19,7 @@ from dashboard.lifecycle import (
 )
 from dashboard.sla import SlaPolicy
 from data_sources.geo import locations
-from data_sources.store.batch import Accepted, insert_rows, personal_values, update_by_key
+from data_sources.store.batch import Accepted, insert_rows, key_in, personal_values, update_by_key
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -157,7 +157,7 @@ def reconcile_complaints(
                 complaint.c.created_opd,
                 *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
             )
-            .where(complaint.c.complaint_id.in_(sorted(complaint_ids)))
+            .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
             .order_by(complaint.c.complaint_id)
             .with_for_update()
         )
@@ -184,7 +184,7 @@ def reconcile_complaints(
                 ComplaintStatusEvent.status,
                 ComplaintStatusEvent.opd,
                 ComplaintStatusEvent.reply_channel,
-            ).where(ComplaintStatusEvent.complaint_id.in_(rederive))
+            ).where(key_in(session, ComplaintStatusEvent.complaint_id, rederive))
         ):
             history[row.complaint_id].append(
                 StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel)
@@ -270,7 +270,7 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
     present = list(
         session.scalars(
             select(Incident.incident_id)
-            .where(Incident.incident_id.in_(sorted(incident_ids)))
+            .where(key_in(session, Incident.incident_id, sorted(incident_ids)))
             .order_by(Incident.incident_id)
             .with_for_update()
         )
@@ -286,7 +286,7 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
             IncidentEvent.kind,
             IncidentEvent.unit,
             IncidentEvent.outcome,
-        ).where(IncidentEvent.incident_id.in_(present))
+        ).where(key_in(session, IncidentEvent.incident_id, present))
     ):
         history[row.incident_id].append(IncidentEventFact(row.occurred_at, row.id, row.kind, row.unit, row.outcome))
     updates = []

@@ -16,6 +16,7 @@ from data_sources.store.batch import (
     Refused,
     dialect_insert,
     insert_rows,
+    key_in,
 )
 from data_sources.store.info_writer import store_info_requests
 from data_sources.store.lifecycles import store_complaints, store_incidents
@@ -77,7 +78,7 @@ def apply_batch(
             for row in session.execute(
                 select(
                     ProcessedEvent.event_id, ProcessedEvent.fingerprint, ProcessedEvent.stream, ProcessedEvent.entry_id
-                ).where(ProcessedEvent.event_id.in_({a.event.event_id for a in accepted}))
+                ).where(key_in(session, ProcessedEvent.event_id, {a.event.event_id for a in accepted}))
             )
         }
         if accepted
@@ -152,7 +153,11 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     keep: list[Accepted] = []
     for event_type, (column, creator_column, attr) in creators.items():
         ids = {getattr(a.event.data, attr) for a in fresh if a.event.type == event_type}
-        creator = dict(session.execute(select(column, creator_column).where(column.in_(ids))).all()) if ids else {}
+        creator = (
+            dict(session.execute(select(column, creator_column).where(key_in(session, column, ids))).all())
+            if ids
+            else {}
+        )
         claimed: set[str] = set()
         for a in fresh:
             if a.event.type != event_type:
