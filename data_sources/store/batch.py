@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import any_, bindparam, cast, func, insert, select, update
+from sqlalchemy import any_, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,17 @@ def _on_postgresql(session: Session) -> bool:
 def _array(column, values: list):
     """The values as one PostgreSQL array parameter of the column's type."""
     return cast(bindparam(None, values, type_=postgresql.ARRAY(column.type)), postgresql.ARRAY(column.type))
+
+
+def plan_for_current_tables(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's statements for its arguments and the tables as they are now.
+
+    The driver prepares a statement run often, and the server may then keep one generic plan for it. A plan
+    kept while a table was small (a new database, before autovacuum's first ANALYZE) scans the whole table
+    for every batch long after it has grown; planning a batch's few lookups afresh costs far less.
+    """
+    if _on_postgresql(session):
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def key_in(session: Session, column, values) -> object:

@@ -17,6 +17,7 @@ from data_sources.store.batch import (
     dialect_insert,
     insert_rows,
     key_in,
+    plan_for_current_tables,
 )
 from data_sources.store.info_writer import store_info_requests
 from data_sources.store.lifecycles import store_complaints, store_incidents
@@ -66,6 +67,7 @@ def apply_batch(
     """
     result = BatchResult(refused=list(refused))
     raw_by_entry = raw_by_entry or {}
+    plan_for_current_tables(session)
 
     def refuse(item: Accepted, reason: str) -> None:
         result.refused.append(
