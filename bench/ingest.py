@@ -7,7 +7,9 @@ ingestor storing these rows must at least pay. The ratio compares events per sec
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
+import os
 import threading
 import time
 import uuid
@@ -92,9 +94,16 @@ def run(database_url: str, scratch_url: str, redis_url: str | None, count: int, 
 
     worker = Ingestor(settings, client, session_factory(engine))
     _ = worker.locator  # the boundary map loads once per process, not inside the measured run
+    profile_to = os.environ.get("PANTAU_BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile_to else None
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     worker.run(threading.Event(), until_idle=True)
     elapsed = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{label}")
     stats = collect_stats(settings, engine, client)
     with engine.connect() as c:
         stored = c.scalar(select(func.count()).select_from(ProcessedEvent))
@@ -114,3 +123,52 @@ def run(database_url: str, scratch_url: str, redis_url: str | None, count: int, 
         f"ingest.{label}.raw_insert_events_per_s": round(ceiling_events_per_s, 1),
         f"ingest.{label}.ratio_to_ceiling": round(ingest_per_s / ceiling_events_per_s, 3),
     }
+
+
+def main() -> None:
+    """python -m bench.ingest [--events N] [--only postgresql|sqlite] [--profile]: the ingest pair alone."""
+    import argparse
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from tests.support.services import PostgresDatabase, shared_redis_url
+
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest")
+    parser.add_argument("--events", type=int, default=20_000, help="events per database (the suite's --quick)")
+    parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database instead of both")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the ingestor's run to FILE.<db>")
+    args = parser.parse_args()
+    if args.profile:
+        os.environ["PANTAU_BENCH_PROFILE"] = args.profile
+    redis_url, redis_handle = shared_redis_url()
+    figures: dict = {"load_average": os.getloadavg()}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.only in (None, "postgresql"):
+                database, scratch = PostgresDatabase(), PostgresDatabase()
+                try:
+                    figures.update(run(database.url, scratch.url, redis_url, args.events, Path(tmp), "postgresql"))
+                finally:
+                    database.drop()
+                    scratch.drop()
+            if args.only in (None, "sqlite"):
+                figures.update(
+                    run(
+                        f"sqlite:///{tmp}/bench.db",
+                        f"sqlite:///{tmp}/raw.db",
+                        redis_url,
+                        args.events,
+                        Path(tmp),
+                        "sqlite",
+                    )
+                )
+    finally:
+        if redis_handle is not None:
+            redis_handle.close()
+    figures["load_average_after"] = os.getloadavg()
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

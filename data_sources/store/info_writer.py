@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.ppid import InfoStatusEvent, info_request_state
 from dashboard.sla import WorkingCalendar
-from data_sources.store.batch import insert_rows, update_by_key
+from data_sources.store.batch import insert_rows, key_in, update_by_key
 from data_sources.store.models import (
     InfoRequest,
     InfoRequestStatusEvent,
@@ -110,7 +110,7 @@ def reconcile_info_requests(session: Session, request_ids: set[str], now: dt.dat
         row.request_id: row
         for row in session.execute(
             select(table.c.request_id, table.c.received_at, *(table.c[name] for name in STATE_COLUMNS))
-            .where(table.c.request_id.in_(sorted(request_ids)))
+            .where(key_in(session, table.c.request_id, sorted(request_ids)))
             .order_by(table.c.request_id)
             .with_for_update()
         )
@@ -125,7 +125,7 @@ def reconcile_info_requests(session: Session, request_ids: set[str], now: dt.dat
             InfoRequestStatusEvent.occurred_at,
             InfoRequestStatusEvent.status,
             InfoRequestStatusEvent.exemption,
-        ).where(InfoRequestStatusEvent.request_id.in_(list(stored)))
+        ).where(key_in(session, InfoRequestStatusEvent.request_id, list(stored)))
     ):
         history[row.request_id].append(InfoStatusEvent(row.occurred_at, row.id, row.status, row.exemption))
     updates = []

@@ -19,7 +19,7 @@ from dashboard.lifecycle import (
 )
 from dashboard.sla import SlaPolicy
 from data_sources.geo import locations
-from data_sources.store.batch import Accepted, insert_rows, personal_values, update_by_key
+from data_sources.store.batch import Accepted, insert_rows, key_in, personal_values, update_by_key
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -32,55 +32,12 @@ from data_sources.store.models import (
 
 
 def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, locator, sla: SlaPolicy) -> None:
+    """Insert the batch's status events, then its new complaints in their current state (this batch's events
+    and any that waited for them folded in, so no update follows), then bring older complaints up to date."""
     created = [a.event for a in fresh if a.event.type == "complaint.created"]
     statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
     if not created and not statuses:
         return
-    places = locations.resolve_many(
-        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator
-    )
-    rows, personal = [], []
-    for e, place in zip(created, places):
-        d = e.data
-        hours = sla.hours_for(d.category, d.sla_hours)
-        rows.append(
-            dict(
-                complaint_id=d.complaint_id,
-                created_event_id=e.event_id,
-                channel=d.channel,
-                category=d.category,
-                created_opd=d.opd,
-                opd=d.opd,
-                kecamatan_code=place.kecamatan_code,
-                kelurahan_code=place.kelurahan_code,
-                location_method=place.method,
-                lat=d.lat if place.known else None,
-                lon=d.lon if place.known else None,
-                sla_hours=hours,
-                created_at=e.occurred_at,
-                due_at=sla.due_at(e.occurred_at, hours),
-                status="received",
-                status_at=e.occurred_at,
-                reopened_count=0,
-                is_open=True,
-                updated_at=now,
-            )
-        )
-        r = d.reporter
-        values = personal_values(
-            name=r.name if r else None,
-            phone=r.phone if r else None,
-            email=r.email if r else None,
-            nik=r.nik if r else None,
-            address=r.address if r else None,
-            text=d.text,
-        )
-        if values:
-            personal.append(dict(complaint_id=d.complaint_id, **values))
-    if rows:
-        insert_rows(session, Complaint, rows)
-    if personal:
-        insert_rows(session, PersonalComplaintReporter, personal)
     if statuses:
         insert_rows(
             session,
@@ -104,17 +61,61 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
         ]
         if notes:
             insert_rows(session, PersonalComplaintNote, notes)
+    if created:
+        _insert_complaints(session, created, now, locator, sla)
+    created_ids = {e.data.complaint_id for e in created}
     new_events: dict[str, list[StatusEvent]] = defaultdict(list)
     for seq, e in enumerate(statuses):
         d = e.data
-        new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
-    reconcile_complaints(
-        session,
-        {e.data.complaint_id for e in created} | set(new_events),
-        now,
-        new_events=new_events,
-        created={e.data.complaint_id for e in created},
+        if d.complaint_id not in created_ids:
+            new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+    reconcile_complaints(session, set(new_events), now, new_events=new_events)
+
+
+def _insert_complaints(session: Session, created: list, now: dt.datetime, locator, sla: SlaPolicy) -> None:
+    places = locations.resolve_many(
+        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator
     )
+    # Status events stored so far (this batch's included) of the new complaints: usually this batch's own.
+    history = _status_history(session, [e.data.complaint_id for e in created])
+    rows, personal = [], []
+    for e, place in zip(created, places):
+        d = e.data
+        hours = sla.hours_for(d.category, d.sla_hours)
+        state = complaint_state(e.occurred_at, d.opd, history.get(d.complaint_id, ()))
+        rows.append(
+            dict(
+                complaint_id=d.complaint_id,
+                created_event_id=e.event_id,
+                channel=d.channel,
+                category=d.category,
+                created_opd=d.opd,
+                kecamatan_code=place.kecamatan_code,
+                kelurahan_code=place.kelurahan_code,
+                location_method=place.method,
+                lat=d.lat if place.known else None,
+                lon=d.lon if place.known else None,
+                sla_hours=hours,
+                created_at=e.occurred_at,
+                due_at=sla.due_at(e.occurred_at, hours),
+                **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS},
+                updated_at=now,
+            )
+        )
+        r = d.reporter
+        values = personal_values(
+            name=r.name if r else None,
+            phone=r.phone if r else None,
+            email=r.email if r else None,
+            nik=r.nik if r else None,
+            address=r.address if r else None,
+            text=d.text,
+        )
+        if values:
+            personal.append(dict(complaint_id=d.complaint_id, **values))
+    insert_rows(session, Complaint, rows)
+    if personal:
+        insert_rows(session, PersonalComplaintReporter, personal)
 
 
 LIFECYCLE_COLUMNS = (
@@ -129,20 +130,38 @@ LIFECYCLE_COLUMNS = (
 )
 
 
+def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, list[StatusEvent]]:
+    """Every stored status event of these complaints, the row id breaking ties of time."""
+    history: dict[str, list[StatusEvent]] = defaultdict(list)
+    if not complaint_ids:
+        return history
+    for row in session.execute(
+        select(
+            ComplaintStatusEvent.complaint_id,
+            ComplaintStatusEvent.id,
+            ComplaintStatusEvent.occurred_at,
+            ComplaintStatusEvent.status,
+            ComplaintStatusEvent.opd,
+            ComplaintStatusEvent.reply_channel,
+        ).where(key_in(session, ComplaintStatusEvent.complaint_id, complaint_ids))
+    ):
+        history[row.complaint_id].append(StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel))
+    return history
+
+
 def reconcile_complaints(
     session: Session,
     complaint_ids: set[str],
     now: dt.datetime,
     *,
     new_events: dict[str, list[StatusEvent]] | None = None,
-    created: set[str] = frozenset(),
 ) -> None:
-    """Bring the lifecycle fields of these complaints up to date with their status events.
+    """Bring the lifecycle fields of these stored complaints up to date with their status events.
 
     Events that happened after everything a stored complaint holds are folded onto its row (the common case:
-    events arrive in order). A complaint created in this batch, one whose events came out of order, or one
-    called without its new events is re-derived from its whole stored history. The rows are locked first
-    (PostgreSQL), so two ingestors touching one complaint take turns and the second sees the first's events.
+    events arrive in order). A complaint whose events came out of order, or one called without its new events,
+    is re-derived from its whole stored history. The rows are locked first (PostgreSQL), so two ingestors
+    touching one complaint take turns and the second sees the first's events.
     """
     if not complaint_ids:
         return
@@ -157,7 +176,7 @@ def reconcile_complaints(
                 complaint.c.created_opd,
                 *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
             )
-            .where(complaint.c.complaint_id.in_(sorted(complaint_ids)))
+            .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
             .order_by(complaint.c.complaint_id)
             .with_for_update()
         )
@@ -168,29 +187,15 @@ def reconcile_complaints(
     rederive = []
     for cid, row in stored.items():
         events = new_events.get(cid)
-        if cid in created or not events or min(e.occurred_at for e in events) <= row.status_at:
+        if not events or min(e.occurred_at for e in events) <= row.status_at:
             rederive.append(cid)
         else:
             states[cid] = advance_complaint(
                 ComplaintState(**{name: row._mapping[name] for name in LIFECYCLE_COLUMNS}), events
             )
-    if rederive:
-        history: dict[str, list[StatusEvent]] = defaultdict(list)
-        for row in session.execute(
-            select(
-                ComplaintStatusEvent.complaint_id,
-                ComplaintStatusEvent.id,
-                ComplaintStatusEvent.occurred_at,
-                ComplaintStatusEvent.status,
-                ComplaintStatusEvent.opd,
-                ComplaintStatusEvent.reply_channel,
-            ).where(ComplaintStatusEvent.complaint_id.in_(rederive))
-        ):
-            history[row.complaint_id].append(
-                StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel)
-            )
-        for cid in rederive:
-            states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
+    history = _status_history(session, rederive)
+    for cid in rederive:
+        states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
     updates = [
         dict(complaint_id=cid, **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS}, updated_at=now)
         for cid, state in states.items()
@@ -200,48 +205,14 @@ def reconcile_complaints(
 
 
 def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, locator) -> None:
+    """Insert the batch's lifecycle events, then its new incidents in their current state, then bring the
+    older incidents those events belong to up to date."""
     reported = [a.event for a in fresh if a.event.type == "incident.reported"]
     lifecycle = [
         a.event for a in fresh if a.event.type in ("incident.dispatched", "incident.arrived", "incident.closed")
     ]
     if not reported and not lifecycle:
         return
-    places = locations.resolve_many(
-        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator
-    )
-    rows, personal = [], []
-    for e, place in zip(reported, places):
-        d = e.data
-        rows.append(
-            dict(
-                incident_id=d.incident_id,
-                reported_event_id=e.event_id,
-                category=d.category,
-                priority=d.priority,
-                kecamatan_code=place.kecamatan_code,
-                kelurahan_code=place.kelurahan_code,
-                location_method=place.method,
-                lat=d.lat if place.known else None,
-                lon=d.lon if place.known else None,
-                reported_at=e.occurred_at,
-                call_answered_at=d.call_answered_at.astimezone(dt.UTC) if d.call_answered_at else None,
-                status="reported",
-                units_dispatched=0,
-                is_active=True,
-                updated_at=now,
-            )
-        )
-        values = personal_values(
-            name=d.caller.name if d.caller else None,
-            phone=d.caller.phone if d.caller else None,
-            description=d.description,
-        )
-        if values:
-            personal.append(dict(incident_id=d.incident_id, **values))
-    if rows:
-        insert_rows(session, Incident, rows)
-    if personal:
-        insert_rows(session, PersonalIncidentCaller, personal)
     if lifecycle:
         insert_rows(
             session,
@@ -259,25 +230,66 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
                 for e in lifecycle
             ],
         )
-    reconcile_incidents(session, {e.data.incident_id for e in reported} | {e.data.incident_id for e in lifecycle}, now)
+    if reported:
+        _insert_incidents(session, reported, now, locator)
+    reported_ids = {e.data.incident_id for e in reported}
+    reconcile_incidents(session, {e.data.incident_id for e in lifecycle} - reported_ids, now)
 
 
-def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.datetime) -> None:
-    """Re-derive dispatch, arrival and closing of these incidents from all their stored events."""
-    if not incident_ids:
-        return
-    # Locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock.
-    present = list(
-        session.scalars(
-            select(Incident.incident_id)
-            .where(Incident.incident_id.in_(sorted(incident_ids)))
-            .order_by(Incident.incident_id)
-            .with_for_update()
-        )
+def _insert_incidents(session: Session, reported: list, now: dt.datetime, locator) -> None:
+    places = locations.resolve_many(
+        [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator
     )
-    if not present:
-        return  # lifecycle events of incidents not reported yet wait for the report
+    history = _incident_history(session, [e.data.incident_id for e in reported])
+    rows, personal = [], []
+    for e, place in zip(reported, places):
+        d = e.data
+        state = incident_state(history.get(d.incident_id, ()))
+        rows.append(
+            dict(
+                incident_id=d.incident_id,
+                reported_event_id=e.event_id,
+                category=d.category,
+                priority=d.priority,
+                kecamatan_code=place.kecamatan_code,
+                kelurahan_code=place.kelurahan_code,
+                location_method=place.method,
+                lat=d.lat if place.known else None,
+                lon=d.lon if place.known else None,
+                reported_at=e.occurred_at,
+                call_answered_at=d.call_answered_at.astimezone(dt.UTC) if d.call_answered_at else None,
+                **{name: getattr(state, name) for name in INCIDENT_STATE_COLUMNS},
+                updated_at=now,
+            )
+        )
+        values = personal_values(
+            name=d.caller.name if d.caller else None,
+            phone=d.caller.phone if d.caller else None,
+            description=d.description,
+        )
+        if values:
+            personal.append(dict(incident_id=d.incident_id, **values))
+    insert_rows(session, Incident, rows)
+    if personal:
+        insert_rows(session, PersonalIncidentCaller, personal)
+
+
+INCIDENT_STATE_COLUMNS = (
+    "status",
+    "first_dispatched_at",
+    "first_arrived_at",
+    "closed_at",
+    "outcome",
+    "units_dispatched",
+    "is_active",
+)
+
+
+def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:
+    """Every stored lifecycle event of these incidents, the row id breaking ties of time."""
     history: dict[str, list[IncidentEventFact]] = defaultdict(list)
+    if not incident_ids:
+        return history
     for row in session.execute(
         select(
             IncidentEvent.incident_id,
@@ -286,23 +298,34 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
             IncidentEvent.kind,
             IncidentEvent.unit,
             IncidentEvent.outcome,
-        ).where(IncidentEvent.incident_id.in_(present))
+        ).where(key_in(session, IncidentEvent.incident_id, incident_ids))
     ):
         history[row.incident_id].append(IncidentEventFact(row.occurred_at, row.id, row.kind, row.unit, row.outcome))
-    updates = []
-    for iid in present:
-        state = incident_state(history[iid])
-        updates.append(
-            dict(
-                incident_id=iid,
-                status=state.status,
-                first_dispatched_at=state.first_dispatched_at,
-                first_arrived_at=state.first_arrived_at,
-                closed_at=state.closed_at,
-                outcome=state.outcome,
-                units_dispatched=state.units_dispatched,
-                is_active=state.is_active,
-                updated_at=now,
-            )
+    return history
+
+
+def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.datetime) -> None:
+    """Re-derive dispatch, arrival and closing of these stored incidents from all their stored events."""
+    if not incident_ids:
+        return
+    table = Incident.__table__
+    # Locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock.
+    stored = {
+        row.incident_id: row
+        for row in session.execute(
+            select(table.c.incident_id, *(table.c[name] for name in INCIDENT_STATE_COLUMNS))
+            .where(key_in(session, table.c.incident_id, sorted(incident_ids)))
+            .order_by(table.c.incident_id)
+            .with_for_update()
         )
-    update_by_key(session, Incident.__table__, "incident_id", updates)
+    }
+    if not stored:
+        return  # lifecycle events of incidents not reported yet wait for the report
+    history = _incident_history(session, list(stored))
+    updates = []
+    for iid, row in stored.items():
+        state = incident_state(history[iid])
+        values = {name: getattr(state, name) for name in INCIDENT_STATE_COLUMNS}
+        if any(values[name] != row._mapping[name] for name in INCIDENT_STATE_COLUMNS):
+            updates.append(dict(incident_id=iid, **values, updated_at=now))
+    update_by_key(session, table, "incident_id", updates)

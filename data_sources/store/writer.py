@@ -16,6 +16,8 @@ from data_sources.store.batch import (
     Refused,
     dialect_insert,
     insert_rows,
+    key_in,
+    plan_for_current_tables,
 )
 from data_sources.store.info_writer import store_info_requests
 from data_sources.store.lifecycles import store_complaints, store_incidents
@@ -65,6 +67,7 @@ def apply_batch(
     """
     result = BatchResult(refused=list(refused))
     raw_by_entry = raw_by_entry or {}
+    plan_for_current_tables(session)
 
     def refuse(item: Accepted, reason: str) -> None:
         result.refused.append(
@@ -77,7 +80,7 @@ def apply_batch(
             for row in session.execute(
                 select(
                     ProcessedEvent.event_id, ProcessedEvent.fingerprint, ProcessedEvent.stream, ProcessedEvent.entry_id
-                ).where(ProcessedEvent.event_id.in_({a.event.event_id for a in accepted}))
+                ).where(key_in(session, ProcessedEvent.event_id, {a.event.event_id for a in accepted}))
             )
         }
         if accepted
@@ -152,7 +155,11 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     keep: list[Accepted] = []
     for event_type, (column, creator_column, attr) in creators.items():
         ids = {getattr(a.event.data, attr) for a in fresh if a.event.type == event_type}
-        creator = dict(session.execute(select(column, creator_column).where(column.in_(ids))).all()) if ids else {}
+        creator = (
+            dict(session.execute(select(column, creator_column).where(key_in(session, column, ids))).all())
+            if ids
+            else {}
+        )
         claimed: set[str] = set()
         for a in fresh:
             if a.event.type != event_type:
