@@ -68,9 +68,9 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
     """Several percentile sets in one statement (one round trip): {name: {group key: [percentile per q]}}.
 
     `specs` are (name, value, where, group key or None): the percentiles `qs` of `value` over the rows of
-    `where` (non-null values only), per distinct group key, or once (key None) without one. PostgreSQL:
-    percentile_cont per set, the sets joined by UNION ALL; SQLite: the same interpolation over
-    row_number() and count() windows partitioned by (set, key).
+    `where` (non-null values only), per distinct group key, or once (key None) without one; every spec over
+    the same table. PostgreSQL: percentile_cont over an array of qs per set; SQLite: one scan returning
+    every set's values, interpolated in Python (interpolated_percentiles).
     """
     from sqlalchemy import String, null
     from sqlalchemy.dialects import postgresql
@@ -86,7 +86,7 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
         # scalar subquery returning its groups as a JSON array.
         plain = [p for p in parts if p[4] is None]
         grouped = [p for p in parts if p[4] is not None]
-        shared = [c for c in plain[0][3] if all(any(c is d for d in p[3]) for p in plain[1:])] if plain else []
+        shared = _shared_conditions(plain)
         # percentile_cont(ARRAY[q, ..]): every q of a set from one sort of its values, not one sort per q
         wanted = postgresql.array([literal(q, Float()) for q in qs])
         cols = []
@@ -117,7 +117,7 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
         # (NULL where the set's own conditions fail) and its group key, and the percentiles are taken here by
         # percentile_cont's own interpolation (interpolated_percentiles). Ranking each set with window functions
         # in SQL cost more than the scan: a month's headline at 1,000,000 complaints went from 1.1 s to 0.75 s.
-        shared = [c for c in parts[0][3] if all(any(c is d for d in p[3]) for p in parts[1:])]
+        shared = _shared_conditions(parts)
         cols = []
         for i, (s_, k, v, conds, key) in enumerate(parts):
             rest = [c for c in conds if not any(c is d for d in shared)]
@@ -152,6 +152,13 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
         return out
 
     return stmt, decode
+
+
+def _shared_conditions(parts) -> list:
+    """The conditions (the same objects) in every part's `where`: the statement's WHERE; the rest filter."""
+    if not parts:
+        return []
+    return [c for c in parts[0][3] if all(any(c is d for d in p[3]) for p in parts[1:])]
 
 
 def interpolated_percentiles(values: list[float], qs: tuple[float, ...]) -> list[float]:

@@ -59,18 +59,3 @@ def _virtual(generated: GeneratedDuration, compiler, **kw) -> str:
 def duration_seconds(later: str, earlier: str) -> Computed:
     """A generated column's definition: `later - earlier` in seconds, to the millisecond."""
     return GeneratedDuration(DurationSeconds(later, earlier), persisted=True)
-
-
-DURATIONS = {
-    "complaints": {
-        "first_response_s": ("first_response_at", "created_at"),
-        "resolution_s": ("resolved_at", "created_at"),
-    },
-    "incidents": {
-        "response_s": ("first_arrived_at", "reported_at"),
-        "answer_s": ("call_answered_at", "reported_at"),
-        "dispatch_s": ("first_dispatched_at", "reported_at"),
-        "travel_s": ("first_arrived_at", "first_dispatched_at"),
-        "on_scene_s": ("closed_at", "first_arrived_at"),
-    },
-}

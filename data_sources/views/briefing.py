@@ -124,7 +124,7 @@ def ppid_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) 
 def _bucket(conn, column, weekly: bool):
     """The WIB day (or the Monday of its week) of a stored UTC time: YYYY-MM-DD text on SQLite; on PostgreSQL
     its number of days since 1970-01-01 (date arithmetic, a third of to_char's cost per row), named by
-    _bucket_name once the rows are grouped."""
+    _bucket_names once the rows are grouped."""
     if is_postgres(conn):
         local = func.timezone("Asia/Jakarta", column)
         start = func.date_trunc("week", local) if weekly else local
@@ -134,11 +134,11 @@ def _bucket(conn, column, weekly: bool):
     return func.date(column, "+7 hours")
 
 
-def _bucket_name(key) -> str:
-    """A grouped bucket as YYYY-MM-DD: a day number from PostgreSQL (as an int, or as text from percentile_sets)."""
-    if isinstance(key, str) and "-" in key:
-        return key
-    return (EPOCH_DAY + dt.timedelta(days=int(key))).isoformat()
+def _bucket_names(conn, grouped: dict) -> dict:
+    """Grouped buckets by their YYYY-MM-DD: PostgreSQL's day numbers (ints, or text from percentile_sets)."""
+    if not is_postgres(conn):
+        return grouped
+    return {(EPOCH_DAY + dt.timedelta(days=int(k))).isoformat(): v for k, v in grouped.items()}
 
 
 def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
@@ -165,10 +165,8 @@ def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
     iresp = I.response_s
     reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
     ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)], QS)["r"]
-    complaints = {_bucket_name(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in counts}
-    first = {_bucket_name(k): v for k, v in first.items()}
-    reported = {_bucket_name(k): v for k, v in reported.items()}
-    ipct = {_bucket_name(k): v for k, v in ipct.items()}
+    complaints = _bucket_names(conn, {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts})
+    first, reported, ipct = (_bucket_names(conn, grouped) for grouped in (first, reported, ipct))
     buckets = _all_buckets(f, weekly)
     series = []
     for b in buckets:

@@ -10,12 +10,27 @@ them as VIRTUAL columns, computed on read, without touching the rows.
 import sqlalchemy as sa
 from alembic import op
 
-from data_sources.store.durations import DURATIONS, duration_seconds
+from data_sources.store.durations import duration_seconds
 
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
+
+# this revision's columns, as they were when it was written (the models may change later; a migration not)
+DURATIONS = {
+    "complaints": {
+        "first_response_s": ("first_response_at", "created_at"),
+        "resolution_s": ("resolved_at", "created_at"),
+    },
+    "incidents": {
+        "response_s": ("first_arrived_at", "reported_at"),
+        "answer_s": ("call_answered_at", "reported_at"),
+        "dispatch_s": ("first_dispatched_at", "reported_at"),
+        "travel_s": ("first_arrived_at", "first_dispatched_at"),
+        "on_scene_s": ("closed_at", "first_arrived_at"),
+    },
+}
 
 
 def upgrade() -> None:
