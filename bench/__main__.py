@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench import alerts, api, embed, geo_assign, ingest, kpi, wall
 from bench.common import write_results
-from tests.support.services import PostgresDatabase, shared_redis_url
+from tests.support.services import shared_redis_url
 
 
 def main() -> None:
@@ -23,16 +23,11 @@ def main() -> None:
 
     figures: dict = {}
     redis_url, redis_handle = shared_redis_url()
-    database, scratch = PostgresDatabase(), PostgresDatabase()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            pg = ingest.run(database.url, scratch.url, redis_url, events, Path(tmp), "postgresql")
-            lite = ingest.run(
-                f"sqlite:///{tmp}/bench.db", f"sqlite:///{tmp}/raw.db", redis_url, events, Path(tmp), "sqlite"
-            )
+        both = ingest.run_databases(redis_url, events, runs=3)
         # The PostgreSQL pair is the headline: ingest.events_per_s beside ingest.raw_insert_rows_per_s.
-        figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in pg.items()})
-        figures.update(lite)
+        figures.update({k.replace("ingest.postgresql.", "ingest."): v for k, v in both.items() if "postgresql" in k})
+        figures.update({k: v for k, v in both.items() if "sqlite" in k})
         figures.update(geo_assign.run())
         figures.update(kpi.run(args.quick, redis_url=redis_url))
         figures.update(embed.run(args.quick, redis_url))
@@ -41,8 +36,6 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             figures.update(wall.run(args.quick, redis_url, Path(tmp)))
     finally:
-        database.drop()
-        scratch.drop()
         if redis_handle is not None:
             redis_handle.close()
 
