@@ -26,7 +26,7 @@ from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
 from data_sources.kpi.headline import headline
 from data_sources.kpi.incidents import I, incident_where
-from data_sources.kpi.queries import is_postgres, percentile_sets, scaled
+from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, tune_for_periods
 from data_sources.store.models import InfoRequest
 
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
@@ -47,12 +47,14 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
 
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
+    tune_for_periods(conn, settings)
     return headline(conn, f, now, settings)
 
 
-def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """The complaint and 112 figures of the period of equal length before `f`'s: a cache entry of its own,
     computed beside the headline's rather than after it."""
+    tune_for_periods(conn, settings)
     prev = previous_filter(f)
     before = kpi_complaints.period_figures(conn, prev, now)
     before.pop("by_kecamatan", None)
@@ -67,6 +69,7 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     """kpi_complaints.opd_league, each OPD with its complaints received, first-response p50/p90 (hours) and
     its backlog: complaints open now (any creation date, same value filters) and those past their deadline
     unanswered."""
+    tune_for_periods(conn, settings)
     min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
     opd = func.coalesce(C.opd, UNASSIGNED)
     where = complaint_where(f)
@@ -141,9 +144,10 @@ def _bucket_names(conn, grouped: dict) -> dict:
     return {(EPOCH_DAY + dt.timedelta(days=int(k))).isoformat(): v for k, v in grouped.items()}
 
 
-def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """Per day (per week beyond WEEKLY_FROM_DAYS): complaints received, SLA rate, first-response p50 (h),
     112 reports and response p50/p90 (min), by the same rules as the period figures."""
+    tune_for_periods(conn, settings)
     weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
     answered, within, overdue = sla_parts(now)
     day = _bucket(conn, C.created_at, weekly)
