@@ -249,18 +249,25 @@ def open_sla_states(
     return {"counts": counts, "open": sum(counts.values()), "urgent": urgent, "mode": policy.mode}
 
 
-def opd_league(conn: Connection, f: KpiFilter, now: dt.datetime, min_sample: int = kpi.DEFAULT_MIN_SAMPLE):
-    """The OPD league on the SLA rate with Wilson intervals; OPDs under the minimum sample unranked."""
+def opd_counts(conn: Connection, f: KpiFilter, now: dt.datetime) -> list[tuple[str, int, int, int]]:
+    """(OPD, answered within SLA, SLA measured, received) per OPD of the period, in one pass."""
     _, within, overdue = sla_parts(now)
     answered = and_(C.first_response_at.isnot(None), C.first_response_at <= now)
     opd = func.coalesce(C.opd, "unassigned")
     rows = conn.execute(
-        select(opd, _count(within), _count(answered) + _count(overdue))
+        select(opd, _count(within), _count(answered) + _count(overdue), func.count())
         .where(*complaint_where(f))
         .group_by(opd)
         .order_by(opd)
     ).all()
-    return [asdict(row) for row in kpi.league_table([(o, int(w), int(m)) for o, w, m in rows if m], min_sample)]
+    return [(o, int(w), int(m), int(n)) for o, w, m, n in rows]
+
+
+def opd_league(conn: Connection, f: KpiFilter, now: dt.datetime, min_sample: int = kpi.DEFAULT_MIN_SAMPLE, counts=None):
+    """The OPD league on the SLA rate with Wilson intervals; OPDs under the minimum sample unranked.
+    `counts`: opd_counts' rows when the caller has them already."""
+    rows = opd_counts(conn, f, now) if counts is None else counts
+    return [asdict(row) for row in kpi.league_table([(o, w, m) for o, w, m, _ in rows if m], min_sample)]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -74,10 +74,12 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     opd = func.coalesce(C.opd, UNASSIGNED)
     where = complaint_where(f)
     answered, _, _ = sla_parts(now)
-    league = kpi_complaints.opd_league(conn, f, now, min_sample)
+    # the league's counts and each OPD's complaints received from one pass over the period
+    counts = kpi_complaints.opd_counts(conn, f, now)
+    league = kpi_complaints.opd_league(conn, f, now, min_sample, counts)
+    received = {o: n for o, _, _, n in counts}
     response = C.first_response_s
     times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
-    received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
     awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
     backlog = {
         r[0]: (int(r[1]), int(r[2]))
