@@ -111,13 +111,12 @@ def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
             agg = func.percentile_cont(wanted).within_group(v.element)
             cols.append(agg.filter(and_(*rest)) if rest else agg)
         for s_, k, v, conds, key in grouped:
-            per_group = (
-                select(k, func.percentile_cont(wanted).within_group(v.element).label("p"))
-                .where(*conds)
-                .group_by(key)
-                .subquery()
-            )
-            cols.append(select(func.json_agg(func.json_build_array(*per_group.c))).scalar_subquery())
+            # Each group's values gathered by a hash aggregate (array_agg), then sorted alone: an ordered-set
+            # aggregate under GROUP BY first sorts every row of the period by the key (spilling over a year).
+            per_group = select(k, func.array_agg(v.element).label("a")).where(*conds).group_by(key).subquery()
+            x = func.unnest(per_group.c.a).column_valued("x")
+            p = select(func.percentile_cont(wanted).within_group(x)).scalar_subquery()
+            cols.append(select(func.json_agg(func.json_build_array(per_group.c.k, p))).scalar_subquery())
         stmt = select(*cols).where(*shared)
 
         def to_rows(result):
