@@ -63,9 +63,9 @@ def panel_data(panel: str, f: KpiFilter, now: dt.datetime, app: services.Service
     app = app or current_services()
     query = {
         "headline": lambda conn: briefing_data.headline_panel(conn, f, now, app.settings),
-        "previous": lambda conn: briefing_data.previous_panel(conn, f, now),
+        "previous": lambda conn: briefing_data.previous_panel(conn, f, now, app.settings),
         "league": lambda conn: briefing_data.league_panel(conn, f, now, app.settings),
-        "trend": lambda conn: briefing_data.trend_panel(conn, f, now),
+        "trend": lambda conn: briefing_data.trend_panel(conn, f, now, app.settings),
         "egov": lambda conn: briefing_data.egov_panel(conn, f, app.settings, now),
         "opds": briefing_data.opd_codes,
         "codes": briefing_data.known_codes,

@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     kpi_max_computations_per_process: int = Field(2, ge=1, le=64)
     kpi_max_computations: int = Field(8, ge=1, le=1024)
     kpi_busy_wait_s: float = Field(2.0, ge=0.0, le=30.0)
+    # PostgreSQL memory for each sort or hash of a briefing computation (SET LOCAL work_mem): a year's
+    # percentiles sort about a million values, which spill to disk at the server's default 4 MB
+    kpi_work_mem_mb: int = Field(64, ge=4, le=1024)
     # a PPID gets a few requests a week: its league ranks from fewer cases than the complaints'
     ppid_min_sample: int = Field(10, ge=1, le=100_000)
 

@@ -129,15 +129,15 @@ def deadline_cohort(conn: Connection, f: KpiFilter, now: dt.datetime) -> tuple[i
     dashboard.kpi.DEFINITIONS['sla_rate_by_deadline']. Every one of them has its outcome, so a period still
     running is measured as fairly as a closed one.
 
-    `is_open IN (true, false)` holds for every row; it lets ix_complaints_open_due (is_open, due_at) drive
-    the scan by due_at on both databases instead of a full scan.
+    ix_complaints_due_response (due_at, first_response_at) holds all it reads without a value filter: an
+    index-only scan on PostgreSQL, a covering index on SQLite; with one, the index drives the table's rows.
     """
     closed = f.end_utc is not None and f.end_utc <= now
     # a deadline at `now` has passed (the SLA watch counts it breached); a closed period's end is exclusive
     fell = C.due_at < f.end_utc if closed else C.due_at <= now
     if f.start_utc is not None and f.start_utc > (f.end_utc if closed else now):
         return 0, 0
-    conds = [C.is_open.in_((True, False)), fell, *complaint_where(f, with_period=False)]
+    conds = [fell, *complaint_where(f, with_period=False)]
     if f.start_utc is not None:
         conds.append(C.due_at >= f.start_utc)
     row = conn.execute(
@@ -249,18 +249,25 @@ def open_sla_states(
     return {"counts": counts, "open": sum(counts.values()), "urgent": urgent, "mode": policy.mode}
 
 
-def opd_league(conn: Connection, f: KpiFilter, now: dt.datetime, min_sample: int = kpi.DEFAULT_MIN_SAMPLE):
-    """The OPD league on the SLA rate with Wilson intervals; OPDs under the minimum sample unranked."""
+def opd_counts(conn: Connection, f: KpiFilter, now: dt.datetime) -> list[tuple[str, int, int, int]]:
+    """(OPD, answered within SLA, SLA measured, received) per OPD of the period, in one pass."""
     _, within, overdue = sla_parts(now)
     answered = and_(C.first_response_at.isnot(None), C.first_response_at <= now)
     opd = func.coalesce(C.opd, "unassigned")
     rows = conn.execute(
-        select(opd, _count(within), _count(answered) + _count(overdue))
+        select(opd, _count(within), _count(answered) + _count(overdue), func.count())
         .where(*complaint_where(f))
         .group_by(opd)
         .order_by(opd)
     ).all()
-    return [asdict(row) for row in kpi.league_table([(o, int(w), int(m)) for o, w, m in rows if m], min_sample)]
+    return [(o, int(w), int(m), int(n)) for o, w, m, n in rows]
+
+
+def opd_league(conn: Connection, f: KpiFilter, now: dt.datetime, min_sample: int = kpi.DEFAULT_MIN_SAMPLE, counts=None):
+    """The OPD league on the SLA rate with Wilson intervals; OPDs under the minimum sample unranked.
+    `counts`: opd_counts' rows when the caller has them already."""
+    rows = opd_counts(conn, f, now) if counts is None else counts
+    return [asdict(row) for row in kpi.league_table([(o, w, m) for o, w, m, _ in rows if m], min_sample)]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

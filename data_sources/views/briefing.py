@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, func, literal, select, text
+from sqlalchemy import DateTime, Float, Integer, and_, column, func, literal, select, text, true, values
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from dashboard import kpi
@@ -26,13 +27,12 @@ from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
 from data_sources.kpi.headline import headline
 from data_sources.kpi.incidents import I, incident_where
-from data_sources.kpi.queries import is_postgres, percentile_sets, scaled
+from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, tune_for_periods
 from data_sources.store.models import InfoRequest
 
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
-EPOCH_DAY = dt.date(1970, 1, 1)
 UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
 PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes", "ppid")
 UNBOUNDED = ("opds", "codes")  # one fixed key each: no storm of filters can multiply them
@@ -47,12 +47,14 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
 
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
+    tune_for_periods(conn, settings)
     return headline(conn, f, now, settings)
 
 
-def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """The complaint and 112 figures of the period of equal length before `f`'s: a cache entry of its own,
     computed beside the headline's rather than after it."""
+    tune_for_periods(conn, settings)
     prev = previous_filter(f)
     before = kpi_complaints.period_figures(conn, prev, now)
     before.pop("by_kecamatan", None)
@@ -67,14 +69,17 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     """kpi_complaints.opd_league, each OPD with its complaints received, first-response p50/p90 (hours) and
     its backlog: complaints open now (any creation date, same value filters) and those past their deadline
     unanswered."""
+    tune_for_periods(conn, settings)
     min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
     opd = func.coalesce(C.opd, UNASSIGNED)
     where = complaint_where(f)
     answered, _, _ = sla_parts(now)
-    league = kpi_complaints.opd_league(conn, f, now, min_sample)
+    # the league's counts and each OPD's complaints received from one pass over the period
+    counts = kpi_complaints.opd_counts(conn, f, now)
+    league = kpi_complaints.opd_league(conn, f, now, min_sample, counts)
+    received = {o: n for o, _, _, n in counts}
     response = C.first_response_s
     times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
-    received = dict(conn.execute(select(opd, func.count()).where(*where).group_by(opd)).all())
     awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
     backlog = {
         r[0]: (int(r[1]), int(r[2]))
@@ -121,52 +126,20 @@ def ppid_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) 
     return kpi_info.league(conn, ppid_scope(f), now, min_sample)
 
 
-def _bucket(conn, column, weekly: bool):
-    """The WIB day (or the Monday of its week) of a stored UTC time: YYYY-MM-DD text on SQLite; on PostgreSQL
-    its number of days since 1970-01-01 (date arithmetic, a third of to_char's cost per row), named by
-    _bucket_names once the rows are grouped."""
-    if is_postgres(conn):
-        local = func.timezone("Asia/Jakarta", column)
-        start = func.date_trunc("week", local) if weekly else local
-        return cast(start, Date) - literal(EPOCH_DAY, Date)
+def _bucket(column, weekly: bool):
+    """SQLite: the WIB day (or the Monday of its week) of a stored UTC time, as YYYY-MM-DD."""
     if weekly:
         return func.date(column, "+7 hours", "weekday 0", "-6 days")
     return func.date(column, "+7 hours")
 
 
-def _bucket_names(conn, grouped: dict) -> dict:
-    """Grouped buckets by their YYYY-MM-DD: PostgreSQL's day numbers (ints, or text from percentile_sets)."""
-    if not is_postgres(conn):
-        return grouped
-    return {(EPOCH_DAY + dt.timedelta(days=int(k))).isoformat(): v for k, v in grouped.items()}
-
-
-def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
+def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """Per day (per week beyond WEEKLY_FROM_DAYS): complaints received, SLA rate, first-response p50 (h),
     112 reports and response p50/p90 (min), by the same rules as the period figures."""
+    tune_for_periods(conn, settings)
     weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
-    answered, within, overdue = sla_parts(now)
-    day = _bucket(conn, C.created_at, weekly)
-    cwhere = complaint_where(f)
-    counts = conn.execute(
-        select(
-            day,
-            func.count(),
-            func.count().filter(within),
-            func.count().filter(answered) + func.count().filter(overdue),
-        )
-        .where(*cwhere)
-        .group_by(day)
-    ).all()
-    response = C.first_response_s
-    first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
-    iday = _bucket(conn, I.reported_at, weekly)
-    iwhere = incident_where(f)
-    iresp = I.response_s
-    reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
-    ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)], QS)["r"]
-    complaints = _bucket_names(conn, {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts})
-    first, reported, ipct = (_bucket_names(conn, grouped) for grouped in (first, reported, ipct))
+    trend = _trend_by_ranges if is_postgres(conn) else _trend_grouped
+    complaints, first, reported, ipct = trend(conn, f, now, weekly)
     buckets = _all_buckets(f, weekly)
     series = []
     for b in buckets:
@@ -187,6 +160,88 @@ def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
             }
         )
     return {"weekly": weekly, "series": series}
+
+
+def _trend_grouped(conn: Connection, f: KpiFilter, now: dt.datetime, weekly: bool):
+    """SQLite: the period's rows grouped by their bucket (a text date computed per row), then the
+    percentiles per bucket from one scan (percentile_sets)."""
+    answered, within, overdue = sla_parts(now)
+    day = _bucket(C.created_at, weekly)
+    cwhere = complaint_where(f)
+    counts = conn.execute(
+        select(
+            day,
+            func.count(),
+            func.count().filter(within),
+            func.count().filter(answered) + func.count().filter(overdue),
+        )
+        .where(*cwhere)
+        .group_by(day)
+    ).all()
+    response = C.first_response_s
+    first = percentile_sets(conn, [("f", response, cwhere + [answered, response >= 0], day)], QS)["f"]
+    iday = _bucket(I.reported_at, weekly)
+    iwhere = incident_where(f)
+    iresp = I.response_s
+    reported = dict(conn.execute(select(iday, func.count()).where(*iwhere).group_by(iday)).all())
+    ipct = percentile_sets(conn, [("r", iresp, iwhere + [I.first_arrived_at.isnot(None), iresp >= 0], iday)], QS)["r"]
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in counts}, first, reported, ipct
+
+
+def _trend_by_ranges(conn: Connection, f: KpiFilter, now: dt.datetime, weekly: bool):
+    """PostgreSQL: each bucket's figures from its own range of the time index (a LATERAL subquery per
+    bucket, its counts and percentiles in one pass over its rows).
+
+    Grouping by a bucket computed per row cost a timezone conversion per row and a sort of the whole
+    period (spilling to disk over a year) before the percentiles' own sorts; a bucket's range is its
+    rows in time order already, and its values are sorted alone. The range of WIB day D is
+    [D 00:00, D+1 00:00) in Asia/Jakarta, converted by PostgreSQL itself: exactly the rows whose WIB
+    date is D (the zone has kept one offset, without daylight saving, since 1964).
+    """
+    answered, within, overdue = sla_parts(now)
+    step = dt.timedelta(days=7 if weekly else 1)
+    starts = [dt.datetime.fromisoformat(b) for b in _all_buckets(f, weekly)]
+    ranges = values(column("k", Integer), column("lo", DateTime()), column("hi", DateTime()), name="buckets").data(
+        [(i, start, start + step) for i, start in enumerate(starts)]
+    )
+    lo, hi = func.timezone("Asia/Jakarta", ranges.c.lo), func.timezone("Asia/Jakarta", ranges.c.hi)
+    wanted = postgresql.array([literal(q, Float()) for q in QS])
+    response, iresp = C.first_response_s, I.response_s
+    complaints = (
+        select(
+            func.count().label("n"),
+            func.count().filter(within).label("within"),
+            (func.count().filter(answered) + func.count().filter(overdue)).label("measured"),
+            func.percentile_cont(wanted)
+            .within_group(response)
+            .filter(and_(answered, response >= 0, response.isnot(None)))
+            .label("p"),
+        )
+        .where(*complaint_where(f), C.created_at >= lo, C.created_at < hi)
+        .lateral("c")
+    )
+    valid = and_(I.first_arrived_at.isnot(None), iresp >= 0, iresp.isnot(None))
+    incidents = (
+        select(func.count().label("n"), func.percentile_cont(wanted).within_group(iresp).filter(valid).label("p"))
+        .where(*incident_where(f), I.reported_at >= lo, I.reported_at < hi)
+        .lateral("i")
+    )
+    rows = conn.execute(
+        select(ranges.c.k, complaints.c.n, complaints.c.within, complaints.c.measured, complaints.c.p)
+        .select_from(ranges.join(complaints, true()))
+        .order_by(ranges.c.k)
+    ).all()
+    irows = conn.execute(
+        select(ranges.c.k, incidents.c.n, incidents.c.p)
+        .select_from(ranges.join(incidents, true()))
+        .order_by(ranges.c.k)
+    ).all()
+    names = [start.date().isoformat() for start in starts]
+    counts = {names[r.k]: (int(r.n), int(r.within), int(r.measured)) for r in rows if r.n}
+    first = {names[r.k]: [float(x) for x in r.p] for r in rows if r.p is not None}
+    reported = {names[r.k]: int(r.n) for r in irows if r.n}
+    ipct = {names[r.k]: [float(x) for x in r.p] for r in irows if r.p is not None}
+    return counts, first, reported, ipct
 
 
 def _all_buckets(f: KpiFilter, weekly: bool) -> list[str]:

@@ -285,3 +285,40 @@ def test_exports_hold_the_tables_numbers(engine):
         for key, value in zip(keys, got):
             assert value == ("" if want[key] is None else str(want[key]))
     assert tables.file_name("league", NOW, "csv") == "pantau-briefing-league-2026-11-27-1900-wib.csv"
+
+
+def test_trend_buckets_split_at_wib_midnight(engine):
+    """A day's bucket is its WIB date (PostgreSQL reads each bucket's UTC range, SQLite groups by the date):
+    a complaint or report at 00:00 WIB opens the day, one a millisecond before ends the day before, and a
+    week opens on Monday at 00:00 WIB (Sunday 17:00 UTC)."""
+    tuesday = dt.datetime(2026, 11, 16, 17, 0, tzinfo=dt.UTC)  # Tuesday 2026-11-17 00:00 WIB
+    monday = dt.datetime(2026, 11, 15, 17, 0, tzinfo=dt.UTC)  # Monday 2026-11-16 00:00 WIB
+    ms = dt.timedelta(milliseconds=1)
+    times = [tuesday - ms, tuesday, tuesday + ms, monday - ms, monday]
+    load(
+        engine,
+        [complaint(f"b{i}", t, first_response_h=i + 1.0) for i, t in enumerate(times)],
+        [incident(f"j{i}", t, response_min=5 + i) for i, t in enumerate(times)],
+    )
+    daily = _with(
+        engine,
+        briefing_data.trend_panel,
+        make_filter(date_from=dt.date(2026, 11, 14), date_to=dt.date(2026, 11, 19)),
+        NOW,
+    )
+    received = {p["bucket"]: (p["received"], p["incidents"]) for p in daily["series"]}
+    assert received == {
+        "2026-11-14": (0, 0),
+        "2026-11-15": (1, 1),
+        "2026-11-16": (2, 2),
+        "2026-11-17": (2, 2),
+        "2026-11-18": (0, 0),
+    }
+    weekly = _with(
+        engine,
+        briefing_data.trend_panel,
+        make_filter(date_from=dt.date(2026, 8, 1), date_to=dt.date(2026, 11, 27)),
+        NOW,
+    )
+    weeks = {p["bucket"]: p["received"] for p in weekly["series"] if p["received"]}
+    assert weeks == {"2026-11-09": 1, "2026-11-16": 4}
