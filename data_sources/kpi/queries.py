@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, extract, func, literal, select
+from sqlalchemy import Float, String, and_, case, cast, extract, func, literal, null, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from dashboard.filters import KpiFilter
+from dashboard.settings import Settings
 
 JULIAN_UNIX_EPOCH = 2440587.5
 
@@ -21,7 +23,7 @@ def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-DEFAULT_WORK_MEM_MB = 64  # dashboard.settings' kpi_work_mem_mb
+DEFAULT_WORK_MEM_MB = Settings.model_fields["kpi_work_mem_mb"].default
 
 
 def tune_for_periods(conn: Connection, settings=None) -> None:
@@ -35,17 +37,6 @@ def tune_for_periods(conn: Connection, settings=None) -> None:
         return
     mb = int(getattr(settings, "kpi_work_mem_mb", None) or DEFAULT_WORK_MEM_MB)
     conn.execute(select(func.set_config("work_mem", f"{mb}MB", True), func.set_config("jit", "off", True)))
-
-
-def seconds_between(conn: Connection, later, earlier):
-    """later - earlier in seconds, rounded to the millisecond, as a float on both databases."""
-    if is_postgres(conn):
-        # round(extract(epoch ...), 3)::float8 (numeric, half away from zero) to the bit, but in float8 and
-        # integer microseconds: numeric arithmetic on every row cost a third of a percentile's time.
-        micros = cast(func.round(func.date_part("epoch", later - earlier) * 1_000_000), BigInteger)
-        millis = case((micros >= 0, (micros + 500) // 1000), else_=-((500 - micros) // 1000))
-        return cast(millis, Float) / 1000.0
-    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
 
 
 def epoch_seconds(conn: Connection, column):
@@ -80,17 +71,14 @@ def percentile_sets(conn: Connection, specs, qs: tuple[float, ...]) -> dict:
 
 
 def percentile_sets_statement(conn: Connection, specs, qs: tuple[float, ...]):
-    """(statement, decode(result) -> percentile_sets' dict): built once, executed as often as wanted."""
-    """Several percentile sets in one statement (one round trip): {name: {group key: [percentile per q]}}.
+    """Several percentile sets in one statement (one round trip), as (statement, decode(result) ->
+    {name: {group key: [percentile per q]}}): built once, executed as often as wanted.
 
     `specs` are (name, value, where, group key or None): the percentiles `qs` of `value` over the rows of
     `where` (non-null values only), per distinct group key, or once (key None) without one; every spec over
     the same table. PostgreSQL: percentile_cont over an array of qs per set; SQLite: one scan returning
     every set's values, interpolated in Python (interpolated_percentiles).
     """
-    from sqlalchemy import String, null
-    from sqlalchemy.dialects import postgresql
-
     parts = []
     for name, value, where, key in specs:
         conds = list(where) + [value.isnot(None)]

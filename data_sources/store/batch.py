@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from sqlalchemy import any_, bindparam, cast, func, insert, select, text, update
+from sqlalchemy import any_, bindparam, cast, func, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -69,16 +69,16 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     dialect = conn.dialect
     names = list(rows[0])
     defaults = {c.name: c.default for c in table.columns if c.name not in names and c.default is not None}
-    if not all(d.is_scalar for d in defaults.values()):
-        session.execute(insert(table), rows)  # a callable default: SQLAlchemy's own path calls it
-        return
+    if not all(d.is_scalar for d in defaults.values()):  # none in the models: a value known once per batch
+        raise TypeError(f"insert_rows: {table.name} has a callable column default; give its values")
     values = _converted(table, names, rows, dialect, constants=[d.arg for d in defaults.values()])
     quote = dialect.identifier_preparer.quote
-    column_list = ", ".join(quote(n) for n in [*names, *defaults])
+    columns = [*names, *defaults]
+    column_list = ", ".join(quote(n) for n in columns)
     if dialect.name == "postgresql":
         _copy(conn, f"COPY {dialect.identifier_preparer.format_table(table)} ({column_list}) FROM STDIN", values)
     else:
-        marks = ", ".join("?" * len(column_list.split(", ")))
+        marks = ", ".join("?" * len(columns))
         conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({marks})", values)
 
 

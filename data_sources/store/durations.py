@@ -6,7 +6,8 @@ names it). A generated column is computed once, when the row is written or its t
 disagree with them: PostgreSQL stores it (STORED), SQLite computes it on read (VIRTUAL, the only kind
 ALTER TABLE can add there).
 
-The value is exactly data_sources.kpi.queries.seconds_between's: seconds rounded to the millisecond.
+The value is seconds rounded to the millisecond (tests/integration/test_kpi_queries.py checks it against the
+same arithmetic done at query time).
 """
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ from sqlalchemy.engine import Connection
 
 from dashboard.coarse_location import SENSITIVE_INCIDENT_CATEGORIES  # city-wide monthly counts only
 from dashboard.disclosure import KEY_MODULUS
-from data_sources.kpi.queries import JULIAN_UNIX_EPOCH, is_postgres, percentile_sets, seconds_between, utc_param
+from data_sources.kpi.queries import JULIAN_UNIX_EPOCH, is_postgres, percentile_sets, utc_param
 from data_sources.store.models import PRIVATE_TABLES, Base
 
 # table -> the columns a public figure may be computed from
 PUBLIC_COLUMNS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"category", "kecamatan_code", "created_at", "due_at", "first_response_at"}),
-    "incidents": frozenset({"category", "reported_at", "first_arrived_at"}),
+    "incidents": frozenset({"category", "reported_at", "first_arrived_at", "response_s"}),
     # the PPID's outcomes, never the requester or what was asked (personal_info_* tables)
     "info_requests": frozenset(
         {"opd", "received_at", "answer", "answered_at", "exemption", "answer_working_days", "objection_filed_at"}
@@ -120,7 +120,7 @@ def incidents_of(
     category = public_column("incidents", "category")
     key = record_key(conn, reported, keys)
     where = _between(conn, reported, start, end)
-    response = seconds_between(conn, arrived, reported)
+    response = public_column("incidents", "response_s")  # generated from the two times above
     valid = and_(arrived.isnot(None), arrived <= utc_param(conn, now), response >= 0)
     sensitive = [c for name in SENSITIVE_INCIDENT_CATEGORIES for c in _cell(key, category == name)]
     row = conn.execute(select(*_cell(key), *_cell(key, valid), *sensitive).where(*where)).one()
