@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.settings import Settings
+from data_sources.kpi import columns
 from data_sources.store.database import make_engine, session_factory, upgrade
 from data_sources.store.models import Base
 from data_sources.stream.connection import connect
@@ -60,6 +61,7 @@ def postgres_database():
 
 
 def _truncate(engine) -> None:
+    columns.forget(engine)  # the briefing's column copy of the rows deleted here
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as c:
         if engine.dialect.name == "postgresql":

@@ -92,12 +92,20 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
     first = sets["first"].get(None, [None, None])
     resolved = sets["resolved"].get(None, [None, None])
 
-    channel_mix = {ch: int(v[0]) for ch, v in sorted(by_channel.items())}
-    by_kecamatan = {k: int(v[0]) for k, v in sorted(by_kec.items())}
+    due, due_in_time = deadline_cohort(conn, f, now)
+    received_by_channel = {ch: int(v[0]) for ch, v in by_channel.items()}
+    received_by_kecamatan = {k: int(v[0]) for k, v in by_kec.items()}
+    return figures_of(row, received_by_channel, received_by_kecamatan, first, resolved, (due, due_in_time))
 
+
+def figures_of(row: dict, by_channel: dict, by_kecamatan: dict, first, resolved, cohort: tuple[int, int]) -> dict:
+    """The period's figures from its counts (`row`: received, answered, within, overdue, ...), complaints
+    received per channel and per kecamatan, the first-response and resolution [p50, p90] (seconds) and the
+    deadline cohort: from SQL here, from the column copy in column_figures."""
     received = int(row["received"])
     measured = int(row["answered"]) + int(row["overdue"])
-    due, due_in_time = deadline_cohort(conn, f, now)
+    due, due_in_time = cohort
+    channel_mix = dict(sorted(by_channel.items()))
     return {
         "received": received,
         "answered": int(row["answered"]),
@@ -120,7 +128,7 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
         "same_channel_reply_pct": kpi.pct(int(row["same_channel"]), int(row["responded"])),
         "channel_mix": channel_mix,
         "channel_mix_pct": {ch: kpi.pct(n, received) for ch, n in channel_mix.items()},
-        "by_kecamatan": by_kecamatan,
+        "by_kecamatan": dict(sorted(by_kecamatan.items())),
     }
 
 

@@ -8,17 +8,24 @@ from sqlalchemy.engine import Connection
 
 from dashboard import figures
 from dashboard.filters import KpiFilter
+from data_sources.kpi import column_figures
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import incidents as kpi_incidents
 from data_sources.kpi import info_requests as kpi_info_requests
 
 
-def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
+def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None, columns=None) -> dict:
     """Every headline figure of the period as one nested object (the `kpi --json` document).
 
-    Dotted names (complaints.received, incidents.response_p50_min, ...) are paths into it.
+    Dotted names (complaints.received, incidents.response_p50_min, ...) are paths into it. `columns`: a
+    current column copy (kpi.columns.current) to read the complaint and 112 period figures from.
     """
-    complaints = kpi_complaints.period_figures(conn, f, now)
+    if columns is not None:
+        complaints = column_figures.complaint_figures(columns, f, now)
+        incidents = column_figures.incident_figures(columns, f, now)
+    else:
+        complaints = kpi_complaints.period_figures(conn, f, now)
+        incidents = kpi_incidents.period_figures(conn, f, now)
     by_kecamatan = complaints.pop("by_kecamatan")
     return {
         "period": {
@@ -34,6 +41,6 @@ def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) ->
         "complaints": complaints,
         "complaints_by_kecamatan": by_kecamatan,
         "sla_watch": kpi_complaints.open_sla_states(conn, f, now, settings=settings, limit=0)["counts"],
-        "incidents": kpi_incidents.period_figures(conn, f, now),
+        "incidents": incidents,
         "info_requests": kpi_info_requests.period_figures(conn, f, now),
     }

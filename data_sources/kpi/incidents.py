@@ -100,31 +100,40 @@ def _statements(conn: Connection, f: KpiFilter, groups: bool):
     return found
 
 
+NAMES = (
+    "reported",
+    "with_arrival",
+    "measured",
+    "response_negative",
+    "response_sum",
+    "within_city",
+    "answered",
+    "answer_negative",
+    "within_15",
+    "within_20",
+    "active",
+)
+PERCENTILE_SETS = ("response", "answer", "dispatch", "travel", "scene")
+
+
 def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime, groups: bool = True) -> dict:
     """The period's figures in two round trips: the counts grouped by (category, kecamatan), summed here into
     the totals and the two splits; then every percentile, overall and per group, in one statement."""
-    names = (
-        "reported",
-        "with_arrival",
-        "measured",
-        "response_negative",
-        "response_sum",
-        "within_city",
-        "answered",
-        "answer_negative",
-        "within_15",
-        "within_20",
-        "active",
-    )
     counts, percentile_stmt, decode = _statements(conn, f, groups)
     totals, (by_category, by_kec) = combine_groups(conn.execute(counts).all(), 2)
-    row = dict(zip(names, totals or [0] * len(names)))
+    row = dict(zip(NAMES, totals or [0] * len(NAMES)))
     sets = decode(conn.execute(percentile_stmt))
+    return figures_of(row, sets, by_category, by_kec, groups)
+
+
+def figures_of(row: dict, sets: dict, by_category: dict, by_kec: dict, groups: bool) -> dict:
+    """The period's figures from its counts (`row`, by NAMES), percentile sets ({set: {group or None: [p50,
+    p90]}}) and the counts per category and kecamatan: from SQL here, from the column copy in column_figures."""
 
     def overall(name):
         return sets[name].get(None, [None, None])
 
-    resp, ans, disp, travel, on_scene = (overall(n) for n in ("response", "answer", "dispatch", "travel", "scene"))
+    resp, ans, disp, travel, on_scene = (overall(n) for n in PERCENTILE_SETS)
     measured, answered = int(row["measured"]), int(row["answered"])
     figures = {
         "reported": int(row["reported"]),
@@ -151,8 +160,8 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime, groups: boo
         "active": int(row["active"]),
     }
     if groups:
-        figures["by_category"] = _grouped_figures(by_category, sets["by_category"], names)
-        figures["by_kecamatan"] = _grouped_figures(by_kec, sets["by_kecamatan"], names)
+        figures["by_category"] = _grouped_figures(by_category, sets["by_category"], NAMES)
+        figures["by_kecamatan"] = _grouped_figures(by_kec, sets["by_kecamatan"], NAMES)
     return figures
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import DateTime, Float, Integer, and_, column, func, literal, select, text, true, values
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 from dashboard import kpi
 from dashboard.briefing import previous_filter
 from dashboard.filters import KpiFilter
+from data_sources.kpi import column_figures, columns
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
 from data_sources.kpi import incidents as kpi_incidents
@@ -45,10 +47,22 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
     return cache.get_or_compute(f"briefing.{panel}", key, compute, bounded=panel not in UNBOUNDED)
 
 
+@contextmanager
+def column_copy(conn: Connection, settings=None):
+    """The current column copy (kpi.columns) held for the panel's computation, or None: the SQL path."""
+    store = columns.current(conn, settings)
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.lock.release()
+
+
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
     tune_for_periods(conn, settings)
-    return headline(conn, f, now, settings)
+    with column_copy(conn, settings) as store:
+        return headline(conn, f, now, settings, columns=store)
 
 
 def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
@@ -56,13 +70,15 @@ def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=No
     computed beside the headline's rather than after it."""
     tune_for_periods(conn, settings)
     prev = previous_filter(f)
-    before = kpi_complaints.period_figures(conn, prev, now)
+    with column_copy(conn, settings) as store:
+        if store is not None:
+            before = column_figures.complaint_figures(store, prev, now)
+            incidents = column_figures.incident_figures(store, prev, now, groups=False)
+        else:
+            before = kpi_complaints.period_figures(conn, prev, now)
+            incidents = kpi_incidents.period_figures(conn, prev, now, groups=False)
     before.pop("by_kecamatan", None)
-    return {
-        "complaints": before,
-        "incidents": kpi_incidents.period_figures(conn, prev, now, groups=False),
-        "filters": prev.as_dict(),
-    }
+    return {"complaints": before, "incidents": incidents, "filters": prev.as_dict()}
 
 
 def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> list[dict]:
@@ -71,24 +87,15 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     unanswered."""
     tune_for_periods(conn, settings)
     min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
-    opd = func.coalesce(C.opd, UNASSIGNED)
-    where = complaint_where(f)
-    answered, _, _ = sla_parts(now)
-    # the league's counts and each OPD's complaints received from one pass over the period
-    counts = kpi_complaints.opd_counts(conn, f, now)
+    with column_copy(conn, settings) as store:
+        if store is not None:
+            counts = column_figures.opd_counts(store, f, now)
+            times = column_figures.opd_response_times(store, f, now)
+            backlog = column_figures.opd_backlog(store, f, now)
+        else:
+            counts, times, backlog = _league_sql(conn, f, now)
     league = kpi_complaints.opd_league(conn, f, now, min_sample, counts)
     received = {o: n for o, _, _, n in counts}
-    response = C.first_response_s
-    times = percentile_sets(conn, [("first", response, where + [answered, response >= 0], opd)], QS)["first"]
-    awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
-    backlog = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in conn.execute(
-            select(opd, func.count(), func.count().filter(awaiting))
-            .where(*complaint_where(f, with_period=False), C.is_open.is_(True))
-            .group_by(opd)
-        ).all()
-    }
     # Complaints not yet given to a department are shown, last and unranked: "unassigned" is no OPD.
     league = [r for r in league if r["opd"] != UNASSIGNED] + [
         {**r, "ranked": False} for r in league if r["opd"] == UNASSIGNED
@@ -111,6 +118,26 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
             }
         )
     return out
+
+
+def _league_sql(conn: Connection, f: KpiFilter, now: dt.datetime):
+    """The league's counts per OPD (one pass over the period), first-response [p50, p90] per OPD and backlog
+    per OPD ({OPD: (open now, past the deadline unanswered)}), from the table."""
+    opd = func.coalesce(C.opd, UNASSIGNED)
+    answered, _, _ = sla_parts(now)
+    counts = kpi_complaints.opd_counts(conn, f, now)
+    response = C.first_response_s
+    times = percentile_sets(conn, [("first", response, complaint_where(f) + [answered, response >= 0], opd)], QS)
+    awaiting = and_(C.first_response_at.is_(None), C.due_at <= now)
+    backlog = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            select(opd, func.count(), func.count().filter(awaiting))
+            .where(*complaint_where(f, with_period=False), C.is_open.is_(True))
+            .group_by(opd)
+        ).all()
+    }
+    return counts, times["first"], backlog
 
 
 def ppid_scope(f: KpiFilter) -> KpiFilter:
@@ -138,8 +165,13 @@ def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None)
     112 reports and response p50/p90 (min), by the same rules as the period figures."""
     tune_for_periods(conn, settings)
     weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
-    trend = _trend_by_ranges if is_postgres(conn) else _trend_grouped
-    complaints, first, reported, ipct = trend(conn, f, now, weekly)
+    with column_copy(conn, settings) as store:
+        if store is not None:
+            complaints, first = column_figures.complaint_trend(store, f, now, weekly)
+            reported, ipct = column_figures.incident_trend(store, f, weekly)
+        else:
+            trend = _trend_by_ranges if is_postgres(conn) else _trend_grouped
+            complaints, first, reported, ipct = trend(conn, f, now, weekly)
     buckets = _all_buckets(f, weekly)
     series = []
     for b in buckets:

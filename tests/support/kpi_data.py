@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import insert
 
+from data_sources.kpi import columns
 from data_sources.store.models import Complaint, Incident
 
 UTC = dt.UTC
@@ -93,6 +94,8 @@ def incident(
 
 
 def load(engine, complaints=(), incidents=()) -> None:
+    """Rows written straight, without events: a column copy of the briefing would not see them (forgotten)."""
+    columns.forget(engine)
     with engine.begin() as conn:
         if complaints:
             conn.execute(insert(Complaint.__table__), list(complaints))
