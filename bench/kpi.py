@@ -19,6 +19,8 @@ from sqlalchemy import text
 from bench.common import summary
 from dashboard.events import CHANNELS, COMPLAINT_CATEGORIES
 from dashboard.filters import KpiFilter, today_filter
+from dashboard.settings import Settings
+from data_sources.kpi import columns
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
 from data_sources.kpi import incidents as kpi_incidents
@@ -27,6 +29,7 @@ from data_sources.views import briefing as briefing_data
 
 NOW = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.UTC)  # 12:00 WIB
 SPAN_DAYS = 365
+COLUMNS_ON = Settings(kpi_columns=True)  # the briefing's settings: its panels read the column copy
 CHUNK_ROWS = 1_000_000
 CATEGORIES = COMPLAINT_CATEGORIES
 OPDS = ("DSDABM", "DISPENDIK", "DINKES", "DLH", "DKRTH", "DISHUB", "DINSOS", "DPRKPP", "DISKOMINFO", "DISPENDUK")
@@ -175,10 +178,10 @@ def queries(now: dt.datetime) -> dict:
         "briefing.opd_league_30d": lambda c: kpi_complaints.opd_league(c, month, now),
         "briefing.egov_latest": lambda c: kpi_egov.latest(c),
         # the briefing's panels, as its callbacks compute them (each once per filter and data version)
-        "briefing.panel_headline_30d": lambda c: briefing_data.headline_panel(c, month, now),
-        "briefing.panel_previous_30d": lambda c: briefing_data.previous_panel(c, month, now),
-        "briefing.panel_league_30d": lambda c: briefing_data.league_panel(c, month, now),
-        "briefing.panel_trend_30d": lambda c: briefing_data.trend_panel(c, month, now),
+        "briefing.panel_headline_30d": lambda c: briefing_data.headline_panel(c, month, now, COLUMNS_ON),
+        "briefing.panel_previous_30d": lambda c: briefing_data.previous_panel(c, month, now, COLUMNS_ON),
+        "briefing.panel_league_30d": lambda c: briefing_data.league_panel(c, month, now, COLUMNS_ON),
+        "briefing.panel_trend_30d": lambda c: briefing_data.trend_panel(c, month, now, COLUMNS_ON),
         "briefing.panel_egov": lambda c: briefing_data.egov_panel(c, KpiFilter()),
         "briefing.panel_opds": lambda c: briefing_data.opd_codes(c),
     }
@@ -202,8 +205,19 @@ def period_queries(now: dt.datetime) -> dict:
     for name, f in filters.items():
         for panel in PANELS:
             compute = getattr(briefing_data, f"{panel}_panel")
-            out[f"briefing.panel_{panel}_{name}"] = lambda c, f=f, compute=compute: compute(c, f, now)
+            # as the briefing computes it (its column copy), and beside it the SQL path (the copy switched off)
+            out[f"briefing.panel_{panel}_{name}"] = lambda c, f=f, compute=compute: compute(c, f, now, COLUMNS_ON)
+            out[f"briefing.panel_{panel}_{name}_sql"] = lambda c, f=f, compute=compute: compute(c, f, now)
     return out
+
+
+def _load_columns(engine, figures: dict, name: str) -> None:
+    """The briefing's column copy loaded as a server process loads it, its time and size as figures."""
+    started = time.perf_counter()
+    store = columns.ColumnStore.load(engine)
+    figures[f"kpi.{name}.columns_load_s"] = round(time.perf_counter() - started, 1)
+    figures[f"kpi.{name}.columns_mb"] = round(sum(t.nbytes for t in store.tables) / 1e6, 1)
+    columns.install(engine, store)
 
 
 def _time(engine, fn, repeats: int) -> dict:
@@ -300,6 +314,7 @@ def run(
             upgrade(engine)
             figures[f"kpi.{name}.generate_s"] = round(_generate(engine, n_complaints, n_incidents), 1)
             print(f"kpi: {n_complaints:,} complaints generated on {name}", file=sys.stderr, flush=True)
+            _load_columns(engine, figures, name)
             timed = [(q, fn, repeats) for q, fn in queries(NOW).items()]
             timed += [(q, fn, long_repeats) for q, fn in period_queries(NOW).items()]
             for query, fn, n in timed:
@@ -307,6 +322,7 @@ def run(
                     figures[f"kpi.{query}.{name}.{stat}"] = value
             if name == "postgresql":
                 figures.update(_cached_p95(engine, redis_url))
+            columns.forget(engine)
             engine.dispose()
     finally:
         tmp.cleanup()

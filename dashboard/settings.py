@@ -165,7 +165,7 @@ class Settings(BaseSettings):
     # percentiles sort about a million values, which spill to disk at the server's default 4 MB
     kpi_work_mem_mb: int = Field(64, ge=4, le=1024)
     # the briefing's complaint and 112 figures from a column copy in each server process (data_sources.kpi.
-    # columns): about 70 bytes per complaint and incident held; off: every figure from SQL
+    # columns): about 80 bytes per complaint and incident held; off: every figure from SQL
     kpi_columns: bool = True
     # a PPID gets a few requests a week: its league ranks from fewer cases than the complaints'
     ppid_min_sample: int = Field(10, ge=1, le=100_000)

@@ -29,13 +29,13 @@ def percentile_cont(values: np.ndarray, qs=QS) -> list[float] | None:
     if n == 0:
         return None
     positions = [(n - 1) * q for q in qs]
-    ranks = sorted({int(p) for p in positions} | {min(int(p) + 1, n - 1) for p in positions})
-    part = np.partition(values, ranks)
+    # one selection per rank below a position; the value above it is the least of what follows (all >= it)
+    part = np.partition(values, sorted({int(p) for p in positions}))
     out = []
     for pos in positions:
         low = int(pos)
         lo = float(part[low])
-        hi = float(part[low + 1]) if low + 1 < n else lo
+        hi = float(part[low + 1 :].min()) if low + 1 < n else lo
         out.append(lo + (hi - lo) * (pos - low))
     return out
 
@@ -50,9 +50,13 @@ class Rows:
     def __init__(self, table: ColumnTable, where):
         self.table = table
         self.where = where
+        self._gathered: dict[str, np.ndarray] = {}  # an index array's gather is a copy: made once per column
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.table[name][self.where]
+        found = self._gathered.get(name)
+        if found is None:
+            found = self._gathered[name] = self.table[name][self.where]
+        return found
 
     def __len__(self) -> int:
         w = self.where

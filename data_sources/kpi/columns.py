@@ -41,6 +41,7 @@ RELOAD_EVERY_S = 3600.0
 MAX_TOUCHED_SHARE = 0.1  # more rows changed than this share (after an outage): reload whole instead of by key
 UNSORTED_TAIL_MAX = 20_000  # rows appended out of time order before the arrays are sorted again
 CHUNK = 50_000
+CODES_MAX = 32_767  # texts are int16 codes: OPDs, kecamatan, channels, categories and statuses number far fewer
 
 
 def micros(value: dt.datetime) -> int:
@@ -51,7 +52,8 @@ def micros(value: dt.datetime) -> int:
 @dataclass(frozen=True)
 class Layout:
     """Which columns of a table are kept, and how: times as int64 microseconds (NULL: NEVER), durations as
-    float64 (NULL: NaN), texts as int32 codes into one vocabulary per table (NULL: 0), small ints as int32."""
+    float64 (NULL: NaN), texts as int16 codes into one vocabulary per table (NULL: 0), flags and counts as
+    int8 (a count capped at 127: the figures ask only whether it is above 0)."""
 
     table: object
     key: str
@@ -134,8 +136,10 @@ class ColumnTable:
             arrays[name] = np.full(capacity, NEVER, dtype=np.int64)
         for name in self.layout.floats:
             arrays[name] = np.full(capacity, np.nan, dtype=np.float64)
-        for name in self.layout.texts + self.layout.ints:
-            arrays[name] = np.zeros(capacity, dtype=np.int32)
+        for name in self.layout.texts:
+            arrays[name] = np.zeros(capacity, dtype=np.int16)
+        for name in self.layout.ints:
+            arrays[name] = np.zeros(capacity, dtype=np.int8)
         for name, values in old.items():
             arrays[name][: self.n] = values[: self.n]
         self.arrays = arrays
@@ -146,6 +150,8 @@ class ColumnTable:
     def code(self, value: str | None) -> int:
         found = self.codes.get(value)
         if found is None:
+            if len(self.vocabulary) >= CODES_MAX:
+                raise OverflowError(f"kpi columns: more than {CODES_MAX} distinct texts in {self.layout.table.name}")
             found = self.codes[value] = len(self.vocabulary)
             self.vocabulary.append(value)
         return found
@@ -170,9 +176,9 @@ class ColumnTable:
         for name in layout.floats:
             out[name] = np.array([np.nan if v is None else v for v in cols[name]], dtype=np.float64)
         for name in layout.texts:
-            out[name] = np.fromiter((self.code(v) for v in cols[name]), dtype=np.int32, count=len(rows))
-        for name in layout.ints:
-            out[name] = np.array([int(v or 0) for v in cols[name]], dtype=np.int32)
+            out[name] = np.fromiter((self.code(v) for v in cols[name]), dtype=np.int16, count=len(rows))
+        for name in layout.ints:  # flags and counts read only as "more than 0": capped to fit a byte
+            out[name] = np.fromiter((min(int(v or 0), 127) for v in cols[name]), dtype=np.int8, count=len(rows))
         out[layout.key] = list(cols[layout.key])
         return out
 
@@ -399,6 +405,9 @@ def current(conn: Connection, settings) -> ColumnStore | None:
     store.lock.acquire()
     try:
         fresh = store.refresh(conn)
+    except Exception:  # e.g. a vocabulary beyond CODES_MAX: the SQL path answers, a new copy is tried
+        log.exception("kpi columns: refresh failed")
+        fresh = False
     except BaseException:
         store.lock.release()
         raise

@@ -25,16 +25,22 @@ C = Complaint.__table__.c
 QS = (0.5, 0.9)
 
 
-def complaint_where(f: KpiFilter, with_period: bool = True) -> list:
+def complaint_where(f: KpiFilter, with_period: bool = True, indexed: bool = True) -> list:
+    """The filter's conditions; `indexed=False`: the value filters checked per row, never as an index's
+    bounds (coalesce(x, x) is x, but no index is on it), for a query another index should drive."""
+
+    def col(column):
+        return column if indexed else func.coalesce(column, column)
+
     conds = period_bounds(C.created_at, f) if with_period else []
     if f.opd:
-        conds.append(C.opd.in_(f.opd))
+        conds.append(col(C.opd).in_(f.opd))
     if f.kecamatan:
-        conds.append(in_values(C.kecamatan_code, f.kecamatan, unknown="unknown"))
+        conds.append(in_values(col(C.kecamatan_code), f.kecamatan, unknown="unknown"))
     if f.channel:
-        conds.append(C.channel.in_(f.channel))
+        conds.append(col(C.channel).in_(f.channel))
     if f.category:
-        conds.append(C.category.in_(f.category))
+        conds.append(col(C.category).in_(f.category))
     return conds
 
 
@@ -194,9 +200,11 @@ def open_sla_states(
     working mode. The switch times are computed for the returned rows only. Two round trips.
     """
     policy = policy or (policy_from_settings(settings) if settings is not None else SlaPolicy())
-    filters = complaint_where(f, with_period=False)
-    # created_at <= now (a replay's future rows) is checked per row, not as an index bound: the scan must
-    # be driven by the awaiting index, which SQLite would otherwise pass over for created_at's.
+    # created_at <= now (a replay's future rows) and the value filters are checked per row, not as index
+    # bounds: the scan must be driven by the awaiting index, which SQLite would otherwise pass over for
+    # created_at's, or for a (channel, created_at) index holding every complaint of the channel (0.3 s at
+    # a million).
+    filters = complaint_where(f, with_period=False, indexed=False)
     where = filters + [awaiting_response(), func.coalesce(C.created_at, C.created_at) <= now]
     counts = dict.fromkeys(kpi.SLA_STATES, 0)
     not_due = C.due_at > now
