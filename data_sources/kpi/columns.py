@@ -23,91 +23,27 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine
 
+from data_sources.kpi import column_reading as reading
 from data_sources.kpi.alert_conditions import events_since, last_processed_at
-from data_sources.store.models import Complaint, Incident
+from data_sources.kpi.column_reading import COMPLAINTS, INCIDENTS, NEVER, Layout
 
 log = logging.getLogger(__name__)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-NEVER = np.iinfo(np.int64).max  # a time that is NULL: after every `now`
 EVENT_OVERLAP = dt.timedelta(seconds=10)  # an ingest batch stamped before another may commit after it
 RELOAD_EVERY_S = 3600.0
 MAX_TOUCHED_SHARE = 0.1  # more rows changed than this share (after an outage): reload whole instead of by key
 UNSORTED_TAIL_MAX = 20_000  # rows appended out of time order before the arrays are sorted again
-CHUNK = 50_000
 CODES_MAX = 32_767  # texts are int16 codes: OPDs, kecamatan, channels, categories and statuses number far fewer
 
 
 def micros(value: dt.datetime) -> int:
     """An aware time as whole microseconds since 1970 (exact: no float on the way)."""
     return (value - EPOCH) // dt.timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Which columns of a table are kept, and how: times as int64 microseconds (NULL: NEVER), durations as
-    float64 (NULL: NaN), texts as int16 codes into one vocabulary per table (NULL: 0), flags and counts as
-    int8 (a count capped at 127: the figures ask only whether it is above 0)."""
-
-    table: object
-    key: str
-    time: str  # the period's column: the arrays are sorted by it
-    times: tuple[str, ...]
-    floats: tuple[str, ...]
-    texts: tuple[str, ...]
-    ints: tuple[str, ...]
-    event_prefix: str  # processed_events.type of the events about this table's rows
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.times + self.floats + self.texts + self.ints
-
-
-COMPLAINTS = Layout(
-    Complaint.__table__,
-    "complaint_id",
-    "created_at",
-    times=("created_at", "due_at", "first_response_at", "resolved_at"),
-    floats=("first_response_s", "resolution_s"),
-    texts=("opd", "kecamatan_code", "channel", "category", "first_response_channel", "status"),
-    ints=("reopened_count", "is_open"),
-    event_prefix="complaint.",
-)
-INCIDENTS = Layout(
-    Incident.__table__,
-    "incident_id",
-    "reported_at",
-    times=("reported_at", "call_answered_at", "first_dispatched_at", "first_arrived_at", "closed_at"),
-    floats=("response_s", "answer_s", "dispatch_s", "travel_s", "on_scene_s"),
-    texts=("category", "kecamatan_code"),
-    ints=("is_active",),
-    event_prefix="incident.",
-)
-
-
-def _select(conn: Connection, layout: Layout):
-    """The layout's columns as numbers and texts the database converts itself: a time to its microseconds."""
-    c = layout.table.c
-    cols = [c[layout.key]]
-    for name in layout.times:
-        if conn.dialect.name == "postgresql":
-            us = cast(extract("epoch", c[name]) * 1_000_000, BigInteger)
-        else:
-            # stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC): whole seconds, then the fraction padded to 6
-            text = c[name]
-            whole = cast(func.strftime("%s", text), Integer) * 1_000_000
-            us = whole + cast(func.substr(text + literal_column("'000000'"), 21, 6), Integer)
-        cols.append(func.coalesce(us, int(NEVER)).label(name))
-    cols += [c[name] for name in layout.floats]
-    cols += [c[name] for name in layout.texts]
-    cols += [cast(c[name], Integer).label(name) for name in layout.ints]
-    return select(*cols)
 
 
 class ColumnTable:
@@ -166,28 +102,9 @@ class ColumnTable:
 
     # ---- filling ----------------------------------------------------------------------------------------
 
-    def _columns_of(self, rows: list[tuple]) -> dict[str, np.ndarray]:
-        layout = self.layout
-        names = (layout.key, *layout.columns)
-        cols = dict(zip(names, zip(*rows))) if rows else dict.fromkeys(names, ())
-        out: dict[str, np.ndarray] = {}
-        for name in layout.times:
-            out[name] = np.fromiter(cols[name], dtype=np.int64, count=len(rows))
-        for name in layout.floats:
-            out[name] = np.array([np.nan if v is None else v for v in cols[name]], dtype=np.float64)
-        for name in layout.texts:
-            out[name] = np.fromiter((self.code(v) for v in cols[name]), dtype=np.int16, count=len(rows))
-        for name in layout.ints:  # flags and counts read only as "more than 0": capped to fit a byte
-            out[name] = np.fromiter((min(int(v or 0), 127) for v in cols[name]), dtype=np.int8, count=len(rows))
-        out[layout.key] = list(cols[layout.key])
-        return out
-
     def load(self, conn: Connection) -> None:
         """Every row, read in chunks and sorted by time."""
-        parts = []
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(_select(conn, self.layout))
-        for rows in result.partitions(CHUNK):
-            parts.append(self._columns_of(rows))
+        parts = list(reading.chunks(conn, self.layout, self.code))
         if not parts:
             return
         n = sum(len(p[self.layout.key]) for p in parts)
@@ -202,7 +119,10 @@ class ColumnTable:
         self._index_keys(np.array(keys, dtype=object)[order])
 
     def _index_keys(self, keys_in_slot_order: np.ndarray) -> None:
-        encoded = np.array([k.encode() for k in keys_in_slot_order], dtype="S")
+        try:  # the event contract's keys are ASCII: numpy encodes them itself
+            encoded = np.array(keys_in_slot_order.tolist(), dtype="S")
+        except UnicodeEncodeError:
+            encoded = np.array([k.encode() for k in keys_in_slot_order], dtype="S")
         by_key = np.argsort(encoded, kind="stable")
         self.keys, self.key_slots = encoded[by_key], by_key.astype(np.int64)
         self.new_slots = {}
@@ -222,11 +142,11 @@ class ColumnTable:
         return out
 
     def upsert(self, rows: list[tuple]) -> None:
-        """These rows (as _select reads them) written over their slots, or appended."""
+        """These rows (as reading.select_columns reads them) written over their slots, or appended."""
         if not rows:
             return
         self.cache = {}
-        cols = self._columns_of(rows)
+        cols = reading.arrays_of_rows(self.layout, rows, self.code)
         keys = cols.pop(self.layout.key)
         slots = self.slots_of(keys)
         new = np.flatnonzero(slots < 0)
@@ -289,7 +209,9 @@ class ColumnTable:
         ordered = sorted(keys)
         key = self.layout.table.c[self.layout.key]
         for i in range(0, len(ordered), 1000):
-            self.upsert(conn.execute(_select(conn, self.layout).where(key.in_(ordered[i : i + 1000]))).all())
+            self.upsert(
+                conn.execute(reading.select_columns(conn, self.layout).where(key.in_(ordered[i : i + 1000]))).all()
+            )
 
     @property
     def nbytes(self) -> int:
