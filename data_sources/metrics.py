@@ -64,6 +64,21 @@ KPI_COMPUTE_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
 
+KPI_COLUMNS_BYTES = Gauge(
+    "pantau_kpi_columns_bytes",
+    "Memory held by the briefing's column copies (data_sources/kpi/columns.py), summed over the live workers",
+    multiprocess_mode="livesum",
+)
+KPI_COLUMNS_ROWS = Gauge(
+    "pantau_kpi_columns_rows", "Rows held by a worker's column copy, by table", ["table"], multiprocess_mode="livemax"
+)
+KPI_COLUMNS_LOADS = Counter("pantau_kpi_columns_loads", "Column copy loads by result (loaded, failed)", ["result"])
+KPI_COLUMNS_LOAD_DURATION = Histogram(
+    "pantau_kpi_columns_load_duration_seconds",
+    "Time to load a column copy whole (at a worker's first briefing request, then hourly)",
+    buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
+
 # --- the web app ---------------------------------------------------------------------------------------
 CALLBACK_DURATION = Histogram(
     "pantau_callback_duration_seconds",

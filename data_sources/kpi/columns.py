@@ -27,6 +27,7 @@ import time
 import numpy as np
 from sqlalchemy.engine import Connection, Engine
 
+from data_sources import metrics
 from data_sources.kpi import column_reading as reading
 from data_sources.kpi.alert_conditions import events_since, last_processed_at
 from data_sources.kpi.column_reading import COMPLAINTS, INCIDENTS, NEVER, Layout
@@ -291,14 +292,21 @@ def _load_in_background(engine: Engine) -> None:
             store = ColumnStore.load(engine)
         except Exception:  # the SQL path serves meanwhile; the next request tries again
             log.exception("kpi columns: load failed")
+            metrics.KPI_COLUMNS_LOADS.labels("failed").inc()
             store = None
         with _GUARD:
             _LOADING.discard(name)
             if store is None or _GENERATION.get(name, 0) != generation:
                 return
             _STORES[name] = store
-        mb = sum(t.nbytes for t in store.tables) / 1e6
+            held = sum(t.nbytes for s in _STORES.values() for t in s.tables)
         took = time.perf_counter() - started
+        metrics.KPI_COLUMNS_LOADS.labels("loaded").inc()
+        metrics.KPI_COLUMNS_LOAD_DURATION.observe(took)
+        metrics.KPI_COLUMNS_BYTES.set(held)
+        for table in store.tables:
+            metrics.KPI_COLUMNS_ROWS.labels(table.layout.table.name).set(table.n)
+        mb = sum(t.nbytes for t in store.tables) / 1e6
         log.info(
             "kpi columns: %d complaints, %d incidents in %.1f s (%.0f MB)",
             store.complaints.n,

@@ -160,7 +160,9 @@ def _created(cid: str, at: dt.datetime, **data) -> dict:
 
 
 def _status(cid: str, n: int, status: str, at: dt.datetime, **data) -> dict:
-    return make_event(f"{cid}-s{n}", "complaint.status", {"complaint_id": cid, "status": status, **data}, at.isoformat())
+    return make_event(
+        f"{cid}-s{n}", "complaint.status", {"complaint_id": cid, "status": status, **data}, at.isoformat()
+    )
 
 
 def test_the_copy_follows_the_ingestor(engine, settings, redis_client, ingest_until_idle):
