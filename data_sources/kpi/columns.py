@@ -151,6 +151,7 @@ class ColumnTable:
         keys = cols.pop(self.layout.key)
         slots = self.slots_of(keys)
         new = np.flatnonzero(slots < 0)
+        new = new[np.argsort(cols[self.layout.time][new], kind="stable")]  # appended in time order
         if len(new):
             if self.n + len(new) > len(self.arrays[self.layout.time]):
                 self._grow(max(2 * (self.n + len(new)), 1024))
