@@ -17,7 +17,23 @@ pytestmark = pytest.mark.unit
 
 def _row(key: str, created: int, value: float) -> tuple:
     # as column_reading.select_columns reads a complaint: key, 4 times, 2 durations, 6 texts, 2 ints
-    return (key, created, created + 10, columns.NEVER, columns.NEVER, value, None, "DLH", None, "sms", "x", None, "received", 0, 1)
+    return (
+        key,
+        created,
+        created + 10,
+        columns.NEVER,
+        columns.NEVER,
+        value,
+        None,
+        "DLH",
+        None,
+        "sms",
+        "x",
+        None,
+        "received",
+        0,
+        1,
+    )
 
 
 def _check(table: ColumnTable, truth: dict[str, tuple[int, float]], rng: random.Random) -> None:
