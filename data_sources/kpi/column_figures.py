@@ -98,10 +98,10 @@ class Rows:
         return w.stop - w.start if isinstance(w, slice) else len(w)
 
 
-def _select(table: ColumnTable, start, end, filters: list[tuple[str, tuple, str | None]]) -> Rows:
-    """Rows with time in [start, end) (microseconds or None) whose text columns hold one of the values:
-    `filters` are (column, values, token standing for NULL or None)."""
-    where = table.rows_between(start, end)
+def _select(table: ColumnTable, start, end, filters: list[tuple[str, tuple, str | None]], among=None) -> Rows:
+    """Rows with time in [start, end) (microseconds or None), or `among` these rows (an index array), whose
+    text columns hold one of the values: `filters` are (column, values, token standing for NULL or None)."""
+    where = table.rows_between(start, end) if among is None else among
     keep = None
     for name, values, null_token in filters:
         if not values:
@@ -119,8 +119,9 @@ def _us(value: dt.datetime | None) -> int | None:
     return None if value is None else micros(value)
 
 
-def complaint_rows(store: ColumnStore, f: KpiFilter, start=..., end=...) -> Rows:
-    """kpi.complaints.complaint_where: the period on created_at (or [start, end) given), the value filters."""
+def complaint_rows(store: ColumnStore, f: KpiFilter, start=..., end=..., among=None) -> Rows:
+    """kpi.complaints.complaint_where: the period on created_at (or [start, end) given, or `among` these
+    rows), the value filters."""
     start = _us(f.start_utc) if start is ... else start
     end = _us(f.end_utc) if end is ... else end
     filters = [
@@ -129,7 +130,7 @@ def complaint_rows(store: ColumnStore, f: KpiFilter, start=..., end=...) -> Rows
         ("channel", f.channel, None),
         ("category", f.category, None),
     ]
-    return _select(store.complaints, start, end, filters)
+    return _select(store.complaints, start, end, filters, among)
 
 
 def _names(table: ColumnTable, counts: np.ndarray, null_name: str | None) -> dict:
@@ -256,10 +257,11 @@ def opd_response_times(store: ColumnStore, f: KpiFilter, now: dt.datetime) -> di
 def opd_backlog(store: ColumnStore, f: KpiFilter, now: dt.datetime) -> dict:
     """{OPD: (open now, of those past their deadline unanswered)}: any creation date, the filter's values."""
     t = store.complaints
-    r = complaint_rows(store, f, start=None, end=None)
-    is_open = r["is_open"] == 1
-    opd = r["opd"][is_open]
-    awaiting = (r["first_response_at"][is_open] == NEVER) & (r["due_at"][is_open] <= micros(now))
+    if "open" not in t.cache:  # the open complaints of every period: a few thousand of millions
+        t.cache["open"] = np.flatnonzero(t["is_open"] == 1)
+    r = complaint_rows(store, f, among=t.cache["open"])
+    opd = r["opd"]
+    awaiting = (r["first_response_at"] == NEVER) & (r["due_at"] <= micros(now))
     everyone, late = _count_by(t, opd, UNASSIGNED), _count_by(t, opd[awaiting], UNASSIGNED)
     return {o: (n, late.get(o, 0)) for o, n in everyone.items()}
 

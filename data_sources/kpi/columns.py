@@ -193,6 +193,7 @@ class ColumnTable:
 
     def sort(self) -> None:
         """Every row in time order again (after many rows came out of order)."""
+        self.cache = {}  # slot numbers change
         order = np.argsort(self[self.layout.time], kind="stable")
         for name in self.layout.columns:
             self.arrays[name][: self.n] = self.arrays[name][: self.n][order]
