@@ -200,3 +200,38 @@ def test_the_copy_follows_the_ingestor(engine, settings, redis_client, ingest_un
         assert {r["opd"] for r in after["league"]} >= {"DPRKPP"}
     finally:
         columns.forget(engine)
+
+
+def _wait_for_copy(engine, settings, timeout_s: float = 30.0):
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            store = columns.current(conn, settings)
+        if store is not None:
+            store.lock.release()
+            return store
+        time.sleep(0.05)
+    raise AssertionError("the column copy did not load")
+
+
+def test_a_worker_loads_its_copy_in_the_background_and_forgets_it_on_demand(engine, settings):
+    """The first request answers from SQL and starts the load; later ones use the copy; a copy loaded before
+    rows were written behind its back (forget) is never installed; switched off, none is used."""
+    complaints, incidents = _random_rows(3, 120)
+    load(engine, complaints[:60], incidents)
+    on = settings.with_overrides(kpi_columns=True)
+    try:
+        with engine.connect() as conn:
+            assert columns.current(conn, on) is None  # loading now
+        first = _wait_for_copy(engine, on)
+        assert first.complaints.n == 60
+        load(engine, complaints[60:])  # forgets the copy
+        second = _wait_for_copy(engine, on)
+        assert second is not first and second.complaints.n == 120
+        with engine.connect() as conn:
+            assert columns.current(conn, settings.with_overrides(kpi_columns=False)) is None
+            assert columns.current(conn, None) is None
+    finally:
+        columns.forget(engine)
