@@ -320,6 +320,10 @@ def run(
             for query, fn, n in timed:
                 for stat, value in _time(engine, fn, n).items():
                     figures[f"kpi.{query}.{name}.{stat}"] = value
+            for query in period_queries(NOW):  # the column copy against the SQL path, measured in this run
+                if not query.endswith("_sql"):
+                    copy, sql = figures[f"kpi.{query}.{name}.p95_ms"], figures[f"kpi.{query}_sql.{name}.p95_ms"]
+                    figures[f"kpi.{query}.{name}.sql_p95_over_copy_p95"] = round(sql / max(copy, 1e-3), 1)
             if name == "postgresql":
                 figures.update(_cached_p95(engine, redis_url))
             columns.forget(engine)
