@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 from data_sources.store.models import Complaint, Incident
 
 NEVER = np.iinfo(np.int64).max  # a time that is NULL: after every `now`
-CHUNK = 200_000
+CHUNK = 200_000  # rows per pandas frame (PostgreSQL)
+ROWS_CHUNK = 20_000  # rows per fetch (SQLite): Python tuples cost about 40 times the arrays they become
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,8 @@ def chunks(conn: Connection, layout: Layout, code: Callable[[str | None], int]) 
     """Every row of the table, as arrays_of_rows' dicts of up to CHUNK rows."""
     stmt = select_columns(conn, layout)
     if conn.dialect.name != "postgresql":
-        result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
-        for rows in result.partitions(CHUNK):
+        result = conn.execution_options(stream_results=True, yield_per=ROWS_CHUNK).execute(stmt)
+        for rows in result.partitions(ROWS_CHUNK):
             yield arrays_of_rows(layout, rows, code)
         return
     import pandas as pd
