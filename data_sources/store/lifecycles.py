@@ -38,6 +38,10 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
     statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
     if not created and not statuses:
         return
+    created_ids = {e.data.complaint_id for e in created}
+    # Asked before this batch's status events are stored: which new complaints have events stored earlier
+    # (events that came before their creation). Usually none; the others' history is this batch's own.
+    waited = _with_stored_statuses(session, created_ids)
     if statuses:
         insert_rows(
             session,
@@ -61,23 +65,32 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
         ]
         if notes:
             insert_rows(session, PersonalComplaintNote, notes)
-    if created:
-        _insert_complaints(session, created, now, locator, sla)
-    created_ids = {e.data.complaint_id for e in created}
+    # In batch order, the order of their row ids: the same tie-break as a history read back from the table.
     new_events: dict[str, list[StatusEvent]] = defaultdict(list)
     for seq, e in enumerate(statuses):
         d = e.data
-        if d.complaint_id not in created_ids:
-            new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+        new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+    if created:
+        history = {cid: new_events.get(cid, []) for cid in created_ids - waited}
+        # every stored event (this batch's included) of those that had some before
+        history.update(_status_history(session, sorted(waited)))
+        _insert_complaints(session, created, history, now, locator, sla)
+    for cid in created_ids:
+        new_events.pop(cid, None)
     reconcile_complaints(session, set(new_events), now, new_events=new_events)
 
 
-def _insert_complaints(session: Session, created: list, now: dt.datetime, locator, sla: SlaPolicy) -> None:
+def _insert_complaints(
+    session: Session,
+    created: list,
+    history: dict[str, list[StatusEvent]],
+    now: dt.datetime,
+    locator,
+    sla: SlaPolicy,
+) -> None:
     places = locations.resolve_many(
         [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator
     )
-    # Status events stored so far (this batch's included) of the new complaints: usually this batch's own.
-    history = _status_history(session, [e.data.complaint_id for e in created])
     rows, personal = [], []
     for e, place in zip(created, places):
         d = e.data
@@ -128,6 +141,14 @@ LIFECYCLE_COLUMNS = (
     "reopened_count",
     "is_open",
 )
+
+
+def _with_stored_statuses(session: Session, complaint_ids: set[str]) -> set[str]:
+    """Those of these complaints that have status events stored (one index probe each, no row read back)."""
+    if not complaint_ids:
+        return set()
+    column = ComplaintStatusEvent.complaint_id
+    return set(session.scalars(select(column).where(key_in(session, column, sorted(complaint_ids))).distinct()))
 
 
 def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, list[StatusEvent]]:
@@ -213,6 +234,9 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
     ]
     if not reported and not lifecycle:
         return
+    reported_ids = {e.data.incident_id for e in reported}
+    # as for complaints: asked before this batch's events are stored, usually none
+    waited = _with_stored_incident_events(session, reported_ids)
     if lifecycle:
         insert_rows(
             session,
@@ -231,16 +255,28 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
             ],
         )
     if reported:
-        _insert_incidents(session, reported, now, locator)
-    reported_ids = {e.data.incident_id for e in reported}
+        # in batch order, the order of their row ids (the tie-break of a history read back)
+        history: dict[str, list[IncidentEventFact]] = {iid: [] for iid in reported_ids - waited}
+        for seq, e in enumerate(lifecycle):
+            if e.data.incident_id in history:
+                history[e.data.incident_id].append(_incident_fact(e, seq))
+        history.update(_incident_history(session, sorted(waited)))
+        _insert_incidents(session, reported, history, now, locator)
     reconcile_incidents(session, {e.data.incident_id for e in lifecycle} - reported_ids, now)
 
 
-def _insert_incidents(session: Session, reported: list, now: dt.datetime, locator) -> None:
+def _incident_fact(e, seq: int) -> IncidentEventFact:
+    return IncidentEventFact(
+        e.occurred_at, seq, e.type.split(".", 1)[1], getattr(e.data, "unit", None), getattr(e.data, "outcome", None)
+    )
+
+
+def _insert_incidents(
+    session: Session, reported: list, history: dict[str, list[IncidentEventFact]], now: dt.datetime, locator
+) -> None:
     places = locations.resolve_many(
         [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator
     )
-    history = _incident_history(session, [e.data.incident_id for e in reported])
     rows, personal = [], []
     for e, place in zip(reported, places):
         d = e.data
@@ -283,6 +319,14 @@ INCIDENT_STATE_COLUMNS = (
     "units_dispatched",
     "is_active",
 )
+
+
+def _with_stored_incident_events(session: Session, incident_ids: set[str]) -> set[str]:
+    """Those of these incidents that have lifecycle events stored."""
+    if not incident_ids:
+        return set()
+    column = IncidentEvent.incident_id
+    return set(session.scalars(select(column).where(key_in(session, column, sorted(incident_ids))).distinct()))
 
 
 def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:
