@@ -188,39 +188,37 @@ def reconcile_complaints(
         return
     new_events = new_events or {}
     complaint = Complaint.__table__
-    stored = {
-        row.complaint_id: row
-        for row in session.execute(
-            select(
-                complaint.c.complaint_id,
-                complaint.c.created_at,
-                complaint.c.created_opd,
-                *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
-            )
-            .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
-            .order_by(complaint.c.complaint_id)
-            .with_for_update()
+    stored: dict[str, tuple[dt.datetime, str | None, ComplaintState]] = {}
+    for cid, created_at, created_opd, *lifecycle in session.execute(
+        select(
+            complaint.c.complaint_id,
+            complaint.c.created_at,
+            complaint.c.created_opd,
+            *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
         )
-    }
+        .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
+        .order_by(complaint.c.complaint_id)
+        .with_for_update()
+    ):
+        stored[cid] = (created_at, created_opd, ComplaintState(**dict(zip(LIFECYCLE_COLUMNS, lifecycle))))
     if not stored:
         return  # status events of complaints not created yet wait for their creation
     states: dict[str, ComplaintState] = {}
     rederive = []
-    for cid, row in stored.items():
+    for cid, (_, _, before) in stored.items():
         events = new_events.get(cid)
-        if not events or min(e.occurred_at for e in events) <= row.status_at:
+        if not events or min(e.occurred_at for e in events) <= before.status_at:
             rederive.append(cid)
         else:
-            states[cid] = advance_complaint(
-                ComplaintState(**{name: row._mapping[name] for name in LIFECYCLE_COLUMNS}), events
-            )
+            states[cid] = advance_complaint(before, events)
     history = _status_history(session, rederive)
     for cid in rederive:
-        states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
+        created_at, created_opd, _ = stored[cid]
+        states[cid] = complaint_state(created_at, created_opd, history[cid])
     updates = [
         dict(complaint_id=cid, **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS}, updated_at=now)
         for cid, state in states.items()
-        if any(getattr(state, name) != stored[cid]._mapping[name] for name in LIFECYCLE_COLUMNS)
+        if state != stored[cid][2]  # the stored row's lifecycle columns are the state's fields
     ]
     update_by_key(session, complaint, "complaint_id", updates)
 
