@@ -22,7 +22,7 @@ import redis
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.events import MAX_EVENT_BYTES
+from dashboard.events import MAX_EVENT_BYTES, InvalidEvent, parse_event_with_fingerprint
 from dashboard.ppid import calendar_from_settings
 from dashboard.settings import Settings
 from dashboard.sla import policy_from_settings
@@ -32,7 +32,6 @@ from data_sources.store import audit
 from data_sources.store.batch import Accepted, BatchResult, Refused
 from data_sources.store.writer import apply_batch
 from data_sources.stream.deadletters import apply_retention as apply_dead_letter_retention
-from data_sources.stream.read_ahead import ReadAhead, parse
 from data_sources.stream.retention import trim_streams
 
 log = logging.getLogger(__name__)
@@ -102,7 +101,6 @@ class Ingestor:
         self._last_claim = 0.0
         self._dead_letter_once = client.register_script(_DEAD_LETTER_ONCE)
         self._locator = None
-        self._read_ahead = ReadAhead(client, self.keys, settings.batch_size)
         self._last_trim = time.monotonic()
         self.sla_policy = policy_from_settings(settings)
         self.work_calendar = calendar_from_settings(settings)
@@ -125,18 +123,12 @@ class Ingestor:
 
     def run(self, stop: threading.Event, until_idle: bool = False) -> None:
         """Ingest until `stop` is set (or, with until_idle, until every stream is drained)."""
+        backoff = Backoff()
+        groups_ready = False
         self.locator  # noqa: B018 - the boundary map loads before the first batch, not inside it
         # What is alive now (libraries, the boundary map) stays alive: move it out of the collector's sight, so
         # the full collections that a stream of short-lived events triggers do not scan it over and over.
         gc.freeze()
-        try:
-            self._run(stop, until_idle)
-        finally:
-            self._read_ahead.close()
-
-    def _run(self, stop: threading.Event, until_idle: bool) -> None:
-        backoff = Backoff()
-        groups_ready = False
         while not stop.is_set():
             try:
                 if not groups_ready:
@@ -194,8 +186,6 @@ class Ingestor:
                 self._read_own_pending = False
         if not entries:
             entries = self._read(">", block=self.settings.block_ms)
-            # the entries that follow these are read and parsed on the side while these are stored
-            self._read_ahead.follow(_newest_per_source(entries))
         if entries:
             self.process(entries)
         return len(entries)
@@ -275,11 +265,12 @@ class Ingestor:
                 continue
             text = _text(raw)[:MAX_EVENT_BYTES]
             raw_by_entry[(entry.stream, entry.entry_id)] = text
-            parsed = self._read_ahead.parsed(entry.stream, entry.entry_id, raw) or parse(raw, entry.stream)
-            if parsed.event is None:
-                refused.append(Refused(entry.stream, entry.entry_id, text, parsed.reason))
+            try:
+                event, fingerprint = parse_event_with_fingerprint(raw, stream=entry.stream)
+            except InvalidEvent as exc:
+                refused.append(Refused(entry.stream, entry.entry_id, text, exc.reason))
                 continue
-            accepted.append(Accepted(entry.stream, entry.entry_id, parsed.event, parsed.fingerprint))
+            accepted.append(Accepted(entry.stream, entry.entry_id, event, fingerprint))
 
         result = self._store(accepted, refused, raw_by_entry)
         self._acknowledge(entries, result)
@@ -393,14 +384,6 @@ def _count(entries: list[Entry], result: BatchResult, seconds: float) -> None:
         metrics.EVENTS_DEAD_LETTERED.labels(refused.stream).inc()
     metrics.BATCH_DURATION.observe(seconds)
     metrics.LAST_BATCH.set(time.time())
-
-
-def _newest_per_source(entries: list[Entry]) -> dict[str, str]:
-    newest: dict[str, str] = {}
-    for entry in entries:
-        if entry.stream not in newest or _entry_order(entry.entry_id) > _entry_order(newest[entry.stream]):
-            newest[entry.stream] = entry.entry_id
-    return newest
 
 
 def _entry_order(entry_id: str) -> tuple[int, int]:
