@@ -107,7 +107,15 @@ def _converter(type_, dialect):
     rows of a batch share many times (the batch's own time, a new complaint's creation as its status time)."""
     if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
         return functools.lru_cache(maxsize=None)(_sqlite_utc_text)
+    if dialect.name == "postgresql" and isinstance(type_, UTCDateTime):
+        return _aware  # timestamptz keeps the instant whatever the offset: nothing to convert, only to check
     return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _aware(value):
+    if value is not None and value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value
 
 
 def _sqlite_utc_text(value):
