@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+import orjson
 from sqlalchemy import Text, any_, bindparam, cast, func, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
@@ -191,11 +192,20 @@ def plan_for_current_tables(session: Session) -> None:
 
 
 def key_in(session: Session, column, values) -> object:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)`: one parameter and one statement text for
-    every batch, which the server parses and plans once, instead of a parameter per value."""
+    """`column IN (values)` as one parameter and one statement text for every batch, which the database parses
+    and plans once, instead of a parameter per value: on PostgreSQL `column = ANY(array)`, on SQLite the keys
+    as a JSON array (`IN (SELECT value FROM json_each(?))`, looked up in the column's index all the same)."""
+    keys = list(values)
     if _on_postgresql(session):
-        return column == any_(_array(column, list(values)))
-    return column.in_(values)
+        return column == any_(_array(column, keys))
+    if all(isinstance(key, str) for key in keys):
+        try:
+            encoded = orjson.dumps(keys).decode()
+        except orjson.JSONEncodeError:  # text that is not valid Unicode: the driver's way tells what is wrong
+            return column.in_(keys)
+        each = func.json_each(bindparam(None, encoded, type_=Text())).table_valued("value")
+        return column.in_(select(each.c.value))
+    return column.in_(keys)
 
 
 def update_by_key(session: Session, table, key: str, rows: list[dict]) -> None:
