@@ -167,7 +167,6 @@ def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(en
     assert found == set(keys) and none == []
     with engine.connect() as conn:
         stored = {
-            r.complaint_id: dict(r._mapping)
-            for r in conn.execute(select(*(table.c[name] for name in changes[0])))
+            r.complaint_id: dict(r._mapping) for r in conn.execute(select(*(table.c[name] for name in changes[0])))
         }
     assert [stored[c["complaint_id"]] for c in changes] == changes
