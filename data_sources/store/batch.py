@@ -150,10 +150,11 @@ def _on_postgresql(session: Session) -> bool:
 
 
 def _array(column, values: list):
-    """The values as one PostgreSQL array parameter of the column's type.
+    """The values as one PostgreSQL array of the column's type, for `unnest` in a FROM clause (evaluated once).
 
     Sent as the array's text, written here: the driver's per-element quoting (a regular expression per value)
-    cost more than the lookups and updates the arrays feed. Values of other kinds take the driver's way."""
+    cost more than the updates the arrays feed. Values of other kinds take the driver's way. Not for a WHERE
+    clause: a cast from text is not folded into a constant, so a scan would parse it for every row."""
     array_type = postgresql.ARRAY(column.type)
     literal = _array_literal(values)
     if literal is None:
@@ -197,7 +198,10 @@ def key_in(session: Session, column, values) -> object:
     as a JSON array (`IN (SELECT value FROM json_each(?))`, looked up in the column's index all the same)."""
     keys = list(values)
     if _on_postgresql(session):
-        return column == any_(_array(column, keys))
+        # a typed array parameter: the planner sees its value and looks each key up in the index, where the
+        # array's text cast in the statement (as update_by_key sends it) would be parsed again for every row
+        array_type = postgresql.ARRAY(column.type)
+        return column == any_(cast(bindparam(None, keys, type_=array_type), array_type))
     if all(isinstance(key, str) for key in keys):
         try:
             encoded = orjson.dumps(keys).decode()
