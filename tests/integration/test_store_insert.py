@@ -170,3 +170,26 @@ def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(en
             r.complaint_id: dict(r._mapping) for r in conn.execute(select(*(table.c[name] for name in changes[0])))
         }
     assert [stored[c["complaint_id"]] for c in changes] == changes
+
+
+def test_key_in_looks_keys_up_in_the_index(engine):
+    """A batch's lookups by key (event ids, complaint ids) must not scan a table that grows without end."""
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        insert_rows(session, Complaint, [_complaint(n, "indexed-") for n in range(20000)])
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE complaints"))
+    table = Complaint.__table__
+    with sessions.begin() as session:
+        keys = [f"indexed-{n}" for n in range(0, 20000, 400)]
+        compiled = select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys)).compile(engine)
+        cursor = session.connection().connection.driver_connection.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute(f"EXPLAIN {compiled}", compiled.params)
+            plan = [row[0] for row in cursor.fetchall()]
+            assert any("Index" in line for line in plan) and not any("Seq Scan" in line for line in plan), plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", [compiled.params[k] for k in compiled.positiontup])
+            plan = [row[3] for row in cursor.fetchall()]
+            assert any(line.startswith("SEARCH complaints USING") for line in plan), plan
+            assert not any(line.startswith("SCAN complaints") for line in plan), plan
