@@ -38,6 +38,10 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
     statuses = [a.event for a in fresh if a.event.type == "complaint.status"]
     if not created and not statuses:
         return
+    created_ids = {e.data.complaint_id for e in created}
+    # Asked before this batch's status events are stored: which new complaints have events stored earlier
+    # (events that came before their creation). Usually none; the others' history is this batch's own.
+    waited = _with_stored_statuses(session, created_ids)
     if statuses:
         insert_rows(
             session,
@@ -61,23 +65,32 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
         ]
         if notes:
             insert_rows(session, PersonalComplaintNote, notes)
-    if created:
-        _insert_complaints(session, created, now, locator, sla)
-    created_ids = {e.data.complaint_id for e in created}
+    # In batch order, the order of their row ids: the same tie-break as a history read back from the table.
     new_events: dict[str, list[StatusEvent]] = defaultdict(list)
     for seq, e in enumerate(statuses):
         d = e.data
-        if d.complaint_id not in created_ids:
-            new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+        new_events[d.complaint_id].append(StatusEvent(e.occurred_at, seq, d.status, d.opd, d.reply_channel))
+    if created:
+        history = {cid: new_events.get(cid, []) for cid in created_ids - waited}
+        # every stored event (this batch's included) of those that had some before
+        history.update(_status_history(session, sorted(waited)))
+        _insert_complaints(session, created, history, now, locator, sla)
+    for cid in created_ids:
+        new_events.pop(cid, None)
     reconcile_complaints(session, set(new_events), now, new_events=new_events)
 
 
-def _insert_complaints(session: Session, created: list, now: dt.datetime, locator, sla: SlaPolicy) -> None:
+def _insert_complaints(
+    session: Session,
+    created: list,
+    history: dict[str, list[StatusEvent]],
+    now: dt.datetime,
+    locator,
+    sla: SlaPolicy,
+) -> None:
     places = locations.resolve_many(
         [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in created], locator
     )
-    # Status events stored so far (this batch's included) of the new complaints: usually this batch's own.
-    history = _status_history(session, [e.data.complaint_id for e in created])
     rows, personal = [], []
     for e, place in zip(created, places):
         d = e.data
@@ -130,6 +143,14 @@ LIFECYCLE_COLUMNS = (
 )
 
 
+def _with_stored_statuses(session: Session, complaint_ids: set[str]) -> set[str]:
+    """Those of these complaints that have status events stored (one index probe each, no row read back)."""
+    if not complaint_ids:
+        return set()
+    column = ComplaintStatusEvent.complaint_id
+    return set(session.scalars(select(column).where(key_in(session, column, sorted(complaint_ids))).distinct()))
+
+
 def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, list[StatusEvent]]:
     """Every stored status event of these complaints, the row id breaking ties of time."""
     history: dict[str, list[StatusEvent]] = defaultdict(list)
@@ -167,39 +188,37 @@ def reconcile_complaints(
         return
     new_events = new_events or {}
     complaint = Complaint.__table__
-    stored = {
-        row.complaint_id: row
-        for row in session.execute(
-            select(
-                complaint.c.complaint_id,
-                complaint.c.created_at,
-                complaint.c.created_opd,
-                *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
-            )
-            .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
-            .order_by(complaint.c.complaint_id)
-            .with_for_update()
+    stored: dict[str, tuple[dt.datetime, str | None, ComplaintState]] = {}
+    for cid, created_at, created_opd, *lifecycle in session.execute(
+        select(
+            complaint.c.complaint_id,
+            complaint.c.created_at,
+            complaint.c.created_opd,
+            *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
         )
-    }
+        .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
+        .order_by(complaint.c.complaint_id)
+        .with_for_update()
+    ):
+        stored[cid] = (created_at, created_opd, ComplaintState(**dict(zip(LIFECYCLE_COLUMNS, lifecycle))))
     if not stored:
         return  # status events of complaints not created yet wait for their creation
     states: dict[str, ComplaintState] = {}
     rederive = []
-    for cid, row in stored.items():
+    for cid, (_, _, before) in stored.items():
         events = new_events.get(cid)
-        if not events or min(e.occurred_at for e in events) <= row.status_at:
+        if not events or min(e.occurred_at for e in events) <= before.status_at:
             rederive.append(cid)
         else:
-            states[cid] = advance_complaint(
-                ComplaintState(**{name: row._mapping[name] for name in LIFECYCLE_COLUMNS}), events
-            )
+            states[cid] = advance_complaint(before, events)
     history = _status_history(session, rederive)
     for cid in rederive:
-        states[cid] = complaint_state(stored[cid].created_at, stored[cid].created_opd, history[cid])
+        created_at, created_opd, _ = stored[cid]
+        states[cid] = complaint_state(created_at, created_opd, history[cid])
     updates = [
         dict(complaint_id=cid, **{name: getattr(state, name) for name in LIFECYCLE_COLUMNS}, updated_at=now)
         for cid, state in states.items()
-        if any(getattr(state, name) != stored[cid]._mapping[name] for name in LIFECYCLE_COLUMNS)
+        if state != stored[cid][2]  # the stored row's lifecycle columns are the state's fields
     ]
     update_by_key(session, complaint, "complaint_id", updates)
 
@@ -213,6 +232,9 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
     ]
     if not reported and not lifecycle:
         return
+    reported_ids = {e.data.incident_id for e in reported}
+    # as for complaints: asked before this batch's events are stored, usually none
+    waited = _with_stored_incident_events(session, reported_ids)
     if lifecycle:
         insert_rows(
             session,
@@ -231,16 +253,28 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
             ],
         )
     if reported:
-        _insert_incidents(session, reported, now, locator)
-    reported_ids = {e.data.incident_id for e in reported}
+        # in batch order, the order of their row ids (the tie-break of a history read back)
+        history: dict[str, list[IncidentEventFact]] = {iid: [] for iid in reported_ids - waited}
+        for seq, e in enumerate(lifecycle):
+            if e.data.incident_id in history:
+                history[e.data.incident_id].append(_incident_fact(e, seq))
+        history.update(_incident_history(session, sorted(waited)))
+        _insert_incidents(session, reported, history, now, locator)
     reconcile_incidents(session, {e.data.incident_id for e in lifecycle} - reported_ids, now)
 
 
-def _insert_incidents(session: Session, reported: list, now: dt.datetime, locator) -> None:
+def _incident_fact(e, seq: int) -> IncidentEventFact:
+    return IncidentEventFact(
+        e.occurred_at, seq, e.type.split(".", 1)[1], getattr(e.data, "unit", None), getattr(e.data, "outcome", None)
+    )
+
+
+def _insert_incidents(
+    session: Session, reported: list, history: dict[str, list[IncidentEventFact]], now: dt.datetime, locator
+) -> None:
     places = locations.resolve_many(
         [(e.data.kecamatan, e.data.kelurahan, e.data.lat, e.data.lon) for e in reported], locator
     )
-    history = _incident_history(session, [e.data.incident_id for e in reported])
     rows, personal = [], []
     for e, place in zip(reported, places):
         d = e.data
@@ -283,6 +317,14 @@ INCIDENT_STATE_COLUMNS = (
     "units_dispatched",
     "is_active",
 )
+
+
+def _with_stored_incident_events(session: Session, incident_ids: set[str]) -> set[str]:
+    """Those of these incidents that have lifecycle events stored."""
+    if not incident_ids:
+        return set()
+    column = IncidentEvent.incident_id
+    return set(session.scalars(select(column).where(key_in(session, column, sorted(incident_ids))).distinct()))
 
 
 def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:

@@ -356,8 +356,7 @@ class Ingestor:
                 args=[self.group, r.entry_id, r.raw, r.reason, r.stream],
                 client=pipe,
             )
-        for source in by_stream:
-            newest = max((e.entry_id for e in entries if e.stream == source), key=_entry_order)
+        for source, newest in _newest_per_source(entries).items():
             pipe.hset(health_key(s), mapping={f"last_entry_id:{source}": newest, f"last_read_ms:{source}": now_ms})
         for source, n in result.stored.items():
             pipe.hincrby(health_key(s), f"stored:{source}", n)
@@ -384,6 +383,16 @@ def _count(entries: list[Entry], result: BatchResult, seconds: float) -> None:
         metrics.EVENTS_DEAD_LETTERED.labels(refused.stream).inc()
     metrics.BATCH_DURATION.observe(seconds)
     metrics.LAST_BATCH.set(time.time())
+
+
+def _newest_per_source(entries: list[Entry]) -> dict[str, str]:
+    """Each stream's newest entry id, in one pass (the entries of a read come oldest first, per stream)."""
+    newest: dict[str, tuple[tuple[int, int], str]] = {}
+    for entry in entries:
+        order = _entry_order(entry.entry_id)
+        if entry.stream not in newest or order > newest[entry.stream][0]:
+            newest[entry.stream] = (order, entry.entry_id)
+    return {source: entry_id for source, (_, entry_id) in newest.items()}
 
 
 def _entry_order(entry_id: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select, text, update
 
-from data_sources.store.batch import insert_rows, update_by_key
+from data_sources.store.batch import insert_rows, key_in, update_by_key
 from data_sources.store.database import session_factory
 from data_sources.store.models import Complaint, ComplaintStatusEvent, PersonalComplaintReporter
 
@@ -141,3 +141,55 @@ def test_update_by_key_stores_what_a_core_update_stores(engine):
         row = conn.execute(select(table).where(table.c.complaint_id == "by-key-1")).one()
     assert (row.status, row.first_response_at, row.is_open, row.reopened_count) == ("responded", answered, False, 2)
     assert row.first_response_s == round((answered - _complaint(1, "")["created_at"]).total_seconds(), 3)  # to the ms
+
+
+def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(engine):
+    """On PostgreSQL key_in and update_by_key send each column as one array, written out as its text."""
+    table = Complaint.__table__
+    sessions = session_factory(engine)
+    keys = [t for t in AWKWARD_TEXTS if t is not None] + ["{brace,comma}", "NULL", " spaced ", "ends in \\"]
+    answered = dt.datetime(2026, 11, 3, 9, 0, 0, 500000, tzinfo=WIB)
+    changes = [
+        dict(
+            complaint_id=key,
+            opd=AWKWARD_TEXTS[n % len(AWKWARD_TEXTS)],
+            first_response_at=answered + dt.timedelta(minutes=n) if n % 3 else None,
+            reopened_count=n,
+            is_open=bool(n % 2),
+        )
+        for n, key in enumerate(keys)
+    ]
+    with sessions.begin() as session:
+        insert_rows(session, Complaint, [_complaint(n, "") | {"complaint_id": key} for n, key in enumerate(keys)])
+        update_by_key(session, table, "complaint_id", changes)
+        found = set(session.scalars(select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys))))
+        none = list(session.scalars(select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, ["x"]))))
+    assert found == set(keys) and none == []
+    with engine.connect() as conn:
+        stored = {
+            r.complaint_id: dict(r._mapping) for r in conn.execute(select(*(table.c[name] for name in changes[0])))
+        }
+    assert [stored[c["complaint_id"]] for c in changes] == changes
+
+
+def test_key_in_looks_keys_up_in_the_index(engine):
+    """A batch's lookups by key (event ids, complaint ids) must not scan a table that grows without end."""
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        insert_rows(session, Complaint, [_complaint(n, "indexed-") for n in range(20000)])
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE complaints"))
+    table = Complaint.__table__
+    with sessions.begin() as session:
+        keys = [f"indexed-{n}" for n in range(0, 20000, 400)]
+        compiled = select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys)).compile(engine)
+        cursor = session.connection().connection.driver_connection.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute(f"EXPLAIN {compiled}", compiled.params)
+            plan = [row[0] for row in cursor.fetchall()]
+            assert any("Index" in line for line in plan) and not any("Seq Scan" in line for line in plan), plan
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", [compiled.params[k] for k in compiled.positiontup])
+            plan = [row[3] for row in cursor.fetchall()]
+            assert any(line.startswith("SEARCH complaints USING") for line in plan), plan
+            assert not any(line.startswith("SCAN complaints") for line in plan), plan
