@@ -34,7 +34,6 @@ from data_sources.kpi import alert_conditions as q
 
 RECONCILE_EVERY_S = 300.0
 MAX_WINDOW = dt.timedelta(hours=1)
-EVENT_OVERLAP = dt.timedelta(seconds=10)  # an ingest batch stamped before another may commit after it
 EGOV_TTL_S = 60.0  # the RAG judgement of a reading also moves with the calendar, slowly
 
 
@@ -65,13 +64,7 @@ class ChangeWatch:
         self.egov_red = None
 
     def read(self, events: list[tuple[str, str, str, dt.datetime]]) -> None:
-        for event_id, _, _, processed_at in events:
-            self.seen[event_id] = processed_at
-            if self.watermark is None or processed_at > self.watermark:
-                self.watermark = processed_at
-        if self.watermark is not None:
-            floor = self.watermark - EVENT_OVERLAP
-            self.seen = {e: at for e, at in self.seen.items() if at > floor}
+        self.watermark, self.seen = q.advance_window(self.watermark, self.seen, events)
 
 
 def evaluate(engine: Engine, client: redis.Redis | None, settings, config: AlertConfig, now: dt.datetime) -> dict:
@@ -125,7 +118,7 @@ def evaluate_changes(
     horizon = now + dt.timedelta(seconds=max(60.0, 2 * settings.alert_interval_s))
     start = watch.evaluated_at
     with engine.begin() as conn:
-        since = watch.watermark - EVENT_OVERLAP if watch.watermark is not None else None
+        since = q.events_after(watch.watermark)
         events = [e for e in q.events_since(conn, since) if e[0] not in watch.seen]
         changed = {subject for _, kind, subject, _ in events if kind.startswith("complaint.")}
         if "egov_red" in config.enabled and (

@@ -71,6 +71,30 @@ def events_since(conn: Connection, since: dt.datetime | None) -> list[tuple[str,
     return [(e, kind, s, aware(at)) for e, kind, s, at in conn.execute(query)]
 
 
+EVENT_OVERLAP = dt.timedelta(seconds=10)  # an ingest batch stamped before another may commit after it
+
+
+def events_after(watermark: dt.datetime | None) -> dt.datetime | None:
+    """Where a reader of events_since that has read up to `watermark` reads from again: the overlap before it."""
+    return watermark - EVENT_OVERLAP if watermark is not None else None
+
+
+def advance_window(
+    watermark: dt.datetime | None, seen: dict[str, dt.datetime], events
+) -> tuple[dt.datetime | None, dict[str, dt.datetime]]:
+    """The watermark and the event ids read inside the overlap, after reading `events` (events_since's rows
+    not seen before): the next read takes the overlap again and skips only those ids."""
+    seen = dict(seen)
+    for event_id, _, _, processed_at in events:
+        seen[event_id] = processed_at
+        if watermark is None or processed_at > watermark:
+            watermark = processed_at
+    if watermark is not None:
+        floor = watermark - EVENT_OVERLAP
+        seen = {e: at for e, at in seen.items() if at > floor}
+    return watermark, seen
+
+
 def last_processed_at(conn: Connection) -> dt.datetime | None:
     value = conn.execute(select(func.max(ProcessedEvent.processed_at))).scalar_one()
     return aware(value) if value is not None else None

@@ -30,13 +30,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_sources import metrics
 from data_sources.kpi import column_reading as reading
-from data_sources.kpi.alert_conditions import events_since, last_processed_at
+from data_sources.kpi.alert_conditions import advance_window, events_after, events_since, last_processed_at
 from data_sources.kpi.column_reading import COMPLAINTS, INCIDENTS, NEVER, Layout
 
 log = logging.getLogger(__name__)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-EVENT_OVERLAP = dt.timedelta(seconds=10)  # an ingest batch stamped before another may commit after it
 RELOAD_EVERY_S = 3600.0
 MAX_TOUCHED_SHARE = 0.1  # more rows changed than this share (after an outage): reload whole instead of by key
 UNSORTED_TAIL_MAX = 20_000  # rows appended out of time order before the arrays are sorted again
@@ -261,8 +260,7 @@ class ColumnStore:
     def refresh(self, conn: Connection) -> bool:
         """Read again the rows of the events stored since the last read. False when so many changed that a
         full reload is cheaper (the caller reloads)."""
-        since = self.watermark - EVENT_OVERLAP if self.watermark is not None else None
-        events = [e for e in events_since(conn, since) if e[0] not in self.seen]
+        events = [e for e in events_since(conn, events_after(self.watermark)) if e[0] not in self.seen]
         touched = {table: set() for table in self.tables}
         for _, kind, subject, _ in events:
             for table in self.tables:
@@ -272,13 +270,7 @@ class ColumnStore:
             return False
         for table, keys in touched.items():
             table.read_again(conn, keys)
-        for event_id, _, _, processed_at in events:
-            self.seen[event_id] = processed_at
-            if self.watermark is None or processed_at > self.watermark:
-                self.watermark = processed_at
-        if self.watermark is not None:
-            floor = self.watermark - EVENT_OVERLAP
-            self.seen = {e: at for e, at in self.seen.items() if at > floor}
+        self.watermark, self.seen = advance_window(self.watermark, self.seen, events)
         return True
 
 
