@@ -57,7 +57,11 @@ def ranks(values: np.ndarray, wanted: list[int]) -> dict[int, float]:
     lo, hi = float(values.min()), float(values.max())
     if hi == lo:
         return dict.fromkeys(wanted, lo)
-    bins = ((values - lo) * (BINS / (hi - lo))).astype(np.int32)
+    scale = BINS / (hi - lo)
+    if not np.isfinite(scale) or not np.isfinite(hi - lo):  # a span too small or too wide for equal bins
+        part = np.partition(values, wanted)
+        return {k: float(part[k]) for k in wanted}
+    bins = ((values - lo) * scale).astype(np.int32)
     np.minimum(bins, BINS - 1, out=bins)
     ends = np.cumsum(np.bincount(bins, minlength=BINS))  # values in bins 0..b
     where = {k: int(np.searchsorted(ends, k, side="right")) for k in wanted}

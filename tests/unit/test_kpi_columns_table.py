@@ -97,3 +97,11 @@ def test_ranks_are_exact_on_large_sets_with_ties_and_outliers():
         wanted = sorted({int(x) for x in rng.integers(0, n, 6)} | {0, n - 1, n // 2, n // 2 + 1})
         found, ordered = cf.ranks(values, wanted), np.sort(values)
         assert [found[k] for k in wanted] == [float(ordered[k]) for k in wanted]
+
+
+def test_ranks_with_a_span_too_wide_for_bins():
+    from data_sources.kpi import column_figures as cf
+
+    values = np.concatenate([np.zeros(cf.SMALL), [1.7e308, -1.7e308]])
+    found = cf.ranks(values, [0, 1, cf.SMALL + 1])
+    assert found == {0: -1.7e308, 1: 0.0, cf.SMALL + 1: 1.7e308}
