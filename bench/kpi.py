@@ -216,7 +216,7 @@ def _load_columns(engine, figures: dict, name: str) -> None:
     started = time.perf_counter()
     store = columns.ColumnStore.load(engine)
     figures[f"kpi.{name}.columns_load_s"] = round(time.perf_counter() - started, 1)
-    figures[f"kpi.{name}.columns_mb"] = round(sum(t.nbytes for t in store.tables) / 1e6, 1)
+    figures[f"kpi.{name}.columns_mb"] = round(store.nbytes / 1e6, 1)
     columns.install(engine, store)
 
 

@@ -16,11 +16,10 @@ from data_sources.kpi import complaints as sql_complaints
 from data_sources.kpi import incidents as sql_incidents
 from data_sources.kpi.columns import NEVER, ColumnStore, ColumnTable, micros
 from data_sources.kpi.complaints import QS
+from data_sources.kpi.queries import UNASSIGNED, UNKNOWN
 
 DAY_US = 86_400_000_000
 WIB_US = 7 * 3_600_000_000
-UNKNOWN = "unknown"
-UNASSIGNED = "unassigned"
 
 
 def percentile_cont(values: np.ndarray, qs=QS) -> list[float] | None:

@@ -112,9 +112,9 @@ class ColumnTable:
     # ---- filling ----------------------------------------------------------------------------------------
 
     def load(self, conn: Connection) -> None:
-        """Every row, read in chunks straight into arrays sized by a count first, then sorted by time one
-        column at a time: the load's peak is the copy plus one column, not twice the copy (an hourly reload
-        runs beside the live copy)."""
+        """Every row, read in chunks straight into arrays sized by a count first, then sorted by time (`sort`,
+        one column at a time): the load's peak is the copy plus one column, not twice the copy (an hourly
+        reload runs beside the live copy)."""
         expected = conn.execute(select(func.count()).select_from(self.layout.table)).scalar_one()
         self._grow(int(expected))
         keys = []
@@ -128,15 +128,12 @@ class ColumnTable:
             self.n += count
         if not self.n:
             return
-        order = np.argsort(self[self.layout.time], kind="stable")
-        for name in self.layout.columns:
-            self.arrays[name][: self.n] = self.arrays[name][: self.n][order]
-        self.sorted_until = self.n
         width = max(k.dtype.itemsize for k in keys)
-        encoded = np.concatenate([k.astype(f"S{width}") for k in keys])[order]
+        encoded = np.concatenate([k.astype(f"S{width}") for k in keys])  # in the order read
         by_key = np.argsort(encoded, kind="stable")
         self.keys, self.key_slots = encoded[by_key], by_key.astype(np.int64)
         self.new_slots = {}
+        self.sort()
 
     def slots_of(self, keys: list[str]) -> np.ndarray:
         """The slot of each key, -1 where the key is not held."""
@@ -191,7 +188,7 @@ class ColumnTable:
             self.sort()
 
     def sort(self) -> None:
-        """Every row in time order again (after many rows came out of order)."""
+        """Every row in time order (after a load, or after many rows came out of order); the key index follows."""
         self.cache = {}  # slot numbers change
         order = np.argsort(self[self.layout.time], kind="stable")
         for name in self.layout.columns:
@@ -257,6 +254,10 @@ class ColumnStore:
     def tables(self) -> tuple[ColumnTable, ColumnTable]:
         return self.complaints, self.incidents
 
+    @property
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in self.tables)
+
     def refresh(self, conn: Connection) -> bool:
         """Read again the rows of the events stored since the last read. False when so many changed that a
         full reload is cheaper (the caller reloads)."""
@@ -305,14 +306,14 @@ def _load_in_background(engine: Engine) -> None:
             if store is None or _GENERATION.get(name, 0) != generation:
                 return
             _STORES[name] = store
-            held = sum(t.nbytes for s in _STORES.values() for t in s.tables)
+            held = sum(s.nbytes for s in _STORES.values())
         took = time.perf_counter() - started
         metrics.KPI_COLUMNS_LOADS.labels("loaded").inc()
         metrics.KPI_COLUMNS_LOAD_DURATION.observe(took)
         metrics.KPI_COLUMNS_BYTES.set(held)
         for table in store.tables:
             metrics.KPI_COLUMNS_ROWS.labels(table.layout.table.name).set(table.n)
-        mb = sum(t.nbytes for t in store.tables) / 1e6
+        mb = store.nbytes / 1e6
         log.info(
             "kpi columns: %d complaints, %d incidents in %.1f s (%.0f MB)",
             store.complaints.n,

@@ -12,6 +12,8 @@ from dashboard import kpi
 from dashboard.filters import KpiFilter
 from dashboard.sla import SlaPolicy, policy_from_settings
 from data_sources.kpi.queries import (
+    UNASSIGNED,
+    UNKNOWN,
     combine_groups,
     epoch_seconds,
     in_values,
@@ -36,7 +38,7 @@ def complaint_where(f: KpiFilter, with_period: bool = True, indexed: bool = True
     if f.opd:
         conds.append(col(C.opd).in_(f.opd))
     if f.kecamatan:
-        conds.append(in_values(col(C.kecamatan_code), f.kecamatan, unknown="unknown"))
+        conds.append(in_values(col(C.kecamatan_code), f.kecamatan, unknown=UNKNOWN))
     if f.channel:
         conds.append(col(C.channel).in_(f.channel))
     if f.category:
@@ -78,7 +80,7 @@ def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime) -> dict:
         if high is not None:
             cond.append(C.created_at > now - dt.timedelta(hours=high))
         counts.append((f"b_{name}", _count(and_(*cond))))
-    kec = func.coalesce(C.kecamatan_code, "unknown")
+    kec = func.coalesce(C.kecamatan_code, UNKNOWN)
     grouped = conn.execute(
         select(C.channel, kec, *[expr for _, expr in counts]).where(*where).group_by(C.channel, kec)
     ).all()
@@ -269,7 +271,7 @@ def opd_counts(conn: Connection, f: KpiFilter, now: dt.datetime) -> list[tuple[s
     """(OPD, answered within SLA, SLA measured, received) per OPD of the period, in one pass."""
     _, within, overdue = sla_parts(now)
     answered = and_(C.first_response_at.isnot(None), C.first_response_at <= now)
-    opd = func.coalesce(C.opd, "unassigned")
+    opd = func.coalesce(C.opd, UNASSIGNED)
     rows = conn.execute(
         select(opd, _count(within), _count(answered) + _count(overdue), func.count())
         .where(*complaint_where(f))

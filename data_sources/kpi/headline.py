@@ -14,18 +14,22 @@ from data_sources.kpi import incidents as kpi_incidents
 from data_sources.kpi import info_requests as kpi_info_requests
 
 
+def period_figures(conn: Connection, f: KpiFilter, now: dt.datetime, columns=None, groups: bool = True):
+    """(complaint figures, 112 figures) of the period: from the column copy `columns` if given, else by SQL."""
+    if columns is not None:
+        return column_figures.complaint_figures(columns, f, now), column_figures.incident_figures(
+            columns, f, now, groups
+        )
+    return kpi_complaints.period_figures(conn, f, now), kpi_incidents.period_figures(conn, f, now, groups)
+
+
 def headline(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None, columns=None) -> dict:
     """Every headline figure of the period as one nested object (the `kpi --json` document).
 
     Dotted names (complaints.received, incidents.response_p50_min, ...) are paths into it. `columns`: a
     current column copy (kpi.columns.current) to read the complaint and 112 period figures from.
     """
-    if columns is not None:
-        complaints = column_figures.complaint_figures(columns, f, now)
-        incidents = column_figures.incident_figures(columns, f, now)
-    else:
-        complaints = kpi_complaints.period_figures(conn, f, now)
-        incidents = kpi_incidents.period_figures(conn, f, now)
+    complaints, incidents = period_figures(conn, f, now, columns)
     by_kecamatan = complaints.pop("by_kecamatan")
     return {
         "period": {

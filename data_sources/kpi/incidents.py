@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from dashboard import kpi
 from dashboard.filters import KpiFilter
 from data_sources.kpi.queries import (
+    UNKNOWN,
     combine_groups,
     in_values,
     percentile_sets,
@@ -33,7 +34,7 @@ def incident_where(f: KpiFilter) -> list:
     if f.incident_category:
         conds.append(I.category.in_(f.incident_category))
     if f.kecamatan:
-        conds.append(in_values(I.kecamatan_code, f.kecamatan, unknown="unknown"))
+        conds.append(in_values(I.kecamatan_code, f.kecamatan, unknown=UNKNOWN))
     return conds
 
 
@@ -61,7 +62,7 @@ def _statements(conn: Connection, f: KpiFilter, groups: bool):
     scene = I.on_scene_s
     valid_response = and_(I.first_arrived_at.isnot(None), response >= 0)
     valid_answer = and_(I.call_answered_at.isnot(None), answer >= 0)
-    kec = func.coalesce(I.kecamatan_code, "unknown")
+    kec = func.coalesce(I.kecamatan_code, UNKNOWN)
     counts = (
         select(
             I.category,

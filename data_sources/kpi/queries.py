@@ -17,6 +17,8 @@ from dashboard.filters import KpiFilter
 from dashboard.settings import Settings
 
 JULIAN_UNIX_EPOCH = 2440587.5
+UNKNOWN = "unknown"  # a kecamatan that is NULL: the filter's token and the group's name
+UNASSIGNED = "unassigned"  # an OPD that is NULL (a complaint not yet given to a department)
 
 
 def is_postgres(conn: Connection) -> bool:

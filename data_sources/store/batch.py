@@ -155,11 +155,16 @@ def _array(column, values: list):
     Sent as the array's text, written here: the driver's per-element quoting (a regular expression per value)
     cost more than the updates the arrays feed. Values of other kinds take the driver's way. Not for a WHERE
     clause: a cast from text is not folded into a constant, so a scan would parse it for every row."""
-    array_type = postgresql.ARRAY(column.type)
     literal = _array_literal(values)
     if literal is None:
-        return cast(bindparam(None, values, type_=array_type), array_type)
-    return cast(bindparam(None, literal, type_=Text()), array_type)
+        return _typed_array(column, values)
+    return cast(bindparam(None, literal, type_=Text()), postgresql.ARRAY(column.type))
+
+
+def _typed_array(column, values: list):
+    """The values as one PostgreSQL array parameter of the column's type, quoted by the driver."""
+    array_type = postgresql.ARRAY(column.type)
+    return cast(bindparam(None, values, type_=array_type), array_type)
 
 
 def _array_literal(values: list) -> str | None:
@@ -200,8 +205,7 @@ def key_in(session: Session, column, values) -> object:
     if _on_postgresql(session):
         # a typed array parameter: the planner sees its value and looks each key up in the index, where the
         # array's text cast in the statement (as update_by_key sends it) would be parsed again for every row
-        array_type = postgresql.ARRAY(column.type)
-        return column == any_(cast(bindparam(None, keys, type_=array_type), array_type))
+        return column == any_(_typed_array(column, keys))
     if all(isinstance(key, str) for key in keys):
         try:
             encoded = orjson.dumps(keys).decode()

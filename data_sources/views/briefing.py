@@ -23,19 +23,17 @@ from dashboard.filters import KpiFilter
 from data_sources.kpi import column_figures, columns
 from data_sources.kpi import complaints as kpi_complaints
 from data_sources.kpi import egov as kpi_egov
-from data_sources.kpi import incidents as kpi_incidents
 from data_sources.kpi import info_requests as kpi_info
 from data_sources.kpi.cache import KpiCache, clock_bucket
 from data_sources.kpi.complaints import QS, C, complaint_where, sla_parts
-from data_sources.kpi.headline import headline
+from data_sources.kpi.headline import headline, period_figures
 from data_sources.kpi.incidents import I, incident_where
-from data_sources.kpi.queries import is_postgres, percentile_sets, scaled, tune_for_periods
+from data_sources.kpi.queries import UNASSIGNED, is_postgres, percentile_sets, scaled, tune_for_periods
 from data_sources.store.models import InfoRequest
 
 CLOCK_BUCKET_S = 60  # SLA rates and backlog ages move with the clock: a result is good for a minute
 WEEKLY_FROM_DAYS = 92  # longer periods are drawn per week
 EGOV_TREND_PERIODS = 12
-UNASSIGNED = "unassigned"  # kpi_complaints.opd_league's name for complaints without a department
 PANELS = ("headline", "previous", "league", "trend", "egov", "opds", "codes", "ppid")
 UNBOUNDED = ("opds", "codes")  # one fixed key each: no storm of filters can multiply them
 
@@ -49,8 +47,11 @@ def cached(cache: KpiCache, panel: str, f: KpiFilter, now: dt.datetime, compute:
 
 @contextmanager
 def column_copy(conn: Connection, settings=None):
-    """The current column copy (kpi.columns) held for the panel's computation, or None: the SQL path."""
+    """The current column copy (kpi.columns) held for the panel's computation, or None: the SQL path, for
+    which the transaction is tuned for long periods (tune_for_periods)."""
     store = columns.current(conn, settings)
+    if store is None:
+        tune_for_periods(conn, settings)
     try:
         yield store
     finally:
@@ -60,7 +61,6 @@ def column_copy(conn: Connection, settings=None):
 
 def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """kpi_queries.headline of the period (the tiles, the 112 segments and the map read it)."""
-    tune_for_periods(conn, settings)
     with column_copy(conn, settings) as store:
         return headline(conn, f, now, settings, columns=store)
 
@@ -68,15 +68,9 @@ def headline_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=No
 def previous_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """The complaint and 112 figures of the period of equal length before `f`'s: a cache entry of its own,
     computed beside the headline's rather than after it."""
-    tune_for_periods(conn, settings)
     prev = previous_filter(f)
     with column_copy(conn, settings) as store:
-        if store is not None:
-            before = column_figures.complaint_figures(store, prev, now)
-            incidents = column_figures.incident_figures(store, prev, now, groups=False)
-        else:
-            before = kpi_complaints.period_figures(conn, prev, now)
-            incidents = kpi_incidents.period_figures(conn, prev, now, groups=False)
+        before, incidents = period_figures(conn, prev, now, columns=store, groups=False)
     before.pop("by_kecamatan", None)
     return {"complaints": before, "incidents": incidents, "filters": prev.as_dict()}
 
@@ -85,7 +79,6 @@ def league_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None
     """kpi_complaints.opd_league, each OPD with its complaints received, first-response p50/p90 (hours) and
     its backlog: complaints open now (any creation date, same value filters) and those past their deadline
     unanswered."""
-    tune_for_periods(conn, settings)
     min_sample = int(getattr(settings, "kpi_min_sample", None) or kpi.DEFAULT_MIN_SAMPLE)
     with column_copy(conn, settings) as store:
         if store is not None:
@@ -163,7 +156,6 @@ def _bucket(column, weekly: bool):
 def trend_panel(conn: Connection, f: KpiFilter, now: dt.datetime, settings=None) -> dict:
     """Per day (per week beyond WEEKLY_FROM_DAYS): complaints received, SLA rate, first-response p50 (h),
     112 reports and response p50/p90 (min), by the same rules as the period figures."""
-    tune_for_periods(conn, settings)
     weekly = (f.date_to - f.date_from).days > WEEKLY_FROM_DAYS
     with column_copy(conn, settings) as store:
         if store is not None:
