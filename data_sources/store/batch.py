@@ -192,9 +192,22 @@ def plan_for_current_tables(session: Session) -> None:
     The driver prepares a statement run often, and the server may then keep one generic plan for it. A plan
     kept while a table was small (a new database, before autovacuum's first ANALYZE) scans the whole table
     for every batch long after it has grown; planning a batch's few lookups afresh costs far less.
+
+    Every statement of a batch looks up, inserts or updates the batch's own keys, so a scan of a whole table
+    is never the right plan for it. Yet at the server's default costs (random_page_cost 4, priced for
+    spinning disks) and a young table's statistics, the planner chose full scans for a batch's few hundred
+    key lookups in tables of 30,000 to some millions of rows: 9-22 ms a lookup at 100,000 rows, 2-5 ms
+    through the index. So the batch's transaction disables sequential scans and prices index pages as the
+    memory reads they are (1.1, the usual setting for SSDs and cached tables); one statement sets all three.
     """
     if _on_postgresql(session):
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.execute(
+            text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                " set_config('random_page_cost', '1.1', true),"
+                " set_config('enable_seqscan', 'off', true)"
+            )
+        )
 
 
 def key_in(session: Session, column, values) -> object:
