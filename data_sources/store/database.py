@@ -31,6 +31,11 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Copy the WAL into the database file every 10,000 pages (40 MB) instead of SQLite's 1,000: the
+            # ingestor rewrites the same index and row pages batch after batch, and a checkpoint copies a page
+            # once however often it changed since the last (100,000 events: commits 0.95 -> 0.59 s, the
+            # whole ingest 7.4 -> 6.7 s). Readers find a page in the WAL through its hash index all the same.
+            cursor.execute("PRAGMA wal_autocheckpoint=10000")
             cursor.close()
 
         return engine

@@ -233,3 +233,25 @@ def test_a_batch_looks_hundreds_of_keys_up_in_the_index_of_a_young_table(postgre
     with sessions.begin() as session:
         # the settings are the batch transaction's own (SET LOCAL): the dashboard's queries keep the server's
         assert session.execute(text("SHOW enable_seqscan")).scalar() == "on"
+
+
+def test_sqlite_copies_its_wal_into_the_file_every_10000_pages_not_every_1000(tmp_path):
+    """Fewer, larger checkpoints (store.database.make_engine): 20 MB written in one commit stay in the WAL."""
+    path = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10000
+            conn.exec_driver_sql("CREATE TABLE filler (body BLOB)")
+        with engine.begin() as conn:
+            # about 5,000 pages of 4 kB: past SQLite's default threshold, within ours
+            conn.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)"
+                " INSERT INTO filler SELECT randomblob(4000) FROM n"
+            )
+        wal = tmp_path / "wal.db-wal"
+        assert wal.stat().st_size > 19_000_000  # the commit's pages are in the log
+        assert path.stat().st_size < 1_000_000  # and were not copied into the file at the commit
+    finally:
+        engine.dispose()
