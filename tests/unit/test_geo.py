@@ -195,6 +195,30 @@ def test_points_outside_the_city_are_unknown(which, official):
     assert [r.method for r in results] == ["unknown"] * len(OUTSIDE)
 
 
+def test_small_and_large_batches_put_every_point_in_the_same_area(official, official_kelurahan):
+    """The R-tree (small batches) and the sweep (large ones) agree on every vertex and edge midpoint of the
+    official polygons, where two or three areas meet, and on points scattered over and around the city."""
+    rng = np.random.default_rng(7)
+    for layer in (official, official_kelurahan):
+        areas = geo_locator.PolygonLocator(layer)._kecamatan
+        rings = shapely.get_coordinates(shapely.boundary(areas.geoms))
+        midpoints = (rings[:-1] + rings[1:]) / 2
+        x0, y0, x1, y1 = (
+            areas.bounds[:, 0].min(),
+            areas.bounds[:, 1].min(),
+            areas.bounds[:, 2].max(),
+            areas.bounds[:, 3].max(),
+        )
+        scattered = np.column_stack([rng.uniform(x0 - 0.02, x1 + 0.02, 3000), rng.uniform(y0 - 0.02, y1 + 0.02, 3000)])
+        points = np.vstack([rings, midpoints, scattered, [[np.nan, -7.3]]])
+        x, y = points[:, 0].copy(), points[:, 1].copy()
+        by_tree, by_sweep = areas._lookup_in_tree(x, y), areas._lookup_by_sweep(x, y)
+        assert (by_tree == by_sweep).all(), np.flatnonzero(by_tree != by_sweep)[:10]
+        assert (by_sweep >= 0).sum() > len(rings)  # most points are inside some area: the comparison has teeth
+        # lookup() picks between them by size
+        assert (areas.lookup(x[:100], y[:100]) == by_sweep[:100]).all()
+
+
 class CountingLocator(geo_locator.PolygonLocator):
     calls = 0
 
