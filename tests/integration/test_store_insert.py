@@ -175,25 +175,38 @@ def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(en
 
 def test_key_in_looks_keys_up_in_the_index(engine):
     """A batch's lookups by key (event ids, complaint ids) must not scan a table that grows without end."""
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        insert_rows(session, Complaint, [_complaint(n, "indexed-") for n in range(20000)])
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE complaints"))
+    sessions = _analyzed_complaints(engine, "indexed-", 20000)
     table = Complaint.__table__
     with sessions.begin() as session:
         keys = [f"indexed-{n}" for n in range(0, 20000, 400)]
-        compiled = select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys)).compile(engine)
-        cursor = session.connection().connection.driver_connection.cursor()
-        if engine.dialect.name == "postgresql":
-            cursor.execute(f"EXPLAIN {compiled}", compiled.params)
-            plan = [row[0] for row in cursor.fetchall()]
-            assert any("Index" in line for line in plan) and not any("Seq Scan" in line for line in plan), plan
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", [compiled.params[k] for k in compiled.positiontup])
-            plan = [row[3] for row in cursor.fetchall()]
-            assert any(line.startswith("SEARCH complaints USING") for line in plan), plan
-            assert not any(line.startswith("SCAN complaints") for line in plan), plan
+        plan = _plan(session, select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys)))
+    if engine.dialect.name == "postgresql":
+        assert any("Index" in line for line in plan) and not any("Seq Scan" in line for line in plan), plan
+    else:
+        assert any(line.startswith("SEARCH complaints USING") for line in plan), plan
+        assert not any(line.startswith("SCAN complaints") for line in plan), plan
+
+
+def _analyzed_complaints(engine, prefix: str, count: int):
+    """`count` complaints stored and the table's statistics taken; the engine's sessions."""
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        insert_rows(session, Complaint, [_complaint(n, prefix) for n in range(count)])
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE complaints"))
+    return sessions
+
+
+def _plan(session, statement) -> list[str]:
+    """The database's plan of the statement, asked in the session's transaction (its settings apply)."""
+    engine = session.get_bind()
+    compiled = statement.compile(engine)
+    cursor = session.connection().connection.driver_connection.cursor()
+    if engine.dialect.name == "postgresql":
+        cursor.execute(f"EXPLAIN {compiled}", compiled.params)
+        return [row[0] for row in cursor.fetchall()]
+    cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", [compiled.params[k] for k in compiled.positiontup])
+    return [row[3] for row in cursor.fetchall()]
 
 
 @pytest.fixture
@@ -208,27 +221,13 @@ def test_a_batch_looks_hundreds_of_keys_up_in_the_index_of_a_young_table(postgre
     """At PostgreSQL's default costs a batch's ~700 event ids against 30,000 rows were planned as a scan of the
     whole table (9-22 ms a batch at 100,000 rows); the batch's transaction plans them as index lookups.
     PostgreSQL's planner only: SQLite's lookups are checked by the test above."""
-    engine = postgres_engine
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        insert_rows(session, Complaint, [_complaint(n, "young-") for n in range(30000)])
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE complaints"))
+    sessions = _analyzed_complaints(postgres_engine, "young-", 30000)
     table = Complaint.__table__
     keys = [f"young-{n}" for n in range(0, 30000, 43)]  # 698 keys, as many as a batch's events
-
-    def plan(session) -> list[str]:
-        compiled = select(table.c.complaint_id, table.c.created_event_id).where(
-            key_in(session, table.c.complaint_id, keys)
-        )
-        compiled = compiled.compile(engine)
-        cursor = session.connection().connection.driver_connection.cursor()
-        cursor.execute(f"EXPLAIN {compiled}", compiled.params)
-        return [row[0] for row in cursor.fetchall()]
-
     with sessions.begin() as session:
         plan_for_current_tables(session)
-        in_batch = plan(session)
+        lookup = select(table.c.complaint_id, table.c.created_event_id)
+        in_batch = _plan(session, lookup.where(key_in(session, table.c.complaint_id, keys)))
     assert any("Index" in line for line in in_batch) and not any("Seq Scan" in line for line in in_batch), in_batch
     with sessions.begin() as session:
         # the settings are the batch transaction's own (SET LOCAL): the dashboard's queries keep the server's
