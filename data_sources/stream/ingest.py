@@ -42,8 +42,6 @@ CLAIM_INTERVAL_S = 5.0
 STALE_CONSUMER_MS = 3_600_000
 # An event the database refuses with an integrity error is tried this often, alone, before it is refused.
 STORE_ATTEMPTS = 3
-# Net new container objects between two runs of the cyclic garbage collector (Python's default: 700).
-GC_THRESHOLD = 50_000
 
 
 # Acknowledge a refused entry and add it to the dead-letter stream only if it was still pending here:
@@ -131,10 +129,6 @@ class Ingestor:
         # What is alive now (libraries, the boundary map) stays alive: move it out of the collector's sight, so
         # the full collections that a stream of short-lived events triggers do not scan it over and over.
         gc.freeze()
-        # A batch allocates tens of thousands of short-lived objects and frees them when it ends; at Python's
-        # default threshold (700) the collector ran 2,200 times per 100,000 events for nothing (0.3 s, 4% of
-        # the ingest). Garbage in cycles is still collected, a few times per 100,000 events.
-        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
         while not stop.is_set():
             try:
                 if not groups_ready:
