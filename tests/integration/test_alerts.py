@@ -160,7 +160,8 @@ def test_unanswered_complaints_escalate_by_the_ladder_grouped_once_per_stage_and
         text = all_text(smtp, hook, am)
         assert not [p for p in PERSONAL if p in text]
         assert redis_client.get(redis_keys.alerts_firing_key(settings)) == b"2"
-        events = [e for (e,) in engine.connect().execute(select(AlertLogEntry.event).order_by(AlertLogEntry.id))]
+        with engine.connect() as conn:  # closed here, not whenever the garbage collector gets to it
+            events = [e for (e,) in conn.execute(select(AlertLogEntry.event).order_by(AlertLogEntry.id))]
         assert {"fired", "superseded", "resolved", "delivered"} <= set(events)
 
 
