@@ -71,6 +71,15 @@ def _truncate(engine) -> None:
                 c.execute(text(f"DELETE FROM {t}"))
 
 
+@pytest.fixture
+def postgres_engine(postgres_database):
+    """An engine on the session's PostgreSQL database, emptied: for the tests of PostgreSQL alone."""
+    engine = make_engine(postgres_database.url)
+    _truncate(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """Every store test runs on both databases."""

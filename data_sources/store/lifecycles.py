@@ -41,7 +41,7 @@ def store_complaints(session: Session, fresh: list[Accepted], now: dt.datetime, 
     created_ids = {e.data.complaint_id for e in created}
     # Asked before this batch's status events are stored: which new complaints have events stored earlier
     # (events that came before their creation). Usually none; the others' history is this batch's own.
-    waited = _with_stored_statuses(session, created_ids)
+    waited = _keys_with_rows(session, ComplaintStatusEvent.complaint_id, created_ids)
     if statuses:
         insert_rows(
             session,
@@ -143,12 +143,12 @@ LIFECYCLE_COLUMNS = (
 )
 
 
-def _with_stored_statuses(session: Session, complaint_ids: set[str]) -> set[str]:
-    """Those of these complaints that have status events stored (one index probe each, no row read back)."""
-    if not complaint_ids:
+def _keys_with_rows(session: Session, column, keys: set[str]) -> set[str]:
+    """Those of these keys that have rows stored under `column` (one index probe each, no row read back):
+    the new complaints and incidents whose lifecycle events came before their creation."""
+    if not keys:
         return set()
-    column = ComplaintStatusEvent.complaint_id
-    return set(session.scalars(select(column).where(key_in(session, column, sorted(complaint_ids))).distinct()))
+    return set(session.scalars(select(column).where(key_in(session, column, sorted(keys))).distinct()))
 
 
 def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, list[StatusEvent]]:
@@ -234,7 +234,7 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
         return
     reported_ids = {e.data.incident_id for e in reported}
     # as for complaints: asked before this batch's events are stored, usually none
-    waited = _with_stored_incident_events(session, reported_ids)
+    waited = _keys_with_rows(session, IncidentEvent.incident_id, reported_ids)
     if lifecycle:
         insert_rows(
             session,
@@ -317,14 +317,6 @@ INCIDENT_STATE_COLUMNS = (
     "units_dispatched",
     "is_active",
 )
-
-
-def _with_stored_incident_events(session: Session, incident_ids: set[str]) -> set[str]:
-    """Those of these incidents that have lifecycle events stored."""
-    if not incident_ids:
-        return set()
-    column = IncidentEvent.incident_id
-    return set(session.scalars(select(column).where(key_in(session, column, sorted(incident_ids))).distinct()))
 
 
 def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:

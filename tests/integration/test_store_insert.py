@@ -12,7 +12,6 @@ from sqlalchemy import insert, select, text, update
 from data_sources.store.batch import insert_rows, key_in, plan_for_current_tables, update_by_key
 from data_sources.store.database import make_engine, session_factory
 from data_sources.store.models import Complaint, ComplaintStatusEvent, PersonalComplaintReporter
-from tests.conftest import _truncate
 
 pytestmark = pytest.mark.integration
 
@@ -207,14 +206,6 @@ def _plan(session, statement) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
     cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", [compiled.params[k] for k in compiled.positiontup])
     return [row[3] for row in cursor.fetchall()]
-
-
-@pytest.fixture
-def postgres_engine(postgres_database):
-    engine = make_engine(postgres_database.url)
-    _truncate(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_a_batch_looks_hundreds_of_keys_up_in_the_index_of_a_young_table(postgres_engine):
