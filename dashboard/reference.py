@@ -111,6 +111,9 @@ def _kelurahan_index() -> dict[str, list[str]]:
     return index
 
 
+# Producers spell the same few hundred places over and over: a name's normalisation (Unicode, two regular
+# expressions) is done once per spelling, not once per event.
+@lru_cache(maxsize=4096)
 def match_kecamatan(ref: str | None) -> str | None:
     """The Kemendagri code of a kecamatan given by code (Kemendagri or BPS) or by name, or None."""
     if not ref:
@@ -122,6 +125,7 @@ def match_kecamatan(ref: str | None) -> str | None:
     return index.get("name:" + normalise_name(ref))
 
 
+@lru_cache(maxsize=4096)
 def match_kelurahan(ref: str | None, kecamatan_code: str | None = None) -> str | None:
     """The code of a kelurahan by code or name; a name used twice in the city needs its kecamatan."""
     if not ref:

@@ -235,38 +235,38 @@ def store_incidents(session: Session, fresh: list[Accepted], now: dt.datetime, l
     reported_ids = {e.data.incident_id for e in reported}
     # as for complaints: asked before this batch's events are stored, usually none
     waited = _keys_with_rows(session, IncidentEvent.incident_id, reported_ids)
-    if lifecycle:
-        insert_rows(
-            session,
-            IncidentEvent,
-            [
-                dict(
-                    event_id=e.event_id,
-                    incident_id=e.data.incident_id,
-                    kind=e.type.split(".", 1)[1],
-                    unit=getattr(e.data, "unit", None),
-                    agency=getattr(e.data, "agency", None),
-                    outcome=getattr(e.data, "outcome", None),
-                    occurred_at=e.occurred_at,
-                )
-                for e in lifecycle
-            ],
+    rows = [
+        dict(
+            event_id=e.event_id, incident_id=e.data.incident_id, **_incident_event_values(e), occurred_at=e.occurred_at
         )
+        for e in lifecycle
+    ]
+    insert_rows(session, IncidentEvent, rows)
     if reported:
         # in batch order, the order of their row ids (the tie-break of a history read back)
         history: dict[str, list[IncidentEventFact]] = {iid: [] for iid in reported_ids - waited}
-        for seq, e in enumerate(lifecycle):
-            if e.data.incident_id in history:
-                history[e.data.incident_id].append(_incident_fact(e, seq))
+        for seq, row in enumerate(rows):
+            if row["incident_id"] in history:
+                history[row["incident_id"]].append(
+                    IncidentEventFact(row["occurred_at"], seq, row["kind"], row["unit"], row["outcome"])
+                )
         history.update(_incident_history(session, sorted(waited)))
         _insert_incidents(session, reported, history, now, locator)
     reconcile_incidents(session, {e.data.incident_id for e in lifecycle} - reported_ids, now)
 
 
-def _incident_fact(e, seq: int) -> IncidentEventFact:
-    return IncidentEventFact(
-        e.occurred_at, seq, e.type.split(".", 1)[1], getattr(e.data, "unit", None), getattr(e.data, "outcome", None)
-    )
+# The fields each lifecycle event carries beyond the incident's id: a pydantic model asked for a field it does not
+# have answers through a slow path (an AttributeError raised and caught), once per event and field.
+_INCIDENT_EVENT_FIELDS = {"dispatched": ("unit", "agency"), "arrived": ("unit",), "closed": ("outcome",)}
+
+
+def _incident_event_values(e) -> dict:
+    """An incident lifecycle event's kind, unit, agency and outcome (None where its kind has none)."""
+    kind = e.type.split(".", 1)[1]
+    values = dict(kind=kind, unit=None, agency=None, outcome=None)
+    for name in _INCIDENT_EVENT_FIELDS[kind]:
+        values[name] = getattr(e.data, name)
+    return values
 
 
 def _insert_incidents(

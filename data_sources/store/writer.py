@@ -15,6 +15,7 @@ from data_sources.store.batch import (
     BatchResult,
     Refused,
     dialect_insert,
+    entry_text,
     insert_rows,
     key_in,
     plan_for_current_tables,
@@ -55,7 +56,7 @@ def apply_batch(
     session: Session,
     accepted: list[Accepted],
     refused: list[Refused],
-    raw_by_entry: dict[tuple[str, str], str] | None = None,
+    raw_by_entry: dict[tuple[str, str], bytes | str] | None = None,
     locator=None,
     sla: SlaPolicy | None = None,
     work_calendar: WorkingCalendar | None = None,
@@ -71,7 +72,7 @@ def apply_batch(
 
     def refuse(item: Accepted, reason: str) -> None:
         result.refused.append(
-            Refused(item.stream, item.entry_id, raw_by_entry.get((item.stream, item.entry_id), ""), reason)
+            Refused(item.stream, item.entry_id, entry_text(raw_by_entry.get((item.stream, item.entry_id), "")), reason)
         )
 
     known = (

@@ -29,7 +29,7 @@ from dashboard.sla import policy_from_settings
 from data_sources import metrics, redis_keys
 from data_sources.redis_keys import SOURCES, changes_channel, data_version_key, health_key
 from data_sources.store import audit
-from data_sources.store.batch import Accepted, BatchResult, Refused
+from data_sources.store.batch import Accepted, BatchResult, Refused, entry_text
 from data_sources.store.writer import apply_batch
 from data_sources.stream.deadletters import apply_retention as apply_dead_letter_retention
 from data_sources.stream.retention import trim_streams
@@ -251,7 +251,7 @@ class Ingestor:
         started = time.perf_counter()
         accepted: list[Accepted] = []
         refused: list[Refused] = []
-        raw_by_entry: dict[tuple[str, str], str] = {}
+        raw_by_entry: dict[tuple[str, str], bytes] = {}
         for entry in entries:
             raw = entry.fields.get(b"event")
             if raw is None:
@@ -263,12 +263,11 @@ class Ingestor:
                 )
                 refused.append(Refused(entry.stream, entry.entry_id, original[:MAX_EVENT_BYTES], reason))
                 continue
-            text = _text(raw)[:MAX_EVENT_BYTES]
-            raw_by_entry[(entry.stream, entry.entry_id)] = text
+            raw_by_entry[(entry.stream, entry.entry_id)] = raw
             try:
                 event, fingerprint = parse_event_with_fingerprint(raw, stream=entry.stream)
             except InvalidEvent as exc:
-                refused.append(Refused(entry.stream, entry.entry_id, text, exc.reason))
+                refused.append(Refused(entry.stream, entry.entry_id, entry_text(raw), exc.reason))
                 continue
             accepted.append(Accepted(entry.stream, entry.entry_id, event, fingerprint))
 
@@ -324,7 +323,12 @@ class Ingestor:
             if one is None:
                 reason = f"the store refused the event: {type(failure.orig).__name__}: {str(failure.orig).splitlines()[0][:300]}"
                 result.refused.append(
-                    Refused(item.stream, item.entry_id, raw_by_entry.get((item.stream, item.entry_id), ""), reason)
+                    Refused(
+                        item.stream,
+                        item.entry_id,
+                        entry_text(raw_by_entry.get((item.stream, item.entry_id), b"")),
+                        reason,
+                    )
                 )
                 continue
             for stream, n in one.stored.items():
@@ -386,15 +390,6 @@ def _count(entries: list[Entry], result: BatchResult, seconds: float) -> None:
 
 
 def _newest_per_source(entries: list[Entry]) -> dict[str, str]:
-    """Each stream's newest entry id, in one pass (the entries of a read come oldest first, per stream)."""
-    newest: dict[str, tuple[tuple[int, int], str]] = {}
-    for entry in entries:
-        order = _entry_order(entry.entry_id)
-        if entry.stream not in newest or order > newest[entry.stream][0]:
-            newest[entry.stream] = (order, entry.entry_id)
-    return {source: entry_id for source, (_, entry_id) in newest.items()}
-
-
-def _entry_order(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
+    """Each stream's newest entry id: its last in the batch, since XREADGROUP and XAUTOCLAIM return a stream's
+    entries oldest first (a batch holds one of the two, never both)."""
+    return {entry.stream: entry.entry_id for entry in entries}
