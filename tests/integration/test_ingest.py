@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from data_sources import redis_keys
 from data_sources.redis_keys import data_version_key
+from data_sources.store.database import session_factory
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -22,6 +24,7 @@ from data_sources.store.models import (
     ProcessedEvent,
 )
 from data_sources.stream.health import collect_stats
+from data_sources.stream.ingest import Ingestor
 from data_sources.stream.producer import publish
 from data_sources.stream.version import data_version
 from tests.conftest import make_event
@@ -315,3 +318,36 @@ def test_deadlines_follow_the_configured_sla_policy(settings, engine, redis_clie
     assert due["W1"] == "2026-12-02T08:00:00+00:00"  # 15:00 WIB
     assert due["W2"] == "2026-12-01T08:00:00+00:00"  # 16 h: Tuesday 15:00 WIB
     assert due["W3"] == "2026-11-30T02:00:00+00:00"  # 2 h given on the event: 1 h Friday, 1 h Monday 09:00 WIB
+
+
+def test_the_collector_is_paused_for_a_batch_and_on_again_after_it_however_the_batch_ends(
+    settings, engine, redis_client
+):
+    """Automatic garbage collection is off while a batch is processed and on again after it: committed, failed,
+    or run while the program had paused the collector itself (then it stays off)."""
+    during: list[bool] = []
+
+    def on_commit(_result):
+        during.append(gc.isenabled())
+        if len(during) == 2:
+            raise RuntimeError("the batch fails after its commit")
+
+    ingestor = Ingestor(settings, redis_client, session_factory(engine), on_commit=on_commit)
+    ingestor.ensure_groups()
+    assert gc.isenabled()
+    for n in range(3):
+        publish(redis_client, settings, VALID[0] | {"event_id": f"gc-{n}"})
+        if n == 1:
+            with pytest.raises(RuntimeError):
+                ingestor.step()
+        elif n == 2:
+            gc.disable()
+            try:
+                assert ingestor.step() == 1
+                assert not gc.isenabled()
+            finally:
+                gc.enable()
+        else:
+            assert ingestor.step() == 1
+        assert gc.isenabled()
+    assert during == [False, False, False]
