@@ -37,14 +37,15 @@ DEFAULT_SLA_POLICY = policy_from_settings(None)
 DEFAULT_WORK_CALENDAR = calendar_from_settings(None)
 
 
+# The field that names what an event is about, by the event's kind (the part of its type before the dot).
+_SUBJECT_FIELDS = {"complaint": "complaint_id", "incident": "incident_id", "info_request": "request_id"}
+
+
 def subject_of(event: ev.Event) -> str:
     d = event.data
-    if event.type.startswith("complaint."):
-        return d.complaint_id
-    if event.type.startswith("incident."):
-        return d.incident_id
-    if event.type.startswith("info_request."):
-        return d.request_id
+    field = _SUBJECT_FIELDS.get(event.type.partition(".")[0])
+    if field is not None:
+        return getattr(d, field)
     return f"{d.domain}/{d.metric}/{d.opd}/{d.period}"
 
 
@@ -153,26 +154,24 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
         "incident.reported": (Incident.incident_id, Incident.reported_event_id, "incident_id"),
         "info_request.created": (InfoRequest.request_id, InfoRequest.created_event_id, "request_id"),
     }
-    keep: list[Accepted] = []
+    creations: dict[str, list[tuple[str, Accepted]]] = {event_type: [] for event_type in creators}
+    for a in fresh:
+        if a.event.type in creations:
+            creations[a.event.type].append((getattr(a.event.data, creators[a.event.type][2]), a))
+    refused: set[int] = set()
     for event_type, (column, creator_column, attr) in creators.items():
-        ids = {getattr(a.event.data, attr) for a in fresh if a.event.type == event_type}
-        creator = (
-            dict(session.execute(select(column, creator_column).where(key_in(session, column, ids))).all())
-            if ids
-            else {}
-        )
+        if not creations[event_type]:
+            continue
+        ids = {key for key, _ in creations[event_type]}
+        creator = dict(session.execute(select(column, creator_column).where(key_in(session, column, ids))).all())
         claimed: set[str] = set()
-        for a in fresh:
-            if a.event.type != event_type:
-                continue
-            key = getattr(a.event.data, attr)
+        for key, a in creations[event_type]:
             if key in claimed or (key in creator and creator[key] != a.event.event_id):
                 refuse(a, f"conflict: {attr} {key!r} was already created by another event; the first is kept")
+                refused.add(id(a))
             else:
                 claimed.add(key)
-                keep.append(a)
-    refused_ids = {id(a) for a in fresh if a.event.type in creators} - {id(a) for a in keep}
-    return [a for a in fresh if id(a) not in refused_ids]
+    return [a for a in fresh if id(a) not in refused] if refused else fresh
 
 
 def _store_egov(session: Session, fresh: list[Accepted]) -> None:
