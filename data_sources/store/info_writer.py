@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.ppid import InfoStatusEvent, info_request_state
 from dashboard.sla import WorkingCalendar
-from data_sources.store.batch import insert_rows, key_in, update_by_key
+from data_sources.store.batch import KeyedQuery, insert_rows, update_by_key
 from data_sources.store.models import (
     InfoRequest,
     InfoRequestStatusEvent,
@@ -100,33 +100,37 @@ def store_info_requests(session: Session, events: list, now: dt.datetime, calend
 _PERSONAL_FIELDS = ("name", "nik", "email", "phone", "address", "organisation", "text")
 
 
+_REQUEST = InfoRequest.__table__
+# locked in one order (PostgreSQL): two ingestors touching one request take turns without deadlock
+_STORED_REQUESTS = KeyedQuery(
+    lambda keys_in: (
+        select(_REQUEST.c.request_id, _REQUEST.c.received_at, *(_REQUEST.c[name] for name in STATE_COLUMNS))
+        .where(keys_in(_REQUEST.c.request_id))
+        .order_by(_REQUEST.c.request_id)
+        .with_for_update()
+    )
+)
+_REQUEST_HISTORY = KeyedQuery(
+    lambda keys_in: select(
+        InfoRequestStatusEvent.request_id,
+        InfoRequestStatusEvent.id,
+        InfoRequestStatusEvent.occurred_at,
+        InfoRequestStatusEvent.status,
+        InfoRequestStatusEvent.exemption,
+    ).where(keys_in(InfoRequestStatusEvent.request_id))
+)
+
+
 def reconcile_info_requests(session: Session, request_ids: set[str], now: dt.datetime, calendar) -> None:
     """Derive these requests' clocks and outcome again from all their stored status events."""
     if not request_ids:
         return
     table = InfoRequest.__table__
-    # Locked in one order (PostgreSQL): two ingestors touching one request take turns without deadlock.
-    stored = {
-        row.request_id: row
-        for row in session.execute(
-            select(table.c.request_id, table.c.received_at, *(table.c[name] for name in STATE_COLUMNS))
-            .where(key_in(session, table.c.request_id, sorted(request_ids)))
-            .order_by(table.c.request_id)
-            .with_for_update()
-        )
-    }
+    stored = {row.request_id: row for row in _STORED_REQUESTS(session, sorted(request_ids))}
     if not stored:
         return  # status events of requests not received yet wait for the request
     history: dict[str, list[InfoStatusEvent]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            InfoRequestStatusEvent.request_id,
-            InfoRequestStatusEvent.id,
-            InfoRequestStatusEvent.occurred_at,
-            InfoRequestStatusEvent.status,
-            InfoRequestStatusEvent.exemption,
-        ).where(key_in(session, InfoRequestStatusEvent.request_id, list(stored)))
-    ):
+    for row in _REQUEST_HISTORY(session, list(stored)):
         history[row.request_id].append(InfoStatusEvent(row.occurred_at, row.id, row.status, row.exemption))
     updates = []
     for rid, row in stored.items():

@@ -4,6 +4,7 @@ current state derived again from all of an item's events whenever any of them ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from dashboard.lifecycle import (
 )
 from dashboard.sla import SlaPolicy
 from data_sources.geo import locations
-from data_sources.store.batch import Accepted, insert_rows, key_in, personal_values, update_by_key
+from data_sources.store.batch import Accepted, KeyedQuery, insert_rows, personal_values, update_by_key
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -148,7 +149,12 @@ def _keys_with_rows(session: Session, column, keys: set[str]) -> set[str]:
     the new complaints and incidents whose lifecycle events came before their creation."""
     if not keys:
         return set()
-    return set(session.scalars(select(column).where(key_in(session, column, sorted(keys))).distinct()))
+    return set(_stored_keys(column)(session, sorted(keys)).scalars())
+
+
+@functools.cache
+def _stored_keys(column) -> KeyedQuery:
+    return KeyedQuery(lambda keys_in: select(column).where(keys_in(column)).distinct())
 
 
 def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, list[StatusEvent]]:
@@ -156,18 +162,36 @@ def _status_history(session: Session, complaint_ids: list[str]) -> dict[str, lis
     history: dict[str, list[StatusEvent]] = defaultdict(list)
     if not complaint_ids:
         return history
-    for row in session.execute(
-        select(
-            ComplaintStatusEvent.complaint_id,
-            ComplaintStatusEvent.id,
-            ComplaintStatusEvent.occurred_at,
-            ComplaintStatusEvent.status,
-            ComplaintStatusEvent.opd,
-            ComplaintStatusEvent.reply_channel,
-        ).where(key_in(session, ComplaintStatusEvent.complaint_id, complaint_ids))
-    ):
+    for row in _STATUS_HISTORY(session, complaint_ids):
         history[row.complaint_id].append(StatusEvent(row.occurred_at, row.id, row.status, row.opd, row.reply_channel))
     return history
+
+
+_STATUS_HISTORY = KeyedQuery(
+    lambda keys_in: select(
+        ComplaintStatusEvent.complaint_id,
+        ComplaintStatusEvent.id,
+        ComplaintStatusEvent.occurred_at,
+        ComplaintStatusEvent.status,
+        ComplaintStatusEvent.opd,
+        ComplaintStatusEvent.reply_channel,
+    ).where(keys_in(ComplaintStatusEvent.complaint_id))
+)
+_COMPLAINT = Complaint.__table__
+# the stored lifecycle of complaints, locked in one order (PostgreSQL): two ingestors take turns, never deadlock
+_STORED_COMPLAINTS = KeyedQuery(
+    lambda keys_in: (
+        select(
+            _COMPLAINT.c.complaint_id,
+            _COMPLAINT.c.created_at,
+            _COMPLAINT.c.created_opd,
+            *(_COMPLAINT.c[name] for name in LIFECYCLE_COLUMNS),
+        )
+        .where(keys_in(_COMPLAINT.c.complaint_id))
+        .order_by(_COMPLAINT.c.complaint_id)
+        .with_for_update()
+    )
+)
 
 
 def reconcile_complaints(
@@ -189,17 +213,7 @@ def reconcile_complaints(
     new_events = new_events or {}
     complaint = Complaint.__table__
     stored: dict[str, tuple[dt.datetime, str | None, ComplaintState]] = {}
-    for cid, created_at, created_opd, *lifecycle in session.execute(
-        select(
-            complaint.c.complaint_id,
-            complaint.c.created_at,
-            complaint.c.created_opd,
-            *(complaint.c[name] for name in LIFECYCLE_COLUMNS),
-        )
-        .where(key_in(session, complaint.c.complaint_id, sorted(complaint_ids)))
-        .order_by(complaint.c.complaint_id)
-        .with_for_update()
-    ):
+    for cid, created_at, created_opd, *lifecycle in _STORED_COMPLAINTS(session, sorted(complaint_ids)):
         stored[cid] = (created_at, created_opd, ComplaintState(**dict(zip(LIFECYCLE_COLUMNS, lifecycle))))
     if not stored:
         return  # status events of complaints not created yet wait for their creation
@@ -319,21 +333,34 @@ INCIDENT_STATE_COLUMNS = (
 )
 
 
+_INCIDENT_HISTORY = KeyedQuery(
+    lambda keys_in: select(
+        IncidentEvent.incident_id,
+        IncidentEvent.id,
+        IncidentEvent.occurred_at,
+        IncidentEvent.kind,
+        IncidentEvent.unit,
+        IncidentEvent.outcome,
+    ).where(keys_in(IncidentEvent.incident_id))
+)
+_INCIDENT = Incident.__table__
+# locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock
+_STORED_INCIDENTS = KeyedQuery(
+    lambda keys_in: (
+        select(_INCIDENT.c.incident_id, *(_INCIDENT.c[name] for name in INCIDENT_STATE_COLUMNS))
+        .where(keys_in(_INCIDENT.c.incident_id))
+        .order_by(_INCIDENT.c.incident_id)
+        .with_for_update()
+    )
+)
+
+
 def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:
     """Every stored lifecycle event of these incidents, the row id breaking ties of time."""
     history: dict[str, list[IncidentEventFact]] = defaultdict(list)
     if not incident_ids:
         return history
-    for row in session.execute(
-        select(
-            IncidentEvent.incident_id,
-            IncidentEvent.id,
-            IncidentEvent.occurred_at,
-            IncidentEvent.kind,
-            IncidentEvent.unit,
-            IncidentEvent.outcome,
-        ).where(key_in(session, IncidentEvent.incident_id, incident_ids))
-    ):
+    for row in _INCIDENT_HISTORY(session, incident_ids):
         history[row.incident_id].append(IncidentEventFact(row.occurred_at, row.id, row.kind, row.unit, row.outcome))
     return history
 
@@ -343,16 +370,7 @@ def reconcile_incidents(session: Session, incident_ids: set[str], now: dt.dateti
     if not incident_ids:
         return
     table = Incident.__table__
-    # Locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock.
-    stored = {
-        row.incident_id: row
-        for row in session.execute(
-            select(table.c.incident_id, *(table.c[name] for name in INCIDENT_STATE_COLUMNS))
-            .where(key_in(session, table.c.incident_id, sorted(incident_ids)))
-            .order_by(table.c.incident_id)
-            .with_for_update()
-        )
-    }
+    stored = {row.incident_id: row for row in _STORED_INCIDENTS(session, sorted(incident_ids))}
     if not stored:
         return  # lifecycle events of incidents not reported yet wait for the report
     history = _incident_history(session, list(stored))

@@ -13,11 +13,11 @@ from dashboard.sla import SlaPolicy, WorkingCalendar, policy_from_settings
 from data_sources.store.batch import (
     Accepted,
     BatchResult,
+    KeyedQuery,
     Refused,
     dialect_insert,
     entry_text,
     insert_rows,
-    key_in,
     plan_for_current_tables,
 )
 from data_sources.store.info_writer import store_info_requests
@@ -77,14 +77,7 @@ def apply_batch(
         )
 
     known = (
-        {
-            row.event_id: row
-            for row in session.execute(
-                select(
-                    ProcessedEvent.event_id, ProcessedEvent.fingerprint, ProcessedEvent.stream, ProcessedEvent.entry_id
-                ).where(key_in(session, ProcessedEvent.event_id, {a.event.event_id for a in accepted}))
-            )
-        }
+        {row.event_id: row for row in _PROCESSED_EVENTS(session, {a.event.event_id for a in accepted})}
         if accepted
         else {}
     )
@@ -143,27 +136,40 @@ def apply_batch(
     return result
 
 
+_PROCESSED_EVENTS = KeyedQuery(
+    lambda keys_in: select(
+        ProcessedEvent.event_id, ProcessedEvent.fingerprint, ProcessedEvent.stream, ProcessedEvent.entry_id
+    ).where(keys_in(ProcessedEvent.event_id))
+)
+# the creating event of each item, by the type of event that creates it
+_CREATORS = {
+    event_type: (
+        attr,
+        KeyedQuery(lambda keys_in, column=column, creator=creator: select(column, creator).where(keys_in(column))),
+    )
+    for event_type, attr, column, creator in (
+        ("complaint.created", "complaint_id", Complaint.complaint_id, Complaint.created_event_id),
+        ("incident.reported", "incident_id", Incident.incident_id, Incident.reported_event_id),
+        ("info_request.created", "request_id", InfoRequest.request_id, InfoRequest.created_event_id),
+    )
+}
+
+
 def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[Accepted]:
     """A second complaint.created or incident.reported for the same id under another event_id is refused.
 
     A row created by this very event_id is not a conflict: another ingestor committed the same event a
     moment ago. The event is kept; inserting it fails on the key, and the one-by-one retry counts a duplicate.
     """
-    creators = {
-        "complaint.created": (Complaint.complaint_id, Complaint.created_event_id, "complaint_id"),
-        "incident.reported": (Incident.incident_id, Incident.reported_event_id, "incident_id"),
-        "info_request.created": (InfoRequest.request_id, InfoRequest.created_event_id, "request_id"),
-    }
-    creations: dict[str, list[tuple[str, Accepted]]] = {event_type: [] for event_type in creators}
+    creations: dict[str, list[tuple[str, Accepted]]] = {event_type: [] for event_type in _CREATORS}
     for a in fresh:
         if a.event.type in creations:
-            creations[a.event.type].append((getattr(a.event.data, creators[a.event.type][2]), a))
+            creations[a.event.type].append((getattr(a.event.data, _CREATORS[a.event.type][0]), a))
     refused: set[int] = set()
-    for event_type, (column, creator_column, attr) in creators.items():
+    for event_type, (attr, creators_of) in _CREATORS.items():
         if not creations[event_type]:
             continue
-        ids = {key for key, _ in creations[event_type]}
-        creator = dict(session.execute(select(column, creator_column).where(key_in(session, column, ids))).all())
+        creator = dict(creators_of(session, {key for key, _ in creations[event_type]}).all())
         claimed: set[str] = set()
         for key, a in creations[event_type]:
             if key in claimed or (key in creator and creator[key] != a.event.event_id):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select, text, update
 
-from data_sources.store.batch import insert_rows, key_in, plan_for_current_tables, update_by_key
+from data_sources.store.batch import KeyedQuery, insert_rows, plan_for_current_tables, update_by_key
 from data_sources.store.database import make_engine, session_factory
 from data_sources.store.models import Complaint, ComplaintStatusEvent, PersonalComplaintReporter
 
@@ -144,7 +144,8 @@ def test_update_by_key_stores_what_a_core_update_stores(engine):
 
 
 def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(engine):
-    """On PostgreSQL key_in and update_by_key send each column as one array, written out as its text."""
+    """KeyedQuery sends the keys as one array (PostgreSQL) or one JSON text (SQLite), update_by_key each column
+    as one array written out as its text (PostgreSQL): every text arrives as it was sent."""
     table = Complaint.__table__
     sessions = session_factory(engine)
     keys = [t for t in AWKWARD_TEXTS if t is not None] + ["{brace,comma}", "NULL", " spaced ", "ends in \\"]
@@ -162,8 +163,8 @@ def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(en
     with sessions.begin() as session:
         insert_rows(session, Complaint, [_complaint(n, "") | {"complaint_id": key} for n, key in enumerate(keys)])
         update_by_key(session, table, "complaint_id", changes)
-        found = set(session.scalars(select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys))))
-        none = list(session.scalars(select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, ["x"]))))
+        found = set(_BY_KEY(session, keys).scalars())
+        none = list(_BY_KEY(session, ["x"]).scalars())
     assert found == set(keys) and none == []
     with engine.connect() as conn:
         stored = {
@@ -172,13 +173,15 @@ def test_keys_and_values_of_any_text_reach_the_database_intact_through_arrays(en
     assert [stored[c["complaint_id"]] for c in changes] == changes
 
 
-def test_key_in_looks_keys_up_in_the_index(engine):
+_BY_KEY = KeyedQuery(lambda keys_in: select(Complaint.complaint_id).where(keys_in(Complaint.complaint_id)))
+
+
+def test_a_keyed_query_looks_keys_up_in_the_index(engine):
     """A batch's lookups by key (event ids, complaint ids) must not scan a table that grows without end."""
     sessions = _analyzed_complaints(engine, "indexed-", 20000)
-    table = Complaint.__table__
     with sessions.begin() as session:
         keys = [f"indexed-{n}" for n in range(0, 20000, 400)]
-        plan = _plan(session, select(table.c.complaint_id).where(key_in(session, table.c.complaint_id, keys)))
+        plan = _plan(session, _BY_KEY, keys)
     if engine.dialect.name == "postgresql":
         assert any("Index" in line for line in plan) and not any("Seq Scan" in line for line in plan), plan
     else:
@@ -196,10 +199,10 @@ def _analyzed_complaints(engine, prefix: str, count: int):
     return sessions
 
 
-def _plan(session, statement) -> list[str]:
-    """The database's plan of the statement, asked in the session's transaction (its settings apply)."""
+def _plan(session, query: KeyedQuery, keys: list[str]) -> list[str]:
+    """The database's plan of the query for these keys, asked in the session's transaction (its settings apply)."""
     engine = session.get_bind()
-    compiled = statement.compile(engine)
+    compiled = query.statement(session).params(keys=query.keys_value(session, keys)).compile(engine)
     cursor = session.connection().connection.driver_connection.cursor()
     if engine.dialect.name == "postgresql":
         cursor.execute(f"EXPLAIN {compiled}", compiled.params)
@@ -213,12 +216,15 @@ def test_a_batch_looks_hundreds_of_keys_up_in_the_index_of_a_young_table(postgre
     whole table (9-22 ms a batch at 100,000 rows); the batch's transaction plans them as index lookups.
     PostgreSQL's planner only: SQLite's lookups are checked by the test above."""
     sessions = _analyzed_complaints(postgres_engine, "young-", 30000)
-    table = Complaint.__table__
     keys = [f"young-{n}" for n in range(0, 30000, 43)]  # 698 keys, as many as a batch's events
+    creators = KeyedQuery(
+        lambda keys_in: select(Complaint.complaint_id, Complaint.created_event_id).where(
+            keys_in(Complaint.complaint_id)
+        )
+    )
     with sessions.begin() as session:
         plan_for_current_tables(session)
-        lookup = select(table.c.complaint_id, table.c.created_event_id)
-        in_batch = _plan(session, lookup.where(key_in(session, table.c.complaint_id, keys)))
+        in_batch = _plan(session, creators, keys)
     assert any("Index" in line for line in in_batch) and not any("Seq Scan" in line for line in in_batch), in_batch
     with sessions.begin() as session:
         # the settings are the batch transaction's own (SET LOCAL): the dashboard's queries keep the server's
