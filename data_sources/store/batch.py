@@ -265,6 +265,19 @@ class KeyedQuery:
         return session.connection().execute(self.statement(session), {"keys": self.keys_value(session, keys)})
 
 
+def locked_rows(table, key: str, columns: list[str]) -> KeyedQuery:
+    """These columns of the table's rows with the given keys, locked in the order of their keys (PostgreSQL):
+    two ingestors bringing the same rows up to date take turns, and never deadlock."""
+    return KeyedQuery(
+        lambda keys_in: (
+            select(*(table.c[name] for name in columns))
+            .where(keys_in(table.c[key]))
+            .order_by(table.c[key])
+            .with_for_update()
+        )
+    )
+
+
 def _keys_in(dialect_name: str, column):
     if dialect_name == "postgresql":
         # a typed array parameter: the planner sees its value and looks each key up in the index, where the

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.ppid import InfoStatusEvent, info_request_state
 from dashboard.sla import WorkingCalendar
-from data_sources.store.batch import KeyedQuery, insert_rows, update_by_key
+from data_sources.store.batch import KeyedQuery, insert_rows, locked_rows, update_by_key
 from data_sources.store.models import (
     InfoRequest,
     InfoRequestStatusEvent,
@@ -100,16 +100,7 @@ def store_info_requests(session: Session, events: list, now: dt.datetime, calend
 _PERSONAL_FIELDS = ("name", "nik", "email", "phone", "address", "organisation", "text")
 
 
-_REQUEST = InfoRequest.__table__
-# locked in one order (PostgreSQL): two ingestors touching one request take turns without deadlock
-_STORED_REQUESTS = KeyedQuery(
-    lambda keys_in: (
-        select(_REQUEST.c.request_id, _REQUEST.c.received_at, *(_REQUEST.c[name] for name in STATE_COLUMNS))
-        .where(keys_in(_REQUEST.c.request_id))
-        .order_by(_REQUEST.c.request_id)
-        .with_for_update()
-    )
-)
+_STORED_REQUESTS = locked_rows(InfoRequest.__table__, "request_id", ["request_id", "received_at", *STATE_COLUMNS])
 _REQUEST_HISTORY = KeyedQuery(
     lambda keys_in: select(
         InfoRequestStatusEvent.request_id,

@@ -20,7 +20,7 @@ from dashboard.lifecycle import (
 )
 from dashboard.sla import SlaPolicy
 from data_sources.geo import locations
-from data_sources.store.batch import Accepted, KeyedQuery, insert_rows, personal_values, update_by_key
+from data_sources.store.batch import Accepted, KeyedQuery, insert_rows, locked_rows, personal_values, update_by_key
 from data_sources.store.models import (
     Complaint,
     ComplaintStatusEvent,
@@ -177,20 +177,8 @@ _STATUS_HISTORY = KeyedQuery(
         ComplaintStatusEvent.reply_channel,
     ).where(keys_in(ComplaintStatusEvent.complaint_id))
 )
-_COMPLAINT = Complaint.__table__
-# the stored lifecycle of complaints, locked in one order (PostgreSQL): two ingestors take turns, never deadlock
-_STORED_COMPLAINTS = KeyedQuery(
-    lambda keys_in: (
-        select(
-            _COMPLAINT.c.complaint_id,
-            _COMPLAINT.c.created_at,
-            _COMPLAINT.c.created_opd,
-            *(_COMPLAINT.c[name] for name in LIFECYCLE_COLUMNS),
-        )
-        .where(keys_in(_COMPLAINT.c.complaint_id))
-        .order_by(_COMPLAINT.c.complaint_id)
-        .with_for_update()
-    )
+_STORED_COMPLAINTS = locked_rows(
+    Complaint.__table__, "complaint_id", ["complaint_id", "created_at", "created_opd", *LIFECYCLE_COLUMNS]
 )
 
 
@@ -343,16 +331,7 @@ _INCIDENT_HISTORY = KeyedQuery(
         IncidentEvent.outcome,
     ).where(keys_in(IncidentEvent.incident_id))
 )
-_INCIDENT = Incident.__table__
-# locked in one order (PostgreSQL), so two ingestors touching one incident take turns without deadlock
-_STORED_INCIDENTS = KeyedQuery(
-    lambda keys_in: (
-        select(_INCIDENT.c.incident_id, *(_INCIDENT.c[name] for name in INCIDENT_STATE_COLUMNS))
-        .where(keys_in(_INCIDENT.c.incident_id))
-        .order_by(_INCIDENT.c.incident_id)
-        .with_for_update()
-    )
-)
+_STORED_INCIDENTS = locked_rows(Incident.__table__, "incident_id", ["incident_id", *INCIDENT_STATE_COLUMNS])
 
 
 def _incident_history(session: Session, incident_ids: list[str]) -> dict[str, list[IncidentEventFact]]:
