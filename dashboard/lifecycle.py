@@ -8,10 +8,9 @@ from typing import NamedTuple
 
 CLOSED_COMPLAINT_STATUSES = frozenset({"resolved", "rejected"})
 
-# Events and states are immutable records, made by the hundred thousand by the ingestor: named tuples, which
-# cost less than half of a frozen dataclass to make.
 
-
+# Events and states below are immutable records, made by the hundred thousand by the ingestor: named tuples,
+# which cost less than half of a frozen dataclass to make.
 class StatusEvent(NamedTuple):
     occurred_at: dt.datetime
     seq: int  # arrival order, to break ties between events with the same timestamp

@@ -21,7 +21,7 @@ from data_sources.store.models import UTCDateTime
 
 
 class Accepted(NamedTuple):
-    """A stream entry whose event passed validation (a tuple: 100,000 a minute are made at the busiest)."""
+    """A stream entry whose event passed validation (a named tuple: one is made for every event)."""
 
     stream: str
     entry_id: str

@@ -141,16 +141,15 @@ _PROCESSED_EVENTS = KeyedQuery(
         ProcessedEvent.event_id, ProcessedEvent.fingerprint, ProcessedEvent.stream, ProcessedEvent.entry_id
     ).where(keys_in(ProcessedEvent.event_id))
 )
-# the creating event of each item, by the type of event that creates it
+# the creating event of each item, by the type of event that creates it; the item's key is the event's subject
 _CREATORS = {
-    event_type: (
-        attr,
-        KeyedQuery(lambda keys_in, column=column, creator=creator: select(column, creator).where(keys_in(column))),
+    event_type: KeyedQuery(
+        lambda keys_in, column=column, creator=creator: select(column, creator).where(keys_in(column))
     )
-    for event_type, attr, column, creator in (
-        ("complaint.created", "complaint_id", Complaint.complaint_id, Complaint.created_event_id),
-        ("incident.reported", "incident_id", Incident.incident_id, Incident.reported_event_id),
-        ("info_request.created", "request_id", InfoRequest.request_id, InfoRequest.created_event_id),
+    for event_type, column, creator in (
+        ("complaint.created", Complaint.complaint_id, Complaint.created_event_id),
+        ("incident.reported", Incident.incident_id, Incident.reported_event_id),
+        ("info_request.created", InfoRequest.request_id, InfoRequest.created_event_id),
     )
 }
 
@@ -164,11 +163,12 @@ def _refuse_recreated(session: Session, fresh: list[Accepted], refuse) -> list[A
     creations: dict[str, list[tuple[str, Accepted]]] = {event_type: [] for event_type in _CREATORS}
     for a in fresh:
         if a.event.type in creations:
-            creations[a.event.type].append((getattr(a.event.data, _CREATORS[a.event.type][0]), a))
+            creations[a.event.type].append((subject_of(a.event), a))
     refused: set[int] = set()
-    for event_type, (attr, creators_of) in _CREATORS.items():
+    for event_type, creators_of in _CREATORS.items():
         if not creations[event_type]:
             continue
+        attr = _SUBJECT_FIELDS[event_type.partition(".")[0]]
         creator = dict(creators_of(session, {key for key, _ in creations[event_type]}).all())
         claimed: set[str] = set()
         for key, a in creations[event_type]:
